@@ -1,0 +1,25 @@
+"""Exchange Portal: page config, navigation and the chrome every page shares."""
+
+import streamlit as st
+
+from portal import db, seed, ui
+from portal.i18n import t
+
+st.set_page_config(page_title=t("app.title"), page_icon=":material/public:", layout="wide")
+
+if seed.ensure_default_database(db.database_path()):
+    st.toast(t("app.seed_built"))
+
+pages = st.navigation([
+    st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
+])
+
+with st.sidebar:
+    st.markdown(f"### {t('app.title')}")
+    st.caption(t("app.tagline"))
+    st.toggle(t("sidebar.show_illustrative"), value=True, key="include_illustrative",
+              help=t("sidebar.show_illustrative_help"))
+    ui.data_as_of()
+
+ui.illustrative_notice()
+pages.run()

@@ -1,0 +1,294 @@
+"""The only code that touches DuckDB: scoped reads for the app, and atomic writes for imports.
+
+Readers (the app) attach the database file read-only. Writers (imports, seeding) never change that file in
+place: they copy it, change the copy, and rename the copy over the original. A rename is atomic, so a
+reader sees the old database or the new one, never half an import; a rejected import leaves the file
+byte-for-byte as it was; and the app never holds a lock that would make an import wait or fail. Writers
+take turns through a lock file beside the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from portal.contract import SHEET_ORDER, SHEETS, Sheet
+from portal.validate import Existing
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_DIR / "data" / "portal.duckdb"
+SQL_DIR = Path(__file__).parent / "sql"
+QUERIES_DIR = Path(__file__).parent / "queries"
+PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+ARROW_TYPES = {"number": pa.float64(), "integer": pa.int64(), "list": pa.list_(pa.string()),
+               "id_list": pa.list_(pa.string())}
+
+
+def database_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database file: the one named, else $PORTAL_DB, else data/portal.duckdb."""
+    return Path(explicit or os.environ.get("PORTAL_DB") or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may see. Every read takes one, so access rules live here and in the queries only."""
+
+    role: str = "ministry"
+    institution_id: str | None = None  # a partner's own institution; None sees every institution
+
+
+FULL_SCOPE = Scope()
+
+
+@lru_cache(maxsize=None)
+def query_text(name: str) -> str:
+    """The SQL of portal/queries/NAME.sql."""
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _bind(sql: str, scope: Scope, params: dict[str, object]) -> dict[str, object]:
+    """The parameters the statement names: the scope's and the caller's, nothing more (DuckDB rejects extras)."""
+    available = {"scope_institution": scope.institution_id, **params}
+    wanted = set(PARAMETER.findall(sql))
+    missing = wanted - available.keys()
+    if missing:
+        raise KeyError(f"query needs parameters {sorted(missing)}")
+    return {name: available[name] for name in wanted}
+
+
+# ---------------------------------------------------------------- reading
+
+
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a writer swaps a new database in: inode, modification time, size."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+class Store:
+    """The process's one connection to the database, reopened when a writer has swapped in a new file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int, int] | None = None
+
+    def version(self) -> tuple[int, int, int] | None:
+        """The identity of the database file now: a key for caches, new after every import."""
+        return file_identity(self.path)
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the current database (a cursor per query: DuckDB connections are not thread-safe)."""
+        with self._lock:
+            identity = file_identity(self.path)
+            if identity is None:
+                raise FileNotFoundError(f"no database at {self.path}")
+            if identity != self._identity or self._connection is None:
+                self._reopen(identity)
+            cursor = self._connection.cursor()
+        try:
+            cursor.execute("USE portal")
+            yield cursor
+        finally:
+            cursor.close()
+
+    def _reopen(self, identity: tuple[int, int, int]) -> None:
+        # An in-memory database that attaches the file: a fresh instance each time, so a swapped-in file
+        # is really read anew. Queries already running on the old connection finish on the old file.
+        if self._connection is not None:
+            self._connection.close()
+        connection = duckdb.connect(":memory:")
+        connection.execute("ATTACH $path AS portal (READ_ONLY)", {"path": str(self.path)})
+        self._connection, self._identity = connection, identity
+
+    def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
+        """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
+        sql = query_text(query)
+        with self.cursor() as cursor:
+            return cursor.execute(sql, _bind(sql, scope, params)).df()
+
+
+def open_store(path: Path | None = None) -> Store:
+    """A store for the database at `path` (the app caches one per process with st.cache_resource)."""
+    return Store(database_path(path))
+
+
+# ---------------------------------------------------------------- writing
+
+
+class Writer:
+    """A read-write connection on a working copy of the database, for one import or seeding."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection):
+        self.connection = connection
+
+    def existing(self) -> Existing:
+        """The ids and fx rates already stored, which a file may refer to."""
+        cursor = self.connection.cursor()
+        ids = {sheet: {row[0] for row in cursor.execute(_identifiers("SELECT {key} FROM {table}", sheet)).fetchall()}
+               for sheet in ("institutions", "programmes", "equipment")}
+        rates = {(c, y) for c, y in cursor.execute("SELECT currency, year FROM fx_rates").fetchall()}
+        return Existing(ids=ids, fx_pairs=rates)
+
+    def merge(self, tables: dict[str, list[dict[str, object]]]) -> dict[str, tuple[int, int, int]]:
+        """Add or update every record; return (added, changed, unchanged) per sheet."""
+        counts = {}
+        template = _sql("merge")
+        for name in SHEET_ORDER:
+            if name not in tables:
+                continue
+            sheet = SHEETS[name]
+            self.connection.register("incoming", _arrow_table(sheet, tables[name]))
+            try:
+                self.connection.execute(_merge_statement(template, sheet)).fetchall()
+                added, changed, unchanged = self.connection.execute(
+                    "SELECT count(*) FILTER (merge_status = 'added'), count(*) FILTER (merge_status = 'changed'),"
+                    " count(*) FILTER (merge_status = 'unchanged') FROM merge_status").fetchall()[0]
+            finally:
+                self.connection.unregister("incoming")
+            counts[name] = (added, changed, unchanged)
+        self.connection.execute("DROP TABLE IF EXISTS merge_status")
+        return counts
+
+    def record_import(self, action: str, user: str, file_name: str | None, checksum: str | None,
+                      counts: dict[str, tuple[int, int, int]]) -> int:
+        """Log an import (or seeding) with its per-sheet counts; return its id."""
+        import_id = self.connection.execute(
+            "INSERT INTO imports VALUES (nextval('import_ids'), $action, $at, $user, $file, $sha) RETURNING import_id",
+            {"action": action, "at": datetime.now(timezone.utc), "user": user, "file": file_name,
+             "sha": checksum}).fetchall()[0][0]
+        self.connection.executemany(
+            "INSERT INTO import_counts VALUES ($id, $sheet, $added, $changed, $unchanged)",
+            [{"id": import_id, "sheet": sheet, "added": a, "changed": c, "unchanged": u}
+             for sheet, (a, c, u) in counts.items()])
+        return import_id
+
+
+def _identifiers(template: str, sheet: str) -> str:
+    # Table and column names come from the contract's fixed lists only.
+    return template.format(key=SHEETS[sheet].key[0], table=sheet)
+
+
+def _key_parts(sheet: Sheet) -> list[str]:
+    """Expressions, evaluated for `incoming` and `existing`, that are equal exactly when keys match."""
+    if sheet.name == "procedures":
+        # record_id, when given, is the whole key; otherwise the composite key among rows without one.
+        return ["{t}.record_id"] + [f"CASE WHEN {{t}}.record_id IS NULL THEN {{t}}.{c} END" for c in sheet.key]
+    return ["{t}." + c for c in sheet.key]
+
+
+def _merge_statement(template: str, sheet: Sheet) -> str:
+    key_match = " AND ".join(
+        f"{part.format(t='incoming')} IS NOT DISTINCT FROM {part.format(t='existing')}" for part in _key_parts(sheet))
+    values = [c for c in sheet.column_names]
+    values_differ = "ROW({}) IS DISTINCT FROM ROW({})".format(
+        ", ".join(f"incoming.{c}" for c in values), ", ".join(f"existing.{c}" for c in values))
+    return template.format(table=sheet.name, columns=", ".join(sheet.column_names), key_match=key_match,
+                           values_differ=values_differ)
+
+
+def _arrow_table(sheet: Sheet, records: list[dict[str, object]]) -> pa.Table:
+    schema = pa.schema([(c.name, ARROW_TYPES.get(c.type, pa.string())) for c in sheet.columns])
+    return pa.Table.from_pydict({c.name: [r.get(c.name) for r in records] for c in sheet.columns}, schema=schema)
+
+
+def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables and macros (idempotent)."""
+    connection.execute(_sql("schema"))
+
+
+@contextmanager
+def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
+    """Change the database atomically: on success the changed copy replaces the file, else nothing changes.
+
+    With `fresh`, start from an empty database instead of a copy of the current one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # writers take turns; readers never wait
+        working = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        _remove(working)
+        if path.exists() and not fresh:
+            shutil.copyfile(path, working)
+        connection = duckdb.connect(str(working))
+        try:
+            create_schema(connection)
+            connection.execute("BEGIN TRANSACTION")
+            yield Writer(connection)
+            connection.execute("COMMIT")
+            connection.execute("CHECKPOINT")  # everything in the file, no write-ahead log left behind
+            connection.close()
+            _fsync(working)
+            os.replace(working, path)
+            _fsync(path.parent)
+        except BaseException:
+            connection.close()
+            raise
+        finally:
+            _remove(working)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def create_empty(path: Path) -> None:
+    """Create an empty database (tables, no rows) at `path`, replacing nothing that exists."""
+    if not path.exists():
+        with writing(path, fresh=True):
+            pass
+
+
+# ---------------------------------------------------------------- exporting
+
+
+def export_tables(path: Path) -> dict[str, list[dict[str, object]]]:
+    """Every sheet's records, in a stable order, as the contract names them."""
+    connection = duckdb.connect(":memory:")
+    try:
+        connection.execute("ATTACH $path AS portal (READ_ONLY)", {"path": str(path)})
+        connection.execute("USE portal")
+        tables = {}
+        for name in SHEET_ORDER:
+            sheet = SHEETS[name]
+            order = ", ".join(("record_id",) + sheet.key if name == "procedures" else sheet.key)
+            # Names come from the contract's fixed lists.
+            statement = "SELECT {columns} FROM {table} ORDER BY {order}".format(
+                columns=", ".join(sheet.column_names), table=name, order=order)
+            rows = connection.execute(statement).fetchall()
+            tables[name] = [dict(zip(sheet.column_names, row)) for row in rows]
+        return tables
+    finally:
+        connection.close()
