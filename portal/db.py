@@ -117,9 +117,8 @@ class Store:
 
     def _reopen(self, identity: tuple[int, int, int]) -> None:
         # An in-memory database that attaches the file: a fresh instance each time, so a swapped-in file
-        # is really read anew. Queries already running on the old connection finish on the old file.
-        if self._connection is not None:
-            self._connection.close()
+        # is really read anew. The old connection is not closed here (DuckDB refuses while a cursor is busy
+        # on it): queries running on it finish on the old file, and it closes once the last one lets go.
         connection = duckdb.connect(":memory:")
         connection.execute("ATTACH $path AS portal (READ_ONLY)", {"path": str(self.path)})
         self._connection, self._identity = connection, identity

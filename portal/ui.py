@@ -12,9 +12,13 @@ from portal.i18n import t
 
 
 @st.cache_resource(show_spinner=False)
+def _store(path: str) -> db.Store:
+    return db.open_store(path)
+
+
 def store() -> db.Store:
     """The process's one database connection (reopened by the store itself after every import)."""
-    return db.open_store()
+    return _store(str(db.database_path()))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -234,43 +234,47 @@ def _check_sheet(sheet: Sheet, raw: SheetRows) -> tuple[list[dict[str, object]],
     records = []
     for raw_row, row_number in zip(raw.rows, raw.row_numbers):
         record: dict[str, object] = dict.fromkeys(absent)
+        failed = set(absent)  # columns with no usable value: rules across columns pass over them
         for column, index, parse in present:
             value = raw_row[index] if index < len(raw_row) else None
             if is_blank(value):
                 record[column.name] = None
                 if column.required:
+                    failed.add(column.name)
                     problems.append(Problem(sheet.name, row_number, column.name, "", "problem.required"))
                 continue
             try:
                 record[column.name] = parse(value, column)
             except CellError as error:
                 record[column.name] = None
+                failed.add(column.name)
                 problems.append(Problem(sheet.name, row_number, column.name, cell_text(value),
                                         error.expected, error.args_))
-        problems += _check_row(sheet.name, record, row_number)
+        problems += _check_row(sheet.name, record, row_number, failed)
         records.append(record)
     return records, problems, warnings
 
 
-def _check_row(sheet: str, record: dict[str, object], row: int) -> list[Problem]:
-    """Rules that tie several columns of one row together."""
+def _check_row(sheet: str, record: dict[str, object], row: int, failed: set[str]) -> list[Problem]:
+    """Rules that tie several columns of one row together (columns already reported are passed over)."""
     problems = []
     if sheet == "institutions" and record["kind"] in LOCATED_KINDS:
         for column in ("latitude", "longitude"):
-            if record[column] is None:
+            if record[column] is None and column not in failed:
                 problems.append(Problem(sheet, row, column, "", "problem.coordinates_required",
                                         (("kind", record["kind"]),)))
     if sheet == "institutions" and record["kind"] not in LOCATED_KINDS:
         # "same as latitude": one coordinate without the other places nothing on a map.
         for column, other in (("latitude", "longitude"), ("longitude", "latitude")):
-            if record[column] is None and record[other] is not None:
+            if record[column] is None and record[other] is not None and column not in failed:
                 problems.append(Problem(sheet, row, column, "", "problem.coordinate_pair",
                                         (("other", other),)))
     if sheet == "programmes" and record["start_date"] and record["end_date"]:
         if date_bounds(record["end_date"])[1] < date_bounds(record["start_date"])[0]:
             problems.append(Problem(sheet, row, "end_date", record["end_date"], "problem.end_before_start",
                                     (("start", record["start_date"]),)))
-    if sheet in ("programmes", "equipment") and record["cost_amount"] is not None and not record["cost_currency"]:
+    if sheet in ("programmes", "equipment") and record["cost_amount"] is not None \
+            and not record["cost_currency"] and "cost_currency" not in failed:
         problems.append(Problem(sheet, row, "cost_currency", "", "problem.cost_without_currency",
                                 (("amount", cell_text(record["cost_amount"])),)))
     if sheet == "procedures" and record["complications"] is not None and record["cases"] is not None \
