@@ -5,7 +5,7 @@ import streamlit as st
 from portal import db, seed, ui
 from portal.i18n import t
 
-st.set_page_config(page_title=t("app.title"), page_icon=":material/public:", layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon="🌏", layout="wide")
 
 if seed.ensure_default_database(db.database_path()):
     st.toast(t("app.seed_built"))
@@ -19,6 +19,7 @@ with st.sidebar:
     st.caption(t("app.tagline"))
     st.toggle(t("sidebar.show_illustrative"), value=True, key="include_illustrative",
               help=t("sidebar.show_illustrative_help"))
+    ui.currency_choice()
     ui.data_as_of()
 
 ui.illustrative_notice()

@@ -1,13 +1,11 @@
-"""Overview: key figures and what the database holds."""
+"""Overview: key figures, the flow of programmes from home to host, and one timeline of everything."""
 
 import streamlit as st
 
-from portal import ui
+from portal import charts, ui
 from portal.i18n import t
 
 contents = ui.read("database_contents")
-figures = ui.read("overview_figures").iloc[0]
-imports = ui.read("latest_imports", limit=5)
 
 st.title(t("overview.title"))
 
@@ -16,25 +14,43 @@ if contents["records"].sum() == 0:
     st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
     st.stop()
 
-programmes, people, institutions, countries = st.columns(4)
+year_from, year_to = ui.year_range("overview_years")
+figures = ui.read("overview_figures", year_from=year_from, year_to=year_to).iloc[0]
+flows = ui.read("programme_flows", year_from=year_from, year_to=year_to)
+timeline = ui.read("overview_timeline", year_from=year_from, year_to=year_to, per_lane=ui.TIMELINE_PER_LANE)
+imports = ui.read("latest_imports", limit=5)
+
+programmes, people, partners, countries, investment = st.columns(5)
 programmes.metric(t("overview.programmes"), ui.number(figures["programmes"]))
 people.metric(t("overview.people_trained"), ui.number(figures["people_trained"]),
               help=t("overview.people_trained_help"))
 people.caption(ui.not_reported_note(figures["people_not_reported"], figures["programmes"]))
-institutions.metric(t("overview.institutions"), ui.number(figures["institutions"]))
+partners.metric(t("overview.partner_institutions"), ui.number(figures["partner_institutions"]),
+                help=t("overview.partner_institutions_help"))
 countries.metric(t("overview.countries"), ui.number(figures["countries"]))
+investment.metric(t("overview.investment", currency=ui.reporting_currency()),
+                  ui.compact(figures["investment"] if figures["cost_records"] else None),
+                  help=t("overview.investment_help"))
+investment.caption(ui.not_reported_note(figures["investment_not_reported"], figures["cost_records"]))
+ui.missing_rates_warning(figures["investment_rate_missing"])
 
-equipment, events, cases, _ = st.columns(4)
-equipment.metric(t("overview.equipment_items"), ui.number(figures["equipment_items"]))
-events.metric(t("overview.events"), ui.number(figures["events"]))
-cases.metric(t("overview.procedure_cases"), ui.number(figures["procedure_cases"]))
+st.subheader(t("overview.flows"))
+if flows.empty:
+    st.info(t("overview.no_flows"))
+ui.plot(charts.flow_map(flows), key="overview_flow_map")
+st.caption(t("overview.flows_caption"))
 
-st.subheader(t("overview.contents"))
-ui.table(contents, {"sheet": "overview.col_sheet", "records": "overview.col_records",
-                    "illustrative": "overview.col_illustrative", "without_source": "overview.col_without_source"})
+st.subheader(t("overview.timeline"))
+ui.plot(charts.timeline(timeline), key="overview_timeline")
+ui.timeline_note(timeline)
 
-st.subheader(t("overview.imports"))
-ui.table(imports, {"import_id": "imports.col_id", "action": "imports.col_action", "imported_at": "imports.col_at",
-                   "imported_by": "imports.col_by", "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
-                   "added": "imports.col_added", "changed": "imports.col_changed",
-                   "unchanged": "imports.col_unchanged"})
+with st.expander(t("overview.contents")):
+    ui.table(contents, {"sheet": "overview.col_sheet", "records": "overview.col_records",
+                        "illustrative": "overview.col_illustrative",
+                        "without_source": "overview.col_without_source"})
+    st.markdown(f"**{t('overview.imports')}**")
+    ui.table(imports, {"import_id": "imports.col_id", "action": "imports.col_action",
+                       "imported_at": "imports.col_at", "imported_by": "imports.col_by",
+                       "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
+                       "added": "imports.col_added", "changed": "imports.col_changed",
+                       "unchanged": "imports.col_unchanged"})

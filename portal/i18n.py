@@ -1,4 +1,7 @@
-"""The one translation function: every text a person reads comes from a catalog in portal/locales."""
+"""The one translation function: every text a person reads comes from a catalog in portal/locales.
+
+A language's catalog is every JSON file in portal/locales/LANG/ (one per area of the portal), merged.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +19,20 @@ _language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 @lru_cache(maxsize=None)
 def catalog(language: str) -> dict[str, str]:
     """The messages of one language, keyed by message id."""
-    with open(LOCALES_DIR / f"{language}.json", encoding="utf-8") as f:
-        return json.load(f)
+    messages: dict[str, str] = {}
+    for file in sorted((LOCALES_DIR / language).glob("*.json")):
+        with open(file, encoding="utf-8") as f:
+            part = json.load(f)
+        repeated = messages.keys() & part.keys()
+        if repeated:
+            raise ValueError(f"{file} repeats message ids {sorted(repeated)}")
+        messages.update(part)
+    return messages
 
 
 def languages() -> list[str]:
     """The languages that have a catalog."""
-    return sorted(p.stem for p in LOCALES_DIR.glob("*.json"))
+    return sorted(p.name for p in LOCALES_DIR.iterdir() if p.is_dir())
 
 
 def set_language(language: str) -> None:

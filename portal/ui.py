@@ -8,7 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from portal import db
+from portal.contract import BASE_CURRENCY
 from portal.i18n import t
+
+# Map shapes come from static/topojson, served by this app (server.enableStaticServing): never a CDN.
+# Relative, so it also works when the portal is served under a path prefix.
+PLOT_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False}
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,7 +34,8 @@ def _cached_read(query: str, scope: db.Scope, version: tuple, params: tuple) -> 
 
 def read(query: str, **params: object) -> pd.DataFrame:
     """Rows of portal/queries/QUERY.sql for the current viewer, with the viewer's display options bound."""
-    options = {"include_illustrative": include_illustrative(), **params}
+    options = {"include_illustrative": include_illustrative(), "reporting_currency": reporting_currency(),
+               **params}
     return _cached_read(query, viewer_scope(), store().version(), tuple(sorted(options.items())))
 
 
@@ -41,6 +47,43 @@ def viewer_scope() -> db.Scope:
 def include_illustrative() -> bool:
     """Whether the viewer chose to see illustrative rows (the sidebar toggle; shown by default)."""
     return st.session_state.get("include_illustrative", True)
+
+
+def reporting_currency() -> str:
+    """The currency totals are shown in (the sidebar's choice; US dollars by default)."""
+    return st.session_state.get("reporting_currency", BASE_CURRENCY)
+
+
+def currency_choice() -> None:
+    """The sidebar control for the reporting currency: any currency that has fx rates."""
+    options = read("reporting_currencies")["currency"].tolist() if database_ready() else [BASE_CURRENCY]
+    if st.session_state.get("reporting_currency") not in options:
+        st.session_state["reporting_currency"] = BASE_CURRENCY
+    st.selectbox(t("sidebar.reporting_currency"), options, key="reporting_currency",
+                 help=t("sidebar.reporting_currency_help"))
+
+
+def plot(figure, key: str | None = None, select: bool = False):
+    """Show a plotly figure with the portal's offline map shapes; with `select`, return what was clicked."""
+    return st.plotly_chart(figure, key=key, width="stretch", config=PLOT_CONFIG,
+                           on_select="rerun" if select else "ignore",
+                           selection_mode=("points",) if select else ("points", "box", "lasso"))
+
+
+def compact(value: object) -> str:
+    """A large figure shortened for a metric tile ("4.00 million"); missing reads "not reported"."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return t("value.not_reported")
+    for size, key in ((1e9, "number.billions"), (1e6, "number.millions")):
+        if abs(value) >= size:
+            return t(key, value=f"{value / size:,.2f}")
+    return number(round(value))
+
+
+def money(amount: object, currency: str) -> str:
+    """An amount with its currency, or "not reported"."""
+    shown = number(amount)
+    return shown if shown == t("value.not_reported") else f"{shown} {currency}"
 
 
 def database_ready() -> bool:
@@ -87,3 +130,37 @@ def illustrative_notice() -> None:
     """Say so whenever illustrative rows are on screen, and how to hide them."""
     if include_illustrative() and read("database_contents")["illustrative"].sum() > 0:
         st.info(t("illustrative.notice"), icon=":material/science:")
+
+
+TIMELINE_PER_LANE = 15  # items per lane on the overview timeline: enough to read, bounded in bytes
+
+
+def year_range(key: str) -> tuple[int, int]:
+    """A year-range slider over the years the visible data spans; returns (first, last) chosen."""
+    bounds = read("year_bounds").iloc[0]
+    if pd.isna(bounds["first_year"]):
+        return 1900, 2200
+    first, last = int(bounds["first_year"]), int(bounds["last_year"])
+    if first == last:
+        return first, last
+    chosen = st.slider(t("filter.years"), first, last, (first, last), key=key, help=t("filter.years_help"))
+    return int(chosen[0]), int(chosen[1])
+
+
+def missing_rates_warning(count: object) -> None:
+    """A visible warning when some amounts cannot be converted for want of an fx rate."""
+    if count:
+        st.warning(t("money.rates_missing", count=number(count), currency=reporting_currency()),
+                   icon=":material/currency_exchange:")
+
+
+def timeline_note(items: pd.DataFrame) -> None:
+    """Under a timeline: how many items of each lane are shown out of how many there are."""
+    if items.empty:
+        st.info(t("chart.empty_suggestion"))
+        return
+    totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
+    cut = [t("chart.showing_of", shown=number(r.shown), total=number(r.total), what=t("lane.plural." + lane))
+           for lane, r in totals.iterrows() if r.total > r.shown]
+    if cut:
+        st.caption(" · ".join(cut))

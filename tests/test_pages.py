@@ -44,7 +44,8 @@ def test_hiding_illustrative_rows_leaves_the_real_case(monkeypatch, seed_db):
     app = run_page(monkeypatch, seed_db, include_illustrative=False)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Programmes"] == "3"
-    assert metrics["Institutions"] == "3"
+    assert metrics["Partner institutions"] == "3"
+    assert metrics["Total investment (USD)"] == "not reported"
     assert metrics["People trained"] == "not reported"  # no count in the article, never 0
     assert not any("Illustrative data is shown" in i.value for i in app.info)
 

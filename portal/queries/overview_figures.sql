@@ -1,27 +1,27 @@
--- Key figures for the Overview, within the viewer's scope; NULL counts say how much is not reported.
-WITH visible_programmes AS (
-    SELECT * FROM programmes
-    WHERE ($scope_institution IS NULL OR $scope_institution IN (home_institution_id, host_institution_id))
-      AND ($include_illustrative OR NOT is_illustrative(source))
-), visible_institutions AS (
-    SELECT * FROM institutions
-    WHERE ($include_illustrative OR NOT is_illustrative(source))
-      AND ($scope_institution IS NULL OR institution_id = $scope_institution
-           OR institution_id IN (SELECT home_institution_id FROM visible_programmes)
-           OR institution_id IN (SELECT host_institution_id FROM visible_programmes))
+-- Key figures for the Overview: programmes starting in the year range, within the viewer's scope.
+-- Counts of missing values travel with every sum, so nothing unreported is read as zero.
+WITH programmes_in_range AS (
+    SELECT * FROM visible_programmes($scope_institution, $include_illustrative)
+    WHERE year(date_first(start_date)) BETWEEN $year_from AND $year_to
+), partners AS (
+    SELECT home_institution_id AS institution_id FROM programmes_in_range
+    UNION SELECT host_institution_id FROM programmes_in_range
+), equipment_in_range AS (
+    SELECT * FROM visible_equipment($scope_institution, $include_illustrative)
+    WHERE year(date_first(acquired_date)) BETWEEN $year_from AND $year_to
+), costs AS (
+    SELECT * FROM converted_costs($scope_institution, $include_illustrative, $reporting_currency)
+    WHERE year BETWEEN $year_from AND $year_to
 )
 SELECT
-    (SELECT count(*) FROM visible_programmes) AS programmes,
-    (SELECT sum(participants_count) FROM visible_programmes) AS people_trained,
-    (SELECT count(*) FILTER (participants_count IS NULL) FROM visible_programmes) AS people_not_reported,
-    (SELECT count(*) FROM visible_institutions) AS institutions,
-    (SELECT count(DISTINCT country) FROM visible_institutions) AS countries,
-    (SELECT count(*) FROM equipment
-      WHERE institution_id IN (SELECT institution_id FROM visible_institutions)
-        AND ($include_illustrative OR NOT is_illustrative(source))) AS equipment_items,
-    (SELECT count(*) FROM events
-      WHERE institution_id IN (SELECT institution_id FROM visible_institutions)
-        AND ($include_illustrative OR NOT is_illustrative(source))) AS events,
-    (SELECT sum(cases) FROM procedures
-      WHERE institution_id IN (SELECT institution_id FROM visible_institutions)
-        AND ($include_illustrative OR NOT is_illustrative(source))) AS procedure_cases
+    (SELECT count(*) FROM programmes_in_range) AS programmes,
+    (SELECT sum(participants_count) FROM programmes_in_range) AS people_trained,
+    (SELECT count(*) FILTER (participants_count IS NULL) FROM programmes_in_range) AS people_not_reported,
+    (SELECT count(*) FROM partners) AS partner_institutions,
+    (SELECT count(DISTINCT country) FROM institutions WHERE institution_id IN (SELECT institution_id FROM partners))
+        AS countries,
+    (SELECT count(*) FROM equipment_in_range) AS equipment_items,
+    (SELECT sum(converted) FROM costs) AS investment,
+    (SELECT count(*) FROM costs) AS cost_records,
+    (SELECT count(*) FILTER (amount IS NULL) FROM costs) AS investment_not_reported,
+    (SELECT count(*) FILTER (rate_missing) FROM costs) AS investment_rate_missing
