@@ -12,6 +12,10 @@ if seed.ensure_default_database(db.database_path()):
 
 pages = st.navigation([
     st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
+    st.Page("pages/programmes.py", title=t("nav.programmes"), icon=":material/flight_takeoff:"),
+    st.Page("pages/partners.py", title=t("nav.partners"), icon=":material/handshake:"),
+    st.Page("pages/equipment.py", title=t("nav.equipment"), icon=":material/biotech:"),
+    st.Page("pages/impact.py", title=t("nav.impact"), icon=":material/monitoring:"),
 ])
 
 with st.sidebar:

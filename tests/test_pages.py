@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import PROJECT
 
-PAGES = ["pages/overview.py"]
+PAGES = ["pages/overview.py", "pages/programmes.py", "pages/partners.py", "pages/equipment.py", "pages/impact.py"]
 
 
 def run_page(monkeypatch, database, page: str | None = None, **state) -> AppTest:

@@ -1,0 +1,7 @@
+"""partners page (being built)."""
+
+import streamlit as st
+
+from portal.i18n import t
+
+st.title(t("nav.partners"))
