@@ -135,15 +135,19 @@ def illustrative_notice() -> None:
 TIMELINE_PER_LANE = 15  # items per lane on the overview timeline: enough to read, bounded in bytes
 
 
-def year_range(key: str) -> tuple[int, int]:
-    """A year-range slider over the years the visible data spans; returns (first, last) chosen."""
+def year_range(key: str, in_url: bool = False) -> tuple[int, int]:
+    """A year-range slider over the years the visible data spans; returns (first, last) chosen.
+
+    With `in_url`, the choice is kept in the URL query string under `key`, so the view can be shared.
+    """
     bounds = read("year_bounds").iloc[0]
     if pd.isna(bounds["first_year"]):
         return 1900, 2200
     first, last = int(bounds["first_year"]), int(bounds["last_year"])
     if first == last:
         return first, last
-    chosen = st.slider(t("filter.years"), first, last, (first, last), key=key, help=t("filter.years_help"))
+    chosen = st.slider(t("filter.years"), first, last, (first, last), key=key, help=t("filter.years_help"),
+                       bind="query-params" if in_url else None)
     return int(chosen[0]), int(chosen[1])
 
 

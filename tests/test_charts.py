@@ -1,0 +1,108 @@
+"""The shared chart builders: DataFrame in, figure out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from portal import charts
+
+
+def items(*rows):
+    columns = ["lane", "item_id", "label", "kind", "start_date", "end_date", "first_day", "last_day",
+               "end_reported", "lane_total"]
+    return pd.DataFrame([dict(zip(columns, row)) for row in rows], columns=columns)
+
+
+def test_date_text_says_what_is_not_reported():
+    assert charts.date_text("2024") == "2024 (month not reported)"
+    assert charts.date_text("2024-03") == "2024-03 (day not reported)"
+    assert charts.date_text("2024-03-14") == "2024-03-14"
+    assert charts.date_text(None) == "not reported"
+
+
+def test_timeline_spans_an_imprecise_year_and_marks_it():
+    figure = charts.timeline(items(
+        ("programme", "P1", "Training", "training_abroad", "2024", None, date(2024, 1, 1), date(2024, 12, 31),
+         False, 1),
+        ("programme", "P2", "Fellowship", "fellowship", "2023-02-01", "2023-02-28", date(2023, 2, 1),
+         date(2023, 2, 28), True, 1),
+    ))
+    bars = {bar.customdata[0]: bar for bar in figure.data if bar.type == "bar"}
+    year = bars["P1"]
+    assert year.base[0] == "2024-01-01" and year.x[0] == 366 * 24 * 3600 * 1000  # all of leap year 2024
+    assert year.marker.pattern.shape == "/"
+    assert "2024 (month not reported)" in year.hovertext[0] and "end not reported" in year.hovertext[0]
+    assert bars["P2"].marker.pattern.shape == ""
+
+
+def test_timeline_gives_every_item_its_own_row_even_with_the_same_label():
+    figure = charts.timeline(items(
+        ("equipment", "E1", "microscope", "microscope", "2020-05-01", None, date(2020, 5, 1), date(2020, 5, 1), True, 2),
+        ("equipment", "E2", "microscope", "microscope", "2022-07-09", None, date(2022, 7, 9), date(2022, 7, 9), True, 2),
+    ))
+    assert list(figure.layout.yaxis.tickvals) == ["equipment:E1", "equipment:E2"]
+    [points] = [trace for trace in figure.data if trace.type == "scatter"]  # single days are diamonds
+    assert points.marker.symbol == "diamond" and list(points.customdata) == ["E1", "E2"]
+
+
+def test_timeline_escapes_names_in_hover_text():
+    figure = charts.timeline(items(
+        ("event", "V1", "<b>bold</b> & co", "visit", "2021", None, date(2021, 1, 1), date(2021, 12, 31), True, 1)))
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in figure.data[0].hovertext[0]
+
+
+def test_empty_timeline_says_so():
+    figure = charts.timeline(items())
+    assert figure.layout.annotations[0].text == "Nothing to show for these filters"
+
+
+def flows(**overrides):
+    row = dict(home_id="H", home_name="Home", home_latitude=47.9, home_longitude=106.9, host_id="K",
+               host_name="Host", host_latitude=37.5, host_longitude=126.8, kind="training_abroad", programmes=2,
+               participants=12, participants_not_reported=0, weight=12, weight_is_participants=True)
+    row.update(overrides)
+    return row
+
+
+def test_flow_map_widths_follow_weight_and_colours_follow_kind():
+    figure = charts.flow_map(pd.DataFrame([
+        flows(),
+        flows(host_id="D", host_name="Other", host_latitude=52.5, host_longitude=13.4, kind="fellowship",
+              participants=None, participants_not_reported=1, weight=1, weight_is_participants=False, programmes=1),
+    ]))
+    lines = {trace.legendgroup: trace for trace in figure.data if trace.mode == "lines"}
+    assert lines["training_abroad"].line.width > lines["fellowship"].line.width
+    assert lines["training_abroad"].line.color != lines["fellowship"].line.color
+    assert list(lines["training_abroad"].lat) == [47.9, 37.5, None]
+    assert "12 participants reported" in lines["training_abroad"].hovertext[0]
+    assert "participants not reported" in lines["fellowship"].hovertext[0]
+    [ends] = [trace for trace in figure.data if trace.mode == "markers"]
+    assert set(ends.customdata) == {"H", "K", "D"}
+    assert figure.layout.geo.showcountries
+
+
+def test_institution_map_sizes_by_activity_and_outlines_the_selected():
+    frame = pd.DataFrame([
+        dict(institution_id="A", name="A", kind="hospital", city="x", country="MNG", latitude=47.0, longitude=106.0,
+             activity=10, hover="A"),
+        dict(institution_id="B", name="B", kind="hospital", city="y", country="KOR", latitude=37.0, longitude=127.0,
+             activity=1, hover="B"),
+        dict(institution_id="C", name="C", kind="ministry", city="z", country="MNG", latitude=None, longitude=None,
+             activity=5, hover="C"),
+    ])
+    figure = charts.institution_map(frame, selected="B")
+    [hospitals] = [trace for trace in figure.data if trace.name == "Hospital"]
+    sizes = dict(zip(hospitals.customdata, hospitals.marker.size))
+    assert sizes["A"] > sizes["B"]
+    assert dict(zip(hospitals.customdata, hospitals.marker.line.width))["B"] == 4
+    assert all("C" not in trace.customdata for trace in figure.data)  # no coordinates, not placed
+
+
+def test_bars_stack_one_trace_per_colour_value():
+    frame = pd.DataFrame({"year": [2020, 2020, 2021], "category": ["microscope", "endoscope", "microscope"],
+                          "amount": [5.0, 3.0, 4.0]})
+    figure = charts.bars(frame, "year", "amount", "category", "equipment_category")
+    assert [trace.name for trace in figure.data] == ["Endoscope", "Microscope"]
+    assert figure.layout.barmode == "stack"
