@@ -14,7 +14,7 @@ if contents["records"].sum() == 0:
     st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
     st.stop()
 
-year_from, year_to = ui.year_range("overview_years")
+year_from, year_to = ui.year_range("years", in_url=True)
 figures = ui.read("overview_figures", year_from=year_from, year_to=year_to).iloc[0]
 flows = ui.read("programme_flows", year_from=year_from, year_to=year_to)
 timeline = ui.read("overview_timeline", year_from=year_from, year_to=year_to, per_lane=ui.TIMELINE_PER_LANE)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -61,3 +64,54 @@ def test_missing_database_is_built_from_the_seed(monkeypatch, tmp_path):
     app = run_page(monkeypatch, database)
     assert database.exists()
     assert {m.label: m.value for m in app.metric}["Programmes"] == "51"
+
+
+def chart_data(app: AppTest, index: int) -> dict:
+    """The plotly figure an element sends to the browser, as JSON."""
+    return json.loads(app.get("plotly_chart")[index].proto.spec)
+
+
+def flow_programmes(app: AppTest) -> int:
+    """Programmes drawn on the overview's flow map, read back from the arcs' hover text."""
+    figure = chart_data(app, 0)
+    texts = [text for trace in figure["data"] if trace["mode"] == "lines" for text in trace["hovertext"][::3]]
+    return sum(int(re.search(r": (\d+) programme", text).group(1)) for text in texts)
+
+
+def test_overview_year_range_through_the_widget_and_the_url(monkeypatch, seed_db):
+    app = run_page(monkeypatch, seed_db)
+    everything = flow_programmes(app)
+    assert everything == 51  # every seeded programme's institutions have coordinates
+    app.slider(key="years").set_value((2024, 2024)).run()
+    in_2024 = flow_programmes(app)
+    assert 0 < in_2024 < everything
+    assert {m.label: m.value for m in app.metric}["Programmes"] == str(in_2024)
+
+    monkeypatch.setenv("PORTAL_DB", str(seed_db))
+    linked = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    linked.query_params["years"] = ["2024", "2024"]
+    linked.run()
+    assert flow_programmes(linked) == in_2024
+
+
+def test_overview_timeline_marks_the_real_case_years_as_imprecise(monkeypatch, seed_db):
+    app = run_page(monkeypatch, seed_db, include_illustrative=False)
+    timeline = chart_data(app, 1)
+    hovers = [text for trace in timeline["data"] for text in trace.get("hovertext", [])]
+    training = [h for h in hovers if "Soonchunhyang" in h]
+    assert training and "2024 (month not reported)" in training[0]
+    assert any(trace["type"] == "bar" and trace["marker"]["pattern"]["shape"] == "/" for trace in timeline["data"])
+
+
+def test_overview_investment_in_another_currency(monkeypatch, seed_db):
+    import duckdb
+
+    app = run_page(monkeypatch, seed_db, reporting_currency="EUR")
+    shown = {m.label: m.value for m in app.metric}["Total investment (EUR)"]
+    with duckdb.connect(str(seed_db), read_only=True) as connection:
+        expected, missing = connection.execute(
+            "SELECT sum(converted), count(*) FILTER (rate_missing) FROM converted_costs(NULL, true, 'EUR')"
+        ).fetchall()[0]
+    assert shown == f"{expected / 1e6:,.2f} million"
+    if missing:
+        assert any("cannot be shown in EUR" in w.value for w in app.warning)
