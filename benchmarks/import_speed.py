@@ -47,7 +47,8 @@ def main() -> None:
                 started = time.perf_counter()
                 result = import_workbook(target, database, "benchmark")
                 seconds = time.perf_counter() - started
-                added, changed, unchanged = result.counts["procedures"]
+                counts = result.counts["procedures"]
+                added, changed, unchanged = counts.added, counts.changed, counts.unchanged
                 print(f"{kind:5} {args.rows:>9,} procedure rows {attempt:28}: {seconds:6.2f} s"
                       f"  (added {added:,}, changed {changed:,}, unchanged {unchanged:,})")
 

@@ -18,7 +18,7 @@ year_from, year_to = ui.year_range("years", in_url=True)
 figures = ui.read("overview_figures", year_from=year_from, year_to=year_to).iloc[0]
 flows = ui.read("programme_flows", year_from=year_from, year_to=year_to)
 timeline = ui.read("overview_timeline", year_from=year_from, year_to=year_to, per_lane=ui.TIMELINE_PER_LANE)
-imports = ui.read("latest_imports", limit=5)
+imports = ui.read("import_history", limit=5)
 
 programmes, people, partners, countries, investment = st.columns(5)
 programmes.metric(t("overview.programmes"), ui.number(figures["programmes"]))

@@ -7,9 +7,13 @@ import getpass
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from portal import db, seed
 from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook
+from portal.stewardship import StewardshipError, rollback
+from portal.template import write_template
 from portal.workbook import write_workbook
 
 
@@ -23,11 +27,21 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("out", type=Path, help=t("cli.export_out_help"))
     seeding = commands.add_parser("seed", help=t("cli.seed_help"))
     seeding.add_argument("--force", action="store_true", help=t("cli.seed_force_help"))
-    for command in (importing, exporting, seeding):
+    templating = commands.add_parser("template", help=t("cli.template_help"))
+    templating.add_argument("out", type=Path, help=t("cli.template_out_help"))
+    listing = commands.add_parser("history", help=t("cli.history_help"))
+    listing.add_argument("--limit", type=int, default=50, help=t("cli.history_limit_help"))
+    undoing = commands.add_parser("rollback", help=t("cli.rollback_help"))
+    which = undoing.add_mutually_exclusive_group(required=True)
+    which.add_argument("--last", action="store_true", help=t("cli.rollback_last_help"))
+    which.add_argument("import_id", nargs="?", type=int, help=t("cli.rollback_id_help"))
+    for command in (importing, exporting, seeding, listing, undoing):
         command.add_argument("--db", type=Path, help=t("cli.db_help"))
     args = parser.parse_args(argv)
-    database = db.database_path(args.db)
-    return {"import": run_import, "export": run_export, "seed": run_seed}[args.command](args, database)
+    database = db.database_path(getattr(args, "db", None))
+    commands_run = {"import": run_import, "export": run_export, "seed": run_seed, "template": run_template,
+                    "history": run_history, "rollback": run_rollback}
+    return commands_run[args.command](args, database)
 
 
 def run_import(args: argparse.Namespace, database: Path) -> int:
@@ -66,9 +80,49 @@ def run_seed(args: argparse.Namespace, database: Path) -> int:
     return 0
 
 
-def _print_counts(counts: dict[str, tuple[int, int, int]]) -> None:
-    for sheet, (added, changed, unchanged) in counts.items():
-        print("  " + t("cli.counts", sheet=sheet, added=added, changed=changed, unchanged=unchanged))
+def run_template(args: argparse.Namespace, database: Path) -> int:
+    write_template(args.out)
+    print(t("cli.template_done", out=args.out))
+    return 0
+
+
+def run_history(args: argparse.Namespace, database: Path) -> int:
+    if not database.exists():
+        print(t("cli.no_database", database=database), file=sys.stderr)
+        return 1
+    history = db.open_store(database).read("import_history", db.FULL_SCOPE, limit=args.limit)
+    history = history.astype(object).where(history.notna(), None)
+    print(t("cli.history_header"))
+    for row in history.itertuples():
+        status = t("cli.history_rolled_back", by=int(row.rolled_back_by)) if row.rolled_back_by else ""
+        if row.rolls_back:
+            status = t("cli.history_rolls_back", id=int(row.rolls_back))
+        print(t("cli.history_row", id=row.import_id, action=row.action,
+                when=pd.Timestamp(row.imported_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S UTC"),
+                by=row.imported_by, file=row.file_name or "-", sha=(row.file_sha256 or "-")[:12],
+                added=row.added, changed=row.changed, unchanged=row.unchanged, removed=row.removed,
+                status=status).rstrip())
+    return 0
+
+
+def run_rollback(args: argparse.Namespace, database: Path) -> int:
+    if not database.exists():
+        print(t("cli.no_database", database=database), file=sys.stderr)
+        return 1
+    try:
+        result = rollback(database, None if args.last else args.import_id, getpass.getuser())
+    except StewardshipError as refused:
+        print(t(refused.message, **refused.args_), file=sys.stderr)
+        return 1
+    print(t("cli.rollback_done", id=result.rollback_id, undone=", ".join(map(str, result.undone))))
+    for sheet, c in result.counts.items():
+        print("  " + t("cli.rollback_counts", sheet=sheet, removed=c.removed, reverted=c.changed, restored=c.added))
+    return 0
+
+
+def _print_counts(counts: dict[str, db.Counts]) -> None:
+    for sheet, c in counts.items():
+        print("  " + t("cli.counts", sheet=sheet, added=c.added, changed=c.changed, unchanged=c.unchanged))
 
 
 def _print_warnings(warnings: list) -> None:

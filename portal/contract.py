@@ -153,6 +153,9 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (
 # Dependency order: a sheet only refers to sheets before it.
 SHEET_ORDER: tuple[str, ...] = tuple(SHEETS)
 
+# Sheets of the portal's own template that guide the person filling it in; an import passes over them.
+GUIDE_SHEETS = ("instructions", "lists")
+
 # Rows whose source says this are illustrative, not facts (the seed's convention, shown on screen).
 ILLUSTRATIVE_MARK = "illustrative"
 

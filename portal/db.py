@@ -10,11 +10,12 @@ take turns through a lock file beside the database.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +35,7 @@ SQL_DIR = Path(__file__).parent / "sql"
 QUERIES_DIR = Path(__file__).parent / "queries"
 PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
+JSON_TYPES = {"number": "DOUBLE", "integer": "INTEGER", "list": ["VARCHAR"], "id_list": ["VARCHAR"]}
 ARROW_TYPES = {"number": pa.float64(), "integer": pa.int64(), "list": pa.list_(pa.string()),
                "id_list": pa.list_(pa.string())}
 
@@ -139,10 +141,11 @@ def open_store(path: Path | None = None) -> Store:
 
 
 class Writer:
-    """A read-write connection on a working copy of the database, for one import or seeding."""
+    """A read-write connection on a working copy of the database, for one change to it."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection):
+    def __init__(self, connection: duckdb.DuckDBPyConnection, base_version: tuple | None):
         self.connection = connection
+        self.base_version = base_version  # the identity of the database file this copy was made from
 
     def existing(self) -> Existing:
         """The ids and fx rates already stored, which a file may refer to."""
@@ -152,38 +155,148 @@ class Writer:
         rates = {(c, y) for c, y in cursor.execute("SELECT currency, year FROM fx_rates").fetchall()}
         return Existing(ids=ids, fx_pairs=rates)
 
-    def merge(self, tables: dict[str, list[dict[str, object]]]) -> dict[str, tuple[int, int, int]]:
-        """Add or update every record; return (added, changed, unchanged) per sheet."""
+    def _run_script(self, script: str, params: dict[str, object]) -> None:
+        # DuckDB binds parameters only in a script's last statement, so run the statements one by one.
+        for part in script.split(";\n"):
+            statement = "\n".join(line for line in part.splitlines() if not line.lstrip().startswith("--")).strip()
+            if statement:
+                self.connection.execute(statement, {k: v for k, v in params.items()
+                                                    if f"${k}" in statement}).fetchall()
+
+    def begin(self, action: str, user: str, file_name: str | None = None, checksum: str | None = None,
+              rolls_back: int | None = None) -> int:
+        """Log the start of a change (import, seed, edit, deletion, rollback); return its id."""
+        return self.connection.execute(
+            "INSERT INTO imports (import_id, action, imported_at, imported_by, file_name, file_sha256, rolls_back)"
+            " VALUES (nextval('import_ids'), $action, $at, $user, $file, $sha, $rolls_back) RETURNING import_id",
+            {"action": action, "at": datetime.now(timezone.utc), "user": user, "file": file_name,
+             "sha": checksum, "rolls_back": rolls_back}).fetchall()[0][0]
+
+    def merge(self, import_id: int, tables: dict[str, list[dict[str, object]]],
+              progress: Callable[[str], None] | None = None) -> dict[str, Counts]:
+        """Add or update every record, logging each change; return the counts per sheet."""
         counts = {}
         template = _sql("merge")
         for name in SHEET_ORDER:
             if name not in tables:
                 continue
+            if progress:
+                progress(name)
             sheet = SHEETS[name]
             self.connection.register("incoming", _arrow_table(sheet, tables[name]))
             try:
-                self.connection.execute(_merge_statement(template, sheet)).fetchall()
+                self._run_script(_statement(template, sheet), {"import_id": import_id})
                 added, changed, unchanged = self.connection.execute(
                     "SELECT count(*) FILTER (merge_status = 'added'), count(*) FILTER (merge_status = 'changed'),"
                     " count(*) FILTER (merge_status = 'unchanged') FROM merge_status").fetchall()[0]
             finally:
                 self.connection.unregister("incoming")
-            counts[name] = (added, changed, unchanged)
+            counts[name] = Counts(added, changed, unchanged)
         self.connection.execute("DROP TABLE IF EXISTS merge_status")
+        self.record_counts(import_id, counts)
         return counts
 
-    def record_import(self, action: str, user: str, file_name: str | None, checksum: str | None,
-                      counts: dict[str, tuple[int, int, int]]) -> int:
-        """Log an import (or seeding) with its per-sheet counts; return its id."""
-        import_id = self.connection.execute(
-            "INSERT INTO imports VALUES (nextval('import_ids'), $action, $at, $user, $file, $sha) RETURNING import_id",
-            {"action": action, "at": datetime.now(timezone.utc), "user": user, "file": file_name,
-             "sha": checksum}).fetchall()[0][0]
+    def record_counts(self, import_id: int, counts: dict[str, Counts]) -> None:
+        """Store a change's per-sheet counts."""
+        if not counts:
+            return
         self.connection.executemany(
-            "INSERT INTO import_counts VALUES ($id, $sheet, $added, $changed, $unchanged)",
-            [{"id": import_id, "sheet": sheet, "added": a, "changed": c, "unchanged": u}
-             for sheet, (a, c, u) in counts.items()])
-        return import_id
+            "INSERT INTO import_counts (import_id, sheet, added, changed, unchanged, removed)"
+            " VALUES ($id, $sheet, $added, $changed, $unchanged, $removed)",
+            [{"id": import_id, "sheet": sheet, "added": c.added, "changed": c.changed, "unchanged": c.unchanged,
+              "removed": c.removed} for sheet, c in counts.items()])
+
+    def changes(self, import_id: int) -> pd.DataFrame:
+        """Every record a change touched: sheet, before and after images (JSON text)."""
+        return self.connection.execute(
+            "SELECT sheet, before::VARCHAR AS before, after::VARCHAR AS after FROM changes"
+            " WHERE import_id = $id", {"id": import_id}).df()
+
+    def undo(self, import_id: int, rollback_id: int) -> dict[str, Counts]:
+        """Reverse one change's effect on every sheet and mark it rolled back by `rollback_id`."""
+        counts = {}
+        template = _sql("undo")
+        for name in reversed(SHEET_ORDER):
+            removed, reverted, restored = self.connection.execute(
+                "SELECT count(*) FILTER (before IS NULL), count(*) FILTER (before IS NOT NULL AND after IS NOT NULL),"
+                " count(*) FILTER (after IS NULL) FROM changes WHERE import_id = $id AND sheet = $sheet",
+                {"id": import_id, "sheet": name}).fetchall()[0]
+            if removed + reverted + restored == 0:
+                continue
+            self._run_script(_statement(template, SHEETS[name]), {"import_id": import_id})
+            counts[name] = Counts(added=restored, changed=reverted, removed=removed)
+        self.connection.execute("DROP TABLE IF EXISTS undo_written")
+        self.connection.execute("UPDATE imports SET rolled_back_by = $by WHERE import_id = $id",
+                                {"by": rollback_id, "id": import_id}).fetchall()
+        return counts
+
+    def delete(self, import_id: int, sheet: str, key: dict[str, object]) -> int:
+        """Delete the record with this key, logging it; return how many records were deleted (0 or 1)."""
+        self.connection.register("incoming", _arrow_table(SHEETS[sheet], [key]))
+        try:
+            before = self.connection.execute("SELECT count(*) FROM changes").fetchall()[0][0]
+            self._run_script(_statement(_sql("delete"), SHEETS[sheet]), {"import_id": import_id})
+            deleted = self.connection.execute("SELECT count(*) FROM changes").fetchall()[0][0] - before
+        finally:
+            self.connection.unregister("incoming")
+        self.record_counts(import_id, {sheet: Counts(removed=deleted)})
+        return deleted
+
+    def references(self, sheet: str, record_id: str) -> list[tuple[str, str, int]]:
+        """What refers to a record: (sheet, column, how many rows) for every reference that exists."""
+        found = []
+        for other in SHEETS.values():
+            for column in other.columns:
+                if column.refers_to != sheet:
+                    continue
+                test = "list_contains({column}, $id)" if column.type == "id_list" else "{column} = $id"
+                # Names come from the contract's fixed lists; the id is bound.
+                statement = ("SELECT count(*) FROM {table} WHERE " + test).format(table=other.name,
+                                                                                   column=column.name)
+                count = self.connection.execute(statement, {"id": record_id}).fetchall()[0][0]
+                if count:
+                    found.append((other.name, column.name, count))
+        return found
+
+    def record(self, sheet: str, key: dict[str, object]) -> dict[str, object] | None:
+        """The stored record with this key, or None."""
+        self.connection.register("incoming", _arrow_table(SHEETS[sheet], [key]))
+        try:
+            statement = "SELECT existing.* FROM {table} AS existing, incoming WHERE {key_match}".format(
+                table=sheet, key_match=_key_match(SHEETS[sheet]))
+            cursor = self.connection.execute(statement)
+            rows = cursor.fetchall()
+            names = [d[0] for d in cursor.description]
+        finally:
+            self.connection.unregister("incoming")
+        return dict(zip(names, rows[0])) if rows else None
+
+    def last_change(self) -> int | None:
+        """The newest change still in effect (not a rollback, not rolled back)."""
+        rows = self.connection.execute(
+            "SELECT max(import_id) FROM imports WHERE rolled_back_by IS NULL AND action <> 'rollback'").fetchall()
+        return rows[0][0]
+
+    def change_summary(self, import_id: int) -> tuple[str, int | None] | None:
+        """(action, rolled_back_by) of a change, or None if there is no such change."""
+        rows = self.connection.execute("SELECT action, rolled_back_by FROM imports WHERE import_id = $id",
+                                       {"id": import_id}).fetchall()
+        return rows[0] if rows else None
+
+    def undoable_since(self, import_id: int) -> list[int]:
+        """The changes a rollback of `import_id` must undo: it and every later one still in effect, newest first."""
+        rows = self.connection.execute(query_text("changes_in_effect_since"), {"import_id": import_id}).fetchall()
+        return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a change did to one sheet: records added, changed, left unchanged and removed."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
 
 
 def _identifiers(template: str, sheet: str) -> str:
@@ -199,14 +312,21 @@ def _key_parts(sheet: Sheet) -> list[str]:
     return ["{t}." + c for c in sheet.key]
 
 
-def _merge_statement(template: str, sheet: Sheet) -> str:
-    key_match = " AND ".join(
+def _key_match(sheet: Sheet) -> str:
+    """SQL that is true when `incoming` and `existing` rows have the same key."""
+    return " AND ".join(
         f"{part.format(t='incoming')} IS NOT DISTINCT FROM {part.format(t='existing')}" for part in _key_parts(sheet))
+
+
+def _statement(template: str, sheet: Sheet) -> str:
+    """Fill a merge, undo or delete template with one sheet's table, columns, key match and JSON structure."""
+    key_match = _key_match(sheet)
     values = [c for c in sheet.column_names]
     values_differ = "ROW({}) IS DISTINCT FROM ROW({})".format(
         ", ".join(f"incoming.{c}" for c in values), ", ".join(f"existing.{c}" for c in values))
+    structure = json.dumps({c.name: JSON_TYPES.get(c.type, "VARCHAR") for c in sheet.columns})
     return template.format(table=sheet.name, columns=", ".join(sheet.column_names), key_match=key_match,
-                           values_differ=values_differ)
+                           values_differ=values_differ, structure=structure)
 
 
 def _arrow_table(sheet: Sheet, records: list[dict[str, object]]) -> pa.Table:
@@ -230,13 +350,14 @@ def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
         fcntl.flock(lock, fcntl.LOCK_EX)  # writers take turns; readers never wait
         working = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         _remove(working)
+        base_version = file_identity(path)
         if path.exists() and not fresh:
             shutil.copyfile(path, working)
         connection = duckdb.connect(str(working))
         try:
             create_schema(connection)
             connection.execute("BEGIN TRANSACTION")
-            yield Writer(connection)
+            yield Writer(connection, base_version)
             connection.execute("COMMIT")
             connection.execute("CHECKPOINT")  # everything in the file, no write-ahead log left behind
             connection.close()

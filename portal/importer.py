@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from portal import db
 from portal.contract import Problem
@@ -20,29 +23,61 @@ class ImportRejected(Exception):
         self.warnings = warnings
 
 
+class DatabaseChanged(Exception):
+    """The database changed between a preview and its apply: the preview no longer says what would happen."""
+
+
 @dataclass
 class ImportResult:
-    """What an accepted import did."""
+    """What an accepted import did (or, for a preview, would do)."""
 
-    import_id: int
-    counts: dict[str, tuple[int, int, int]]  # sheet -> (added, changed, unchanged)
+    import_id: int | None  # None for a preview: nothing was written
+    counts: dict[str, db.Counts]
     warnings: list[Problem]
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # a preview's records: sheet, before, after
+    base_version: tuple | None = None  # the database the preview was made against
 
 
-def import_workbook(source: Path, database: Path, user: str, action: str = "import",
-                    fresh: bool = False) -> ImportResult:
-    """Import the workbook at `source` into `database`, or raise ImportRejected and change nothing."""
+class _PreviewDone(Exception):
+    """Raised inside the writer to discard the working copy once a preview has been read off it."""
+
+    def __init__(self, result: ImportResult):
+        super().__init__("preview")
+        self.result = result
+
+
+def import_workbook(source: Path, database: Path, user: str, action: str = "import", fresh: bool = False,
+                    preview: bool = False, expected_version: tuple | None = None,
+                    progress: Callable[[str], None] | None = None) -> ImportResult:
+    """Import the workbook at `source` into `database`, or raise ImportRejected and change nothing.
+
+    With `preview`, do everything on a working copy, report what would change, and discard it.
+    With `expected_version`, refuse (DatabaseChanged) if the database is no longer the one previewed.
+    `progress` is told each stage: "reading", "checking", then each sheet name as it is merged.
+    """
     source = Path(source)
+    if progress:
+        progress("reading")
     try:
         sheets = read_workbook(source)
     except WorkbookError as error:
         raise ImportRejected(error.problems, []) from None
     checksum = file_checksum(source)
-    with db.writing(database, fresh=fresh) as writer:
-        # Checked inside the writer's turn, so the ids it refers to cannot vanish before it is applied.
-        checked = check_workbook(sheets, writer.existing())
-        if checked.problems:
-            raise ImportRejected(checked.problems, checked.warnings)
-        counts = writer.merge(checked.tables)
-        import_id = writer.record_import(action, user, source.name, checksum, counts)
+    try:
+        with db.writing(database, fresh=fresh) as writer:
+            if expected_version is not None and writer.base_version != expected_version:
+                raise DatabaseChanged(str(database))
+            if progress:
+                progress("checking")
+            # Checked inside the writer's turn, so the ids it refers to cannot vanish before it is applied.
+            checked = check_workbook(sheets, writer.existing())
+            if checked.problems:
+                raise ImportRejected(checked.problems, checked.warnings)
+            import_id = writer.begin(action, user, source.name, checksum)
+            counts = writer.merge(import_id, checked.tables, progress)
+            if preview:
+                raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(import_id),
+                                                writer.base_version))
+    except _PreviewDone as done:
+        return done.result
     return ImportResult(import_id, counts, checked.warnings)

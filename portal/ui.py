@@ -118,7 +118,7 @@ def data_as_of() -> None:
     """The sidebar line saying when the data last changed."""
     if not database_ready():
         return
-    latest = read("latest_imports", limit=1)
+    latest = read("import_history", limit=1)
     if latest.empty:
         st.caption(t("sidebar.no_data"))
     else:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pycountry
 
-from portal.contract import BASE_CURRENCY, LOCATED_KINDS, SHEET_ORDER, SHEETS, Column, Problem, Sheet, SheetRows
+from portal.contract import BASE_CURRENCY, GUIDE_SHEETS, LOCATED_KINDS, SHEET_ORDER, SHEETS, Column, Problem, Sheet, SheetRows
 from portal.workbook import cell_text
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -188,17 +188,20 @@ def date_bounds(partial: str) -> tuple[date, date]:
 # ---------------------------------------------------------------- whole workbook
 
 
-def check_workbook(sheets: dict[str, SheetRows], existing: Existing) -> CheckedWorkbook:
-    """Check every sheet, row and cross-reference; return clean records only if there is no problem."""
+def check_workbook(sheets: dict[str, SheetRows], existing: Existing, whole_workbook: bool = True) -> CheckedWorkbook:
+    """Check every sheet, row and cross-reference; return clean records only if there is no problem.
+
+    `whole_workbook` False checks a part (a single edited record) that need not carry an institutions sheet.
+    """
     problems: list[Problem] = []
     warnings: list[Problem] = []
     tables: dict[str, list[dict[str, object]]] = {}
     row_numbers: dict[str, list[int]] = {}
 
     for name, rows in sheets.items():
-        if name not in SHEETS:
+        if name not in SHEETS and name not in GUIDE_SHEETS:
             warnings.append(Problem(name, None, "", "", "problem.unknown_sheet"))
-    if "institutions" not in sheets:
+    if whole_workbook and "institutions" not in sheets:
         problems.append(Problem("institutions", None, "", "", "problem.sheet_missing"))
 
     for name in SHEET_ORDER:

@@ -95,7 +95,8 @@ def _read_csv_files(files: dict[str, bytes]) -> dict[str, SheetRows]:
             problems.append(Problem(sheet, line, "", repr(content[error.start:error.start + 4]),
                                     "problem.not_utf8"))
             continue
-        sheets[sheet] = _sheet_rows(sheet, list(csv.reader(io.StringIO(text, newline=""))))
+        rows = [[unescape_formula(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        sheets[sheet] = _sheet_rows(sheet, rows)
     if problems:
         raise WorkbookError(problems)
     return sheets
@@ -119,6 +120,20 @@ def _is_blank(value: object) -> bool:
 
 
 # ---------------------------------------------------------------- writing
+
+# A cell starting with one of these is a formula to a spreadsheet program (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(text: str) -> str:
+    """Text as a CSV cell that a spreadsheet program shows as text, never runs: a leading quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Undo escape_formula when reading a CSV cell, so exports round-trip."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS and text[1:2] != "" else text
+
 
 
 def cell_text(value: object) -> str:
@@ -147,7 +162,13 @@ def write_workbook(tables: dict[str, list[dict[str, object]]], out: Path) -> Non
                     writer = csv.writer(f)
                     columns = SHEETS[sheet].column_names
                     writer.writerow(columns)
-                    writer.writerows([cell_text(r.get(c)) for c in columns] for r in tables[sheet])
+                    writer.writerows(csv_row(r, SHEETS[sheet].columns) for r in tables[sheet])
+
+
+def csv_row(record: dict[str, object], columns) -> list[str]:
+    """A record's cells for a CSV file: numbers as they are, text escaped against formulas."""
+    return [cell_text(record.get(c.name)) if c.type in ("number", "integer")
+            else escape_formula(cell_text(record.get(c.name))) for c in columns]
 
 
 def _write_xlsx(tables: dict[str, list[dict[str, object]]], out: Path) -> None:

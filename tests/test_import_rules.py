@@ -9,6 +9,7 @@ import pytest
 from conftest import checksum, valid_workbook
 from portal.__main__ import main
 from portal.contract import Problem
+from portal.db import Counts
 from portal.importer import ImportRejected, import_workbook
 
 
@@ -39,8 +40,8 @@ def drop_column(csv_path, column):
 
 def test_the_valid_workbook_imports(loaded_db, write):
     result = import_workbook(write(valid_workbook(), "again"), loaded_db, "test")
-    assert result.counts["programmes"] == (0, 0, 1)
-    assert result.counts["institutions"] == (0, 0, 3)
+    assert result.counts["programmes"] == Counts(0, 0, 1)
+    assert result.counts["institutions"] == Counts(0, 0, 3)
 
 
 def test_unknown_reference(loaded_db, write):
@@ -53,7 +54,7 @@ def test_unknown_reference(loaded_db, write):
 def test_reference_to_a_record_already_in_the_database_is_accepted(loaded_db, write):
     book = {"institutions": [], "events": [dict(valid_workbook()["events"][0], event_id="EV2")]}
     result = import_workbook(write(book), loaded_db, "test")
-    assert result.counts["events"] == (1, 0, 0)
+    assert result.counts["events"] == Counts(1, 0, 0)
 
 
 def test_unknown_reference_in_a_list(loaded_db, write):
@@ -83,7 +84,7 @@ def test_duplicate_single_case_procedures_need_a_record_id(loaded_db, write):
     assert (problem.sheet, problem.row) == ("procedures", 3) and "record_id" in str(problem)
     # With record ids the same two rows are two cases.
     book["procedures"][0]["record_id"], book["procedures"][1]["record_id"] = "case-1", "case-2"
-    assert import_workbook(write(book, "fixed"), loaded_db, "test").counts["procedures"] == (2, 0, 0)
+    assert import_workbook(write(book, "fixed"), loaded_db, "test").counts["procedures"] == Counts(2, 0, 0)
 
 
 @pytest.mark.parametrize("column, value", [("latitude", 95), ("longitude", -181)])
@@ -216,7 +217,7 @@ def test_unknown_columns_and_sheets_are_warnings_not_errors(loaded_db, write, tm
         .replace("P2,", "P2,keep out,", 1))
     (path / "notes.csv").write_text("a,b\n1,2\n")
     result = import_workbook(path, loaded_db, "test")
-    assert result.counts["programmes"] == (1, 0, 0)
+    assert result.counts["programmes"] == Counts(1, 0, 0)
     assert {(w.sheet, w.column) for w in result.warnings} == {("programmes", "internal_note"), ("notes", "")}
 
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from conftest import PROJECT, valid_workbook
-from portal.db import export_tables
+from portal.db import Counts, export_tables
 from portal.importer import import_workbook
 from portal.workbook import read_workbook
 
@@ -67,7 +67,7 @@ def test_zip_of_csv_files_in_a_folder(tmp_path, write):
         for file in folder.iterdir():
             z.write(file, f"exchange-2025/{file.name}")
     result = import_workbook(archive, tmp_path / "db.duckdb", "test")
-    assert result.counts["institutions"] == (3, 0, 0)
+    assert result.counts["institutions"] == Counts(3, 0, 0)
 
 
 def test_xlsx_export_writes_text_never_formulas(tmp_path, write):

@@ -12,7 +12,8 @@ from portal.importer import import_workbook
 
 
 def programme_count(store: db.Store) -> int:
-    return int(store.read("overview_figures", db.FULL_SCOPE, include_illustrative=True)["programmes"].iloc[0])
+    contents = store.read("database_contents", db.FULL_SCOPE).set_index("sheet")
+    return int(contents.loc["programmes", "records"])
 
 
 def test_import_while_the_app_is_open(loaded_db, write):

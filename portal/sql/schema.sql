@@ -34,15 +34,23 @@ CREATE TABLE IF NOT EXISTS procedures (
 CREATE TABLE IF NOT EXISTS fx_rates (
     currency VARCHAR NOT NULL, year INTEGER NOT NULL, units_per_usd DOUBLE NOT NULL, source VARCHAR
 );
--- One row per import (and, later, per edit or rollback): who, when, which file.
+-- One row per change to the data: an import, a seeding, an edit, a deletion or a rollback.
 CREATE SEQUENCE IF NOT EXISTS import_ids START 1;
 CREATE TABLE IF NOT EXISTS imports (
     import_id INTEGER PRIMARY KEY, action VARCHAR NOT NULL, imported_at TIMESTAMPTZ NOT NULL,
     imported_by VARCHAR NOT NULL, file_name VARCHAR, file_sha256 VARCHAR
 );
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS rolls_back INTEGER;      -- a rollback: the import it undid
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS rolled_back_by INTEGER;  -- an undone import: the rollback
 CREATE TABLE IF NOT EXISTS import_counts (
     import_id INTEGER NOT NULL, sheet VARCHAR NOT NULL, added INTEGER NOT NULL, changed INTEGER NOT NULL,
     unchanged INTEGER NOT NULL
+);
+ALTER TABLE import_counts ADD COLUMN IF NOT EXISTS removed INTEGER DEFAULT 0;
+-- Every record a change touched, as JSON images: before (NULL when added), after (NULL when removed).
+-- Enough to show what changed field by field, and to undo it.
+CREATE TABLE IF NOT EXISTS changes (
+    import_id INTEGER NOT NULL, sheet VARCHAR NOT NULL, before JSON, after JSON
 );
 -- First and last day a partial date can mean: '2024' spans 2024-01-01 .. 2024-12-31.
 CREATE OR REPLACE MACRO date_first(d) AS CASE length(d)
