@@ -10,13 +10,20 @@ st.set_page_config(page_title=t("app.title"), page_icon="🌏", layout="wide")
 if seed.ensure_default_database(db.database_path()):
     st.toast(t("app.seed_built"))
 
-pages = st.navigation([
-    st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
-    st.Page("pages/programmes.py", title=t("nav.programmes"), icon=":material/flight_takeoff:"),
-    st.Page("pages/partners.py", title=t("nav.partners"), icon=":material/handshake:"),
-    st.Page("pages/equipment.py", title=t("nav.equipment"), icon=":material/biotech:"),
-    st.Page("pages/impact.py", title=t("nav.impact"), icon=":material/monitoring:"),
-])
+pages = st.navigation({
+    t("nav.section_explore"): [
+        st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
+        st.Page("pages/programmes.py", title=t("nav.programmes"), icon=":material/flight_takeoff:"),
+        st.Page("pages/partners.py", title=t("nav.partners"), icon=":material/handshake:"),
+        st.Page("pages/equipment.py", title=t("nav.equipment"), icon=":material/biotech:"),
+        st.Page("pages/impact.py", title=t("nav.impact"), icon=":material/monitoring:"),
+    ],
+    t("nav.section_data"): [
+        st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:"),
+        st.Page("pages/records.py", title=t("nav.records"), icon=":material/edit_note:"),
+        st.Page("pages/history.py", title=t("nav.history"), icon=":material/history:"),
+    ],
+})
 
 with st.sidebar:
     st.markdown(f"### {t('app.title')}")

@@ -125,6 +125,12 @@ class Store:
         connection.execute("ATTACH $path AS portal (READ_ONLY)", {"path": str(self.path)})
         self._connection, self._identity = connection, identity
 
+    def sheet_records(self, sheet: str, limit: int) -> pd.DataFrame:
+        """A sheet's stored records in key order, as Python values (None when missing), for editing."""
+        with self.cursor() as cursor:
+            rows = cursor.execute(_sheet_query(sheet) + " LIMIT $limit", {"limit": limit}).fetchall()
+        return pd.DataFrame(rows, columns=list(SHEETS[sheet].column_names), dtype=object)
+
     def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
         """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
         sql = query_text(query)
@@ -394,6 +400,14 @@ def create_empty(path: Path) -> None:
 # ---------------------------------------------------------------- exporting
 
 
+def _sheet_query(name: str) -> str:
+    """SELECT every contract column of a sheet in key order (names from the contract's fixed lists)."""
+    sheet = SHEETS[name]
+    order = ", ".join(("record_id",) + sheet.key if name == "procedures" else sheet.key)
+    return "SELECT {columns} FROM {table} ORDER BY {order}".format(
+        columns=", ".join(sheet.column_names), table=name, order=order)
+
+
 def export_tables(path: Path) -> dict[str, list[dict[str, object]]]:
     """Every sheet's records, in a stable order, as the contract names them."""
     connection = duckdb.connect(":memory:")
@@ -402,13 +416,8 @@ def export_tables(path: Path) -> dict[str, list[dict[str, object]]]:
         connection.execute("USE portal")
         tables = {}
         for name in SHEET_ORDER:
-            sheet = SHEETS[name]
-            order = ", ".join(("record_id",) + sheet.key if name == "procedures" else sheet.key)
-            # Names come from the contract's fixed lists.
-            statement = "SELECT {columns} FROM {table} ORDER BY {order}".format(
-                columns=", ".join(sheet.column_names), table=name, order=order)
-            rows = connection.execute(statement).fetchall()
-            tables[name] = [dict(zip(sheet.column_names, row)) for row in rows]
+            rows = connection.execute(_sheet_query(name)).fetchall()
+            tables[name] = [dict(zip(SHEETS[name].column_names, row)) for row in rows]
         return tables
     finally:
         connection.close()

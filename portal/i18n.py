@@ -40,7 +40,7 @@ def set_language(language: str) -> None:
     _language.set(language if language in languages() else DEFAULT_LANGUAGE)
 
 
-def t(key: str, **args: object) -> str:
+def t(key: str, /, **args: object) -> str:
     """The message `key` in the current language, its {placeholders} filled from `args`."""
     text = catalog(_language.get()).get(key) or catalog(DEFAULT_LANGUAGE)[key]
     return text.format(**args) if args else text

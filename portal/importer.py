@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from portal import db
-from portal.contract import Problem
-from portal.validate import check_workbook
-from portal.workbook import WorkbookError, file_checksum, read_workbook
+from portal.contract import SHEETS, Problem
+from portal.validate import check_workbook, record_key
+from portal.workbook import WorkbookError, cell_text, file_checksum, read_workbook
 
 
 class ImportRejected(Exception):
@@ -48,12 +49,13 @@ class _PreviewDone(Exception):
 
 def import_workbook(source: Path, database: Path, user: str, action: str = "import", fresh: bool = False,
                     preview: bool = False, expected_version: tuple | None = None,
-                    progress: Callable[[str], None] | None = None) -> ImportResult:
+                    progress: Callable[[str], None] | None = None, file_name: str | None = None) -> ImportResult:
     """Import the workbook at `source` into `database`, or raise ImportRejected and change nothing.
 
     With `preview`, do everything on a working copy, report what would change, and discard it.
     With `expected_version`, refuse (DatabaseChanged) if the database is no longer the one previewed.
     `progress` is told each stage: "reading", "checking", then each sheet name as it is merged.
+    `file_name` is the name to log when `source` is a temporary copy (an upload).
     """
     source = Path(source)
     if progress:
@@ -73,7 +75,7 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
             checked = check_workbook(sheets, writer.existing())
             if checked.problems:
                 raise ImportRejected(checked.problems, checked.warnings)
-            import_id = writer.begin(action, user, source.name, checksum)
+            import_id = writer.begin(action, user, file_name or source.name, checksum)
             counts = writer.merge(import_id, checked.tables, progress)
             if preview:
                 raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(import_id),
@@ -81,3 +83,30 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
     except _PreviewDone as done:
         return done.result
     return ImportResult(import_id, counts, checked.warnings)
+
+
+def field_changes(changes: pd.DataFrame, per_sheet: int = 200) -> pd.DataFrame:
+    """A preview's changes field by field: sheet, record, status, field, before, after (added: after only).
+
+    At most `per_sheet` records per sheet, so a preview of a large file stays readable and light.
+    """
+    rows = []
+    for sheet, part in changes.groupby("sheet", sort=False):
+        for change in part.head(per_sheet).itertuples():
+            before = json.loads(change.before) if change.before else None
+            after = json.loads(change.after) if change.after else {}
+            record = " | ".join(cell_text(v) for v in record_key(sheet, after or before) if v is not None)
+            if before is None:
+                rows.append((sheet, record, "added", "", "", ""))
+                continue
+            for column in SHEETS[sheet].column_names:
+                if before.get(column) != after.get(column):
+                    rows.append((sheet, record, "changed", column, cell_text(before.get(column)),
+                                 cell_text(after.get(column))))
+    return pd.DataFrame(rows, columns=["sheet", "record", "status", "field", "before", "after"])
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table to show or hand back to the hospital: sheet, row, column, value, expected."""
+    return pd.DataFrame([(p.sheet, p.row, p.column, p.value, p.expected_text()) for p in problems],
+                        columns=["sheet", "row", "column", "value", "expected"])

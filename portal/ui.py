@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from portal import db
+from portal import db, downloads
 from portal.contract import BASE_CURRENCY
 from portal.i18n import t
 
@@ -107,11 +107,29 @@ def not_reported_note(missing: object, total: object) -> str:
     return t("value.some_not_reported", missing=number(missing), total=number(total))
 
 
-def table(frame: pd.DataFrame, headers: dict[str, str]) -> None:
-    """Show a table with translated column headers; missing cells read "not reported"."""
+def table(frame: pd.DataFrame, headers: dict[str, str], download: str = "table", **dataframe_options):
+    """Show a table with translated column headers, "not reported" in missing cells, and CSV/.xlsx downloads.
+
+    `download` names the downloaded files. Returns what st.dataframe returns (the selection, when
+    `on_select` is among the options).
+    """
     shown = frame[list(headers)].rename(columns={c: t(k) for c, k in headers.items()})
-    st.dataframe(shown.astype(object).where(shown.notna(), t("value.not_reported")),
-                 hide_index=True, width="stretch")
+    shown = shown.astype(object).where(shown.notna(), t("value.not_reported"))
+    result = st.dataframe(shown, hide_index=True, width="stretch", **dataframe_options)
+    download_buttons(shown, download, key="-".join(headers))
+    return result
+
+
+def download_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
+    """Buttons that download a table as CSV and as .xlsx (built when clicked, not on every rerun)."""
+    csv_column, xlsx_column, _ = st.columns([1, 1.4, 5])
+    csv_column.download_button(t("download.csv"), lambda: downloads.csv_bytes(frame), f"{name}.csv", "text/csv",
+                               key=f"download_csv_{name}_{key}", icon=":material/download:", type="tertiary",
+                               on_click="ignore")
+    xlsx_column.download_button(
+        t("download.xlsx"), lambda: downloads.xlsx_bytes(frame, name), f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"download_xlsx_{name}_{key}",
+        icon=":material/download:", type="tertiary", on_click="ignore")
 
 
 def data_as_of() -> None:

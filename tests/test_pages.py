@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import PROJECT
 
-PAGES = ["pages/overview.py", "pages/programmes.py", "pages/partners.py", "pages/equipment.py", "pages/impact.py"]
+PAGES = ["pages/overview.py", "pages/programmes.py", "pages/partners.py", "pages/equipment.py", "pages/impact.py",
+         "pages/data.py", "pages/records.py", "pages/history.py"]
 
 
 def run_page(monkeypatch, database, page: str | None = None, **state) -> AppTest:

@@ -1,0 +1,157 @@
+"""What the data-stewardship pages share: uploads, previews, progress, counts and the template download."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from portal import db
+from portal.contract import SHEET_ORDER, SHEETS, Column
+from portal.i18n import t
+from portal.importer import ImportRejected, ImportResult, import_workbook
+from portal.template import column_rule, write_template
+from portal.validate import record_key
+from portal.workbook import cell_text
+
+PROBLEM_HEADERS = {"sheet": "data.col_sheet", "row": "data.col_row", "column": "data.col_column",
+                   "value": "data.col_value", "expected": "data.col_expected"}
+COUNT_HEADERS = {"sheet": "data.col_sheet", "added": "imports.col_added", "changed": "imports.col_changed",
+                 "unchanged": "imports.col_unchanged", "removed": "imports.col_removed"}
+CHANGE_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status": "data.col_status",
+                  "field": "data.col_field", "before": "data.col_before", "after": "data.col_after"}
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "exchange-portal-uploads"
+
+
+def database() -> Path:
+    """The database file the app reads and writes."""
+    return db.database_path()
+
+
+def viewer_name() -> str:
+    """Who is making a change, for the import log."""
+    return t("user.app_not_signed_in")
+
+
+def saved_upload(upload) -> Path:
+    """The uploaded file on disk (named by its checksum, with its own extension), for the importer to read."""
+    content = upload.getvalue()
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{hashlib.sha256(content).hexdigest()}{Path(upload.name).suffix.lower()}"
+    if not path.exists():
+        path.write_bytes(content)
+    return path
+
+
+def preview_upload(upload, status) -> ImportResult | ImportRejected:
+    """Check an upload and preview its changes, once per file and database version (reruns reuse it)."""
+    source = saved_upload(upload)
+    key = (source.name, db.file_identity(database()))
+    cached = st.session_state.get("upload_preview")
+    if cached and cached[0] == key:
+        return cached[1]
+    try:
+        outcome = import_workbook(source, database(), viewer_name(), preview=True, file_name=upload.name,
+                                  progress=progress_reporter(status))
+    except ImportRejected as rejected:
+        outcome = rejected
+    st.session_state["upload_preview"] = (key, outcome)
+    return outcome
+
+
+def progress_reporter(status):
+    """A callback for the importer that shows each stage in a st.status box, with a progress bar."""
+    stages = ["reading", "checking", *SHEET_ORDER]
+    bar = status.progress(0.0)
+
+    def report(stage: str) -> None:
+        done = (stages.index(stage) + 1) / len(stages) if stage in stages else 1.0
+        label = t(f"data.stage_{stage}") if stage in ("reading", "checking") else t("data.stage_sheet", sheet=stage)
+        bar.progress(done, text=label)
+    return report
+
+
+def counts_frame(counts: dict[str, db.Counts]) -> pd.DataFrame:
+    """Per-sheet counts as a table."""
+    return pd.DataFrame([(sheet, c.added, c.changed, c.unchanged, c.removed) for sheet, c in counts.items()],
+                        columns=["sheet", "added", "changed", "unchanged", "removed"])
+
+
+def template_download() -> None:
+    """A button that downloads the empty workbook with instructions and dropdown lists."""
+    st.download_button(t("data.template"), _template_bytes, "exchange-workbook-template.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/description:", on_click="ignore", help=t("data.template_help"))
+
+
+def _template_bytes() -> bytes:
+    buffer = io.BytesIO()
+    write_template(buffer)
+    return buffer.getvalue()
+
+
+HISTORY_HEADERS = {"import_id": "imports.col_id", "action": "imports.col_action", "when": "imports.col_at",
+                   "imported_by": "imports.col_by", "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
+                   "added": "imports.col_added", "changed": "imports.col_changed",
+                   "unchanged": "imports.col_unchanged", "removed": "imports.col_removed",
+                   "status": "imports.col_status"}
+
+
+def history_rows(history: pd.DataFrame) -> pd.DataFrame:
+    """The change log as people read it: actions named, times in UTC, what undid what."""
+    def status(row) -> str:
+        if pd.notna(row.rolls_back):
+            return t("history.status_rolls_back", id=int(row.rolls_back))
+        if pd.notna(row.rolled_back_by):
+            return t("history.status_rolled_back", by=int(row.rolled_back_by))
+        return t("history.status_in_effect")
+    return history.assign(
+        action=[t(f"history.action_{a}") for a in history["action"]],
+        when=pd.to_datetime(history["imported_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"),
+        status=[status(r) for r in history.itertuples()])
+
+
+def rollback_choices(history: pd.DataFrame) -> dict[int, str]:
+    """Changes that can be rolled back (in effect, not rollbacks), newest first, labelled for a selectbox."""
+    in_effect = history[history["rolled_back_by"].isna() & (history["action"] != "rollback")]
+    return {int(r.import_id): t("history.choice", id=int(r.import_id), action=t(f"history.action_{r.action}"),
+                                file=r.file_name if isinstance(r.file_name, str) else "—", by=r.imported_by)
+            for r in in_effect.itertuples()}
+
+
+EDITABLE_RECORDS = 5000  # records offered for editing per sheet; more are reached by a new import
+NEW_RECORD = -1
+
+
+def record_choices(sheet: str, records: pd.DataFrame) -> dict[int, str]:
+    """The records of a sheet for a selectbox, keyed by row position, "new record" first."""
+    choices = {NEW_RECORD: t("records.new")}
+    label_column = next((c for c in ("name", "title", "person_name", "procedure") if c in records.columns), None)
+    for position, record in enumerate(records.itertuples(index=False)):
+        row = record._asdict()
+        key = " | ".join(cell_text(v) for v in record_key(sheet, row) if v is not None)
+        extra = f" — {row[label_column]}" if label_column and label_column not in SHEETS[sheet].key else ""
+        choices[position] = f"{key}{extra}"
+    return choices
+
+
+def field_input(column: Column, value: object, locked: bool) -> str | None:
+    """One form field for a contract column, showing its current value; returns what the person entered."""
+    label = column.name + (" *" if column.required else "")
+    text = cell_text(value)
+    if column.type == "enum":
+        options = ([] if column.required else [""]) + list(column.choices)
+        index = options.index(text) if text in options else 0
+        return st.selectbox(label, options, index=index, disabled=locked,
+                            format_func=lambda v: v or t("value.not_reported"))
+    return st.text_input(label, text, disabled=locked, help=column_rule(column))
+
+
+def key_of(sheet: str, record: dict[str, object]) -> dict[str, object]:
+    """The columns that identify a stored record (procedures: record_id too)."""
+    columns = SHEETS[sheet].key + (("record_id",) if sheet == "procedures" else ())
+    return {c: record.get(c) for c in columns}

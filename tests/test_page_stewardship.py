@@ -1,0 +1,127 @@
+"""The data-stewardship pages under AppTest: upload with review, history and rollback, record edits."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from streamlit.testing.v1 import AppTest
+
+from conftest import PROJECT, checksum, valid_workbook
+from portal.db import export_tables
+from portal.workbook import write_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def open_page(monkeypatch, database, page: str) -> AppTest:
+    monkeypatch.setenv("PORTAL_DB", str(database))
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def workbook_bytes(tables, tmp_path, name="upload.xlsx") -> bytes:
+    path = tmp_path / name
+    write_workbook(tables, path)
+    return path.read_bytes()
+
+
+def table_rows(app: AppTest, index: int) -> list[dict]:
+    return app.dataframe[index].value.to_dict("records")
+
+
+def test_a_broken_upload_shows_every_problem_and_changes_nothing(monkeypatch, loaded_db, tmp_path):
+    book = valid_workbook()
+    book["programmes"][0]["host_institution_id"] = "NOWHERE"
+    book["procedures"][0]["complications"] = 9
+    before = checksum(loaded_db)
+    app = open_page(monkeypatch, loaded_db, "pages/data.py")
+    app.file_uploader[0].set_value(("broken.xlsx", workbook_bytes(book, tmp_path), XLSX)).run()
+    assert not app.exception
+    assert "2 problem(s)" in app.error[0].value
+    problems = table_rows(app, 0)
+    assert {(p["Sheet"], p["Row"], p["Column"], p["Value found"]) for p in problems} == {
+        ("programmes", 2, "host_institution_id", "NOWHERE"), ("procedures", 2, "complications", "9")}
+    assert not [b for b in app.button if b.key == "apply_import"]
+    assert checksum(loaded_db) == before
+
+
+def test_a_valid_upload_is_previewed_then_applied(monkeypatch, loaded_db, tmp_path):
+    book = valid_workbook()
+    book["programmes"][0]["title"] = "Renamed by upload"
+    before = checksum(loaded_db)
+    app = open_page(monkeypatch, loaded_db, "pages/data.py")
+    app.file_uploader[0].set_value(("hospital.xlsx", workbook_bytes(book, tmp_path), XLSX)).run()
+    counts = {row["Sheet"]: row for row in table_rows(app, 0)}
+    assert (counts["programmes"]["Changed"], counts["institutions"]["Unchanged"]) == (1, 3)
+    changes = table_rows(app, 1)
+    assert {"Sheet": "programmes", "Record": "P1", "Change": "changed", "Field": "title",
+            "Before": "Spine training", "After": "Renamed by upload"} in changes
+    assert checksum(loaded_db) == before  # the preview wrote nothing
+
+    app.button(key="apply_import").click().run()
+    assert not app.exception
+    assert any("applied" in s.value for s in app.success)
+    assert export_tables(loaded_db)["programmes"][0]["title"] == "Renamed by upload"
+
+
+def test_history_lists_changes_and_rolls_one_back(monkeypatch, loaded_db, tmp_path):
+    from portal.importer import import_workbook
+
+    original = export_tables(loaded_db)
+    book = valid_workbook()
+    book["programmes"][0]["title"] = "To be rolled back"
+    path = tmp_path / "change"
+    write_workbook(book, path)
+    import_workbook(path, loaded_db, "hospital upload")
+    app = open_page(monkeypatch, loaded_db, "pages/history.py")
+    rows = table_rows(app, 0)
+    assert [r["Import"] for r in rows] == [2, 1] and rows[0]["By"] == "hospital upload"
+    assert rows[0]["File"] == "change" and len(rows[0]["SHA-256"]) == 64
+    app.selectbox(key="rollback_target").set_value(2).run()
+    app.button(key="rollback_button").click().run()
+    assert not app.exception
+    assert export_tables(loaded_db) == original
+    assert table_rows(app, 0)[0]["Action"] == "rollback"
+
+
+def test_editing_a_record_validates_and_saves(monkeypatch, loaded_db):
+    app = open_page(monkeypatch, loaded_db, "pages/records.py")
+    app.selectbox(key="records_sheet").set_value("programmes").run()
+    app.selectbox(key="records_pick_programmes").set_value(0).run()
+    next(i for i in app.text_input if i.label == "end_date").input("2020-01")
+    next(b for b in app.button if b.label == "Save changes").click().run()
+    assert any("problem" in e.value for e in app.error)
+    assert table_rows(app, 0)[0]["Column"] == "end_date"
+    assert export_tables(loaded_db)["programmes"][0]["end_date"] == "2024-11"
+
+    next(i for i in app.text_input if i.label == "participants_count").input("7")
+    next(i for i in app.text_input if i.label == "end_date").input("2024-12")
+    next(b for b in app.button if b.label == "Save changes").click().run()
+    assert not app.exception
+    saved = export_tables(loaded_db)["programmes"][0]
+    assert (saved["participants_count"], saved["end_date"]) == (7, "2024-12")
+
+
+def test_deleting_a_referenced_record_is_refused_by_name(monkeypatch, loaded_db):
+    app = open_page(monkeypatch, loaded_db, "pages/records.py")
+    app.selectbox(key="records_sheet").set_value("institutions").run()
+    app.selectbox(key="records_pick_institutions").set_value(0).run()  # KR-HOST, first in key order
+    before = checksum(loaded_db)
+    app.button(key="delete_record").click().run()
+    assert "programmes.host_institution_id" in app.error[0].value
+    assert checksum(loaded_db) == before
+
+
+def test_every_table_offers_csv_and_xlsx_downloads(monkeypatch, seed_db):
+    app = open_page(monkeypatch, seed_db, "pages/history.py")
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert "CSV" in labels and "Excel (.xlsx)" in labels
+
+
+def test_template_download_is_offered(monkeypatch, empty_db):
+    app = open_page(monkeypatch, empty_db, "pages/data.py")
+    assert "Download the empty workbook" in [b.proto.label for b in app.get("download_button")]
