@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import json
 from contextvars import ContextVar
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+
+import pycountry
+from babel import Locale, dates, numbers
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
@@ -51,3 +55,48 @@ def label(group: str, value: str | None) -> str:
     if value is None:
         return t("value.not_reported")
     return catalog(_language.get()).get(f"{group}.{value}") or catalog(DEFAULT_LANGUAGE).get(f"{group}.{value}", value)
+
+
+def language() -> str:
+    """The language of this thread's messages."""
+    return _language.get()
+
+
+def preferred_language(accept_language: str | None) -> str:
+    """The first language of a browser's Accept-Language header that has a catalog, else English."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower().split("-")[0]
+        if code in languages():
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def format_number(value: float | int, decimals: int = 2) -> str:
+    """A number as the current language writes it (grouping and decimal signs from CLDR, via Babel)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    pattern = None if isinstance(value, int) else "#,##0." + "#" * decimals
+    return numbers.format_decimal(value, format=pattern, locale=language())
+
+
+def format_compact(value: float | int) -> str:
+    """A large number shortened as the current language does it: 4M, 4 сая, 400만."""
+    return numbers.format_compact_decimal(value, format_type="short", fraction_digits=2, locale=language())
+
+
+def format_partial_date(partial: str) -> str:
+    """A partial date in the current language, keeping its precision: "2024", "Mar 2024", "Mar 14, 2024"."""
+    parts = [int(p) for p in partial.split("-")]
+    day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    skeleton = {1: "y", 2: "yMMM", 3: "yMMMd"}[len(parts)]
+    return dates.format_skeleton(skeleton, day, locale=language())
+
+
+def country_name(alpha_3: str | None) -> str:
+    """A country's name in the current language (CLDR territory names via Babel), from its ISO alpha-3 code."""
+    if not alpha_3:
+        return t("value.not_reported")
+    country = pycountry.countries.get(alpha_3=alpha_3)
+    if country is None:
+        return alpha_3
+    return Locale.parse(language()).territories.get(country.alpha_2, country.name)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
 import pandas as pd
 import streamlit as st
 
 from portal import db, downloads
 from portal.contract import BASE_CURRENCY
-from portal.i18n import t
+from portal.i18n import format_compact, format_number, t
 
 # Map shapes come from static/topojson, served by this app (server.enableStaticServing): never a CDN.
 # Relative, so it also works when the portal is served under a path prefix.
@@ -71,13 +72,10 @@ def plot(figure, key: str | None = None, select: bool = False):
 
 
 def compact(value: object) -> str:
-    """A large figure shortened for a metric tile ("4.00 million"); missing reads "not reported"."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    """A large figure shortened for a metric tile ("4M", "4 сая"); missing reads "not reported"."""
+    if is_missing(value):
         return t("value.not_reported")
-    for size, key in ((1e9, "number.billions"), (1e6, "number.millions")):
-        if abs(value) >= size:
-            return t(key, value=f"{value / size:,.2f}")
-    return number(round(value))
+    return format_compact(float(value)) if abs(float(value)) >= 1e6 else number(round(float(value)))
 
 
 def money(amount: object, currency: str) -> str:
@@ -91,13 +89,16 @@ def database_ready() -> bool:
     return store().version() is not None
 
 
+def is_missing(value: object) -> bool:
+    """Whether a value from a query is missing (None, NaN, pandas NA)."""
+    return value is None or value is pd.NA or (isinstance(value, Real) and math.isnan(value))
+
+
 def number(value: object) -> str:
-    """A count or amount for display; missing values read "not reported", never 0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    """A count or amount for display, as the viewer's language writes it; missing reads "not reported"."""
+    if is_missing(value):
         return t("value.not_reported")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    return format_number(int(value) if isinstance(value, Integral) else float(value))
 
 
 def not_reported_note(missing: object, total: object) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -12,55 +10,7 @@ import pytest
 from portal import seed
 from portal.importer import import_workbook
 from portal.workbook import write_workbook
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-def valid_workbook() -> dict[str, list[dict[str, object]]]:
-    """A small workbook that follows the contract, touching every sheet."""
-    return copy.deepcopy({
-        "institutions": [
-            {"institution_id": "UB-TRAUMA", "name": "Test trauma centre", "name_local": "Гэмтэл согог төв",
-             "kind": "hospital", "city": "Ulaanbaatar", "country": "MNG", "latitude": 47.92, "longitude": 106.86,
-             "source": "test fixture"},
-            {"institution_id": "KR-HOST", "name": "Test university hospital", "name_local": "시험 대학교 병원",
-             "kind": "university_hospital", "city": "Bucheon", "country": "KOR", "latitude": 37.5,
-             "longitude": 126.76, "website": "https://example.org/host", "source": "test fixture"},
-            {"institution_id": "MOH", "name": "Test ministry", "kind": "ministry", "country": "MNG"},
-        ],
-        "programmes": [
-            {"programme_id": "P1", "title": "Spine training", "kind": "training_abroad",
-             "home_institution_id": "UB-TRAUMA", "host_institution_id": "KR-HOST", "start_date": "2024",
-             "end_date": "2024-11", "specialty": "spine surgery", "topics": "deformity; replacement",
-             "participants_count": 3, "funding_source": "government", "cost_amount": 15000000,
-             "cost_currency": "KRW", "status": "completed", "source": "test fixture"},
-        ],
-        "participants": [
-            {"programme_id": "P1", "person_name": "Trainee One", "role": "trainee", "institution_id": "UB-TRAUMA"},
-        ],
-        "equipment": [
-            {"equipment_id": "EQ1", "institution_id": "UB-TRAUMA", "name": "microscope", "category": "microscope",
-             "acquired_date": "2025-03-14", "quantity": 1, "cost_amount": 250000, "cost_currency": "USD",
-             "programme_ids": "P1", "status": "in_use"},
-        ],
-        "events": [
-            {"event_id": "EV1", "date": "2025-04", "kind": "joint_surgery", "title": "First joint surgery",
-             "institution_id": "UB-TRAUMA", "partner_institution_id": "KR-HOST", "programme_id": "P1",
-             "equipment_id": "EQ1"},
-        ],
-        "procedures": [
-            {"institution_id": "UB-TRAUMA", "department": "spine", "period": "2025-05", "procedure": "microdiscectomy",
-             "technique": "microscopic", "cases": 4, "mean_length_of_stay_days": 5.5, "complications": 0,
-             "equipment_id": "EQ1"},
-        ],
-        "fx_rates": [{"currency": "KRW", "year": 2024, "units_per_usd": 1364.2, "source": "test fixture"}],
-    })
-
-
-def checksum(path: Path) -> str:
-    """SHA-256 of a file, to prove a rejected import left it byte-for-byte as it was."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
+from workbooks import valid_workbook
 
 @pytest.fixture
 def write(tmp_path):

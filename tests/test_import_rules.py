@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from conftest import checksum, valid_workbook
+from workbooks import checksum, valid_workbook
 from portal.__main__ import main
 from portal.contract import Problem
 from portal.db import Counts

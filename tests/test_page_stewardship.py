@@ -7,7 +7,7 @@ import io
 import openpyxl
 from streamlit.testing.v1 import AppTest
 
-from conftest import PROJECT, checksum, valid_workbook
+from workbooks import PROJECT, checksum, valid_workbook
 from portal.db import export_tables
 from portal.workbook import write_workbook
 

@@ -8,7 +8,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import PROJECT
+from portal.i18n import format_compact
+
+from workbooks import PROJECT
 
 PAGES = ["pages/overview.py", "pages/programmes.py", "pages/partners.py", "pages/equipment.py", "pages/impact.py",
          "pages/data.py", "pages/records.py", "pages/history.py"]
@@ -113,6 +115,6 @@ def test_overview_investment_in_another_currency(monkeypatch, seed_db):
         expected, missing = connection.execute(
             "SELECT sum(converted), count(*) FILTER (rate_missing) FROM converted_costs(NULL, true, 'EUR')"
         ).fetchall()[0]
-    assert shown == f"{expected / 1e6:,.2f} million"
+    assert shown == format_compact(expected)  # e.g. "2.4M": Babel's short form for the viewer's language
     if missing:
         assert any("cannot be shown in EUR" in w.value for w in app.warning)

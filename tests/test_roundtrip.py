@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import PROJECT, valid_workbook
+from workbooks import PROJECT, valid_workbook
 from portal.db import Counts, export_tables
 from portal.importer import import_workbook
 from portal.workbook import read_workbook

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from conftest import PROJECT, checksum, valid_workbook
+from workbooks import PROJECT, checksum, valid_workbook
 from portal.contract import SHEETS
 from portal.db import Counts, export_tables
 from portal.importer import DatabaseChanged, ImportRejected, import_workbook

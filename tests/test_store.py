@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 
-from conftest import PROJECT, checksum, valid_workbook
+from workbooks import PROJECT, checksum, valid_workbook
 from portal import db
 from portal.importer import import_workbook
 

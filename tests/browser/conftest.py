@@ -112,6 +112,11 @@ class PortalPage:
             "countries: (g.querySelector('g.countries path')?.getAttribute('d') || '').length,"
             "land: (g.querySelector('g.land path')?.getAttribute('d') || '').length}))")
 
+    def table_text(self, index: int) -> str:
+        """The cells of the index-th st.dataframe (drawn on a canvas; its accessible grid holds the text)."""
+        grid = self.page.locator("[data-testid=stDataFrame]").nth(index)
+        return " ".join(grid.locator("[role=gridcell], [role=columnheader]").all_text_contents())
+
     def exceptions(self) -> list[str]:
         return self.page.locator("[data-testid=stException]").all_inner_texts()
 

@@ -1,0 +1,256 @@
+"""The Data quality page: every kind of problem listed once with a link to its record, clean records never."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from portal import db, stewardship
+from portal.importer import import_workbook
+from workbooks import PROJECT, valid_workbook
+
+PAGE = "pages/data_quality.py"
+TODAY = datetime.date.today()
+SOURCE = "quality fixture"
+
+# The page's checks, in the order it shows them, and the links to the record each one lists in the fixture.
+EXPECTED = {
+    "Rows without a source": ("NO-SOURCE", "partners?institution=NO-SOURCE"),
+    "Institutions not on maps": ("MOH", "partners?institution=MOH"),
+    "Programmes whose status contradicts their dates": None,  # three rows, checked on their own
+    "Participant counts that disagree with the people listed": ("P-COUNT", "programmes?programme=P-COUNT"),
+    "Equipment linked to no programme": ("EQ-ALONE", "equipment?equipment=EQ-ALONE"),
+    "Costs that cannot be shown in EUR": ("EQ-NO-EUR", "equipment?equipment=EQ-NO-EUR"),
+}
+STATUS_PROBLEMS = {
+    "P-DONE-LATER": ("programmes?programme=P-DONE-LATER", "completed, but ends later"),
+    "P-ONGOING-OLD": ("programmes?programme=P-ONGOING-OLD", "ongoing more than 90 days after its end"),
+    "P-PLANNED-PAST": ("programmes?programme=P-PLANNED-PAST", "planned, but its start is past"),
+}
+CLEAN = ["P-CLEAN", "P-ONGOING-RECENT", "P-PLANNED-SOON", "P-PLANNED-THIS-YEAR", "P-DONE-THIS-YEAR",
+         "EQ-CLEAN", "HOME", "HOST"]
+
+
+def programme(programme_id: str, status: str, start: str, end: str | None = None, **more) -> dict:
+    return {"programme_id": programme_id, "title": f"Programme {programme_id}", "kind": "training_abroad",
+            "home_institution_id": "HOME", "host_institution_id": "HOST", "start_date": start, "end_date": end,
+            "status": status, "source": SOURCE, **more}
+
+
+def equipment(equipment_id: str, acquired: str, programme_ids: str | None, **more) -> dict:
+    return {"equipment_id": equipment_id, "institution_id": "HOME", "name": f"item {equipment_id}",
+            "category": "microscope", "acquired_date": acquired, "programme_ids": programme_ids, "source": SOURCE,
+            **more}
+
+
+def problem_workbook() -> dict:
+    """One example of every problem the page looks for, beside records that have none."""
+    year, past = TODAY.year, TODAY.year - 2
+    return {
+        "institutions": [
+            {"institution_id": "HOME", "name": "Home hospital", "kind": "hospital", "country": "MNG",
+             "latitude": 47.9, "longitude": 106.9, "source": SOURCE},
+            {"institution_id": "HOST", "name": "Host hospital", "kind": "university_hospital", "country": "KOR",
+             "latitude": 37.5, "longitude": 126.8, "source": SOURCE},
+            {"institution_id": "NO-SOURCE", "name": "Unsourced hospital", "kind": "hospital", "country": "MNG",
+             "latitude": 48.0, "longitude": 107.0},
+            {"institution_id": "MOH", "name": "Ministry of health", "kind": "ministry", "country": "MNG",
+             "source": SOURCE},
+        ],
+        "programmes": [
+            programme("P-CLEAN", "completed", str(past), f"{past}-06", participants_count=1, cost_amount=1000000,
+                      cost_currency="KRW"),
+            programme("P-DONE-LATER", "completed", str(year - 1), str(year + 1)),
+            programme("P-ONGOING-OLD", "ongoing", str(past - 1), str(past)),
+            programme("P-ONGOING-RECENT", "ongoing", str(past),
+                      (TODAY - datetime.timedelta(days=30)).isoformat()),
+            programme("P-PLANNED-PAST", "planned", str(year - 1)),
+            programme("P-PLANNED-SOON", "planned", str(year + 1)),
+            # Partial dates whose span holds today: neither past nor still to come, so not contradicted.
+            programme("P-PLANNED-THIS-YEAR", "planned", str(year)),
+            programme("P-DONE-THIS-YEAR", "completed", str(year), str(year)),
+            programme("P-COUNT", "completed", str(past), str(past), participants_count=5),
+        ],
+        "participants": [
+            {"programme_id": "P-CLEAN", "person_name": "Clean Trainee", "role": "trainee", "source": SOURCE},
+            {"programme_id": "P-CLEAN", "person_name": "Clean Trainer", "role": "trainer", "source": SOURCE},
+            {"programme_id": "P-COUNT", "person_name": "Trainee A", "role": "trainee", "source": SOURCE},
+            {"programme_id": "P-COUNT", "person_name": "Trainee B", "role": "trainee", "source": SOURCE},
+            {"programme_id": "P-COUNT", "person_name": "Trainer C", "role": "trainer", "source": SOURCE},
+        ],
+        "equipment": [
+            equipment("EQ-CLEAN", str(past), "P-CLEAN", cost_amount=5000, cost_currency="USD"),
+            equipment("EQ-NO-EUR", "2019-05", "P-CLEAN", cost_amount=7000, cost_currency="USD"),
+            equipment("EQ-ALONE", str(past), None),
+        ],
+        "fx_rates": [
+            {"currency": "KRW", "year": past, "units_per_usd": 1300.0, "source": SOURCE},
+            {"currency": "EUR", "year": past, "units_per_usd": 0.9, "source": SOURCE},
+        ],
+    }
+
+
+@pytest.fixture
+def problem_db(tmp_path, write):
+    database = tmp_path / "problems.duckdb"
+    import_workbook(write(problem_workbook(), "problems"), database, "fixture")
+    return database
+
+
+# Until app.py lists this page: app.py with absolute page paths, and this page added to its navigation.
+WITH_THIS_PAGE = f'''
+
+def _with_quality(pages, **options):
+    quality = st.Page({str(PROJECT / PAGE)!r}, title="Data quality", icon=":material/rule:")
+    return st.navigation({{**pages, "Data quality": [quality]}} if isinstance(pages, dict) else [*pages, quality],
+                         **options)
+'''
+
+
+def app_script(folder: Path) -> Path:
+    """app.py, or, while its navigation lacks this page, a copy in `folder` that adds it."""
+    source = (PROJECT / "app.py").read_text(encoding="utf-8")
+    if PAGE in source:
+        return PROJECT / "app.py"
+    source = source.replace('st.Page("pages/', f'st.Page("{PROJECT}/pages/').replace("st.navigation(", "_with_quality(")
+    script = folder / "app_with_quality.py"
+    script.write_text(source.replace("import streamlit as st\n", "import streamlit as st\n" + WITH_THIS_PAGE, 1),
+                      encoding="utf-8")
+    return script
+
+
+@pytest.fixture
+def open_page(monkeypatch, tmp_path):
+    """Run the app (sidebar, chrome) on a database with `state` in the session, and switch to this page."""
+    script = app_script(tmp_path)
+
+    def run(database, **state) -> AppTest:
+        monkeypatch.setenv("PORTAL_DB", str(database))
+        app = AppTest.from_file(str(script), default_timeout=60)
+        for key, value in state.items():
+            app.session_state[key] = value
+        app.run()
+        app.switch_page(str(PROJECT / PAGE)).run()
+        assert not app.exception, [e.value for e in app.exception]
+        return app
+    return run
+
+
+def headings(app) -> list[str]:
+    return [h.value for h in app.subheader]
+
+
+def tables(app) -> dict[str, list[dict]]:
+    """The rows of each check's table, keyed by the check's heading (its name, without the count)."""
+    frames = iter(app.dataframe)
+    shown = {}
+    for heading in headings(app):
+        name, count = heading.rsplit(": ", 1)
+        shown[name] = next(frames).value.to_dict("records") if count != "0" else []
+    assert next(frames, None) is None
+    return shown
+
+
+def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, problem_db):
+    app = open_page(problem_db, reporting_currency="EUR")
+    assert headings(app) == [
+        "Rows without a source: 1", "Institutions not on maps: 1",
+        "Programmes whose status contradicts their dates: 3",
+        "Participant counts that disagree with the people listed: 1", "Equipment linked to no programme: 1",
+        "Costs that cannot be shown in EUR: 1", "Costs whose currency has no rate: 0"]
+    found = tables(app)
+    for name, expected in EXPECTED.items():
+        if expected:
+            assert [(row["Record"], row["link"]) for row in found[name]] == [expected], name
+    status = {row["Record"]: (row["link"], row["Contradiction"])
+              for row in found["Programmes whose status contradicts their dates"]}
+    assert status == STATUS_PROBLEMS
+    assert found["Costs whose currency has no rate"] == []
+
+    mismatch = found["Participant counts that disagree with the people listed"][0]
+    assert (mismatch["Participants reported"], mismatch["Trainees listed"], mismatch["People listed"]) == \
+        ("5", "2", "3")
+    ministry = found["Institutions not on maps"][0]
+    assert ministry["Kind"] == "Ministry"
+    cost = found["Costs that cannot be shown in EUR"][0]
+    assert (cost["Cost of"], cost["Amount"], cost["Currency"], cost["Year"]) == ("Equipment", "7,000", "USD", "2019")
+    later = next(r for r in found["Programmes whose status contradicts their dates"] if r["Record"] == "P-DONE-LATER")
+    assert later["End"] == f"{TODAY.year + 1} (month not reported)"
+
+    everything = json.dumps(found)
+    for record in CLEAN:
+        assert f'"{record}"' not in everything and f"={record}\"" not in everything, record
+
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics == {"Checks passed": "1", "Checks with findings": "6"}
+    assert any("more than 90 days after the end date" in c.value for c in app.caption)  # the threshold, said
+
+
+def test_links_are_link_columns(open_page, problem_db):
+    app = open_page(problem_db)
+    config = json.loads(app.dataframe[0].proto.columns)
+    assert config["link"]["type_config"]["type"] == "link"
+    assert config["link"]["label"] == "Open"
+
+
+def test_reporting_in_us_dollars_needs_no_rate(open_page, problem_db):
+    app = open_page(problem_db)
+    assert "Costs that cannot be shown in USD: 0" in headings(app)
+
+
+def test_a_cost_whose_own_currency_lost_its_rate(open_page, problem_db):
+    stewardship.delete_record(problem_db, "fx_rates", {"currency": "KRW", "year": TODAY.year - 2}, "test")
+    app = open_page(problem_db, reporting_currency="EUR")
+    found = tables(app)
+    assert [(r["Record"], r["Currency"], r["link"]) for r in found["Costs whose currency has no rate"]] == \
+        [("P-CLEAN", "KRW", "programmes?programme=P-CLEAN")]
+    # Listed where the fix is, not twice: the EUR rate of that year exists.
+    assert [r["Record"] for r in found["Costs that cannot be shown in EUR"]] == ["EQ-NO-EUR"]
+
+
+def test_illustrative_findings_follow_the_sidebar_toggle(open_page, tmp_path, write):
+    workbook = problem_workbook()
+    workbook["equipment"].append(equipment("EQ-INVENTED", "2020", None, source="illustrative example"))
+    database = tmp_path / "illustrative.duckdb"
+    import_workbook(write(workbook, "illustrative"), database, "fixture")
+
+    shown = tables(open_page(database))["Equipment linked to no programme"]
+    assert sorted(r["Record"] for r in shown) == ["EQ-ALONE", "EQ-INVENTED"]
+    hidden = tables(open_page(database, include_illustrative=False))["Equipment linked to no programme"]
+    assert [r["Record"] for r in hidden] == ["EQ-ALONE"]
+
+
+def test_findings_are_limited_to_the_viewer_scope(problem_db):
+    store = db.open_store(problem_db)
+    options = dict(include_illustrative=True, reporting_currency="USD", limit=500)
+    at_home = store.read("quality_equipment_without_programmes", db.Scope(institution_id="HOME"), **options)
+    at_host = store.read("quality_equipment_without_programmes", db.Scope(institution_id="HOST"), **options)
+    assert at_home["record"].tolist() == ["EQ-ALONE"] and at_host.empty
+
+
+def test_long_lists_say_how_much_is_shown(open_page, tmp_path, write):
+    workbook = valid_workbook()
+    workbook["equipment"] += [equipment(f"EQ-{n:03}", "2025", None, institution_id="UB-TRAUMA")
+                              for n in range(520)]
+    database = tmp_path / "many.duckdb"
+    import_workbook(write(workbook, "many"), database, "fixture")
+    app = open_page(database)
+    assert "Equipment linked to no programme: 520" in headings(app)
+    assert any(c.value == "showing 500 of 520" for c in app.caption)
+
+
+def test_the_seed_lists_its_unlinked_equipment(open_page, seed_db):
+    app = open_page(seed_db)
+    assert "Equipment linked to no programme: 4" in headings(app)
+    assert "Rows without a source: 0" in headings(app)
+    assert any("nothing found" in m.value for m in app.markdown)
+
+
+def test_the_empty_database_has_nothing_to_check(open_page, empty_db):
+    app = open_page(empty_db)
+    assert any("nothing to check" in i.value for i in app.info)
+    assert not app.subheader and not app.dataframe
