@@ -93,8 +93,8 @@ def field_changes(changes: pd.DataFrame, per_sheet: int = 200) -> pd.DataFrame:
     rows = []
     for sheet, part in changes.groupby("sheet", sort=False):
         for change in part.head(per_sheet).itertuples():
-            before = json.loads(change.before) if change.before else None
-            after = json.loads(change.after) if change.after else {}
+            before = json.loads(change.before) if isinstance(change.before, str) else None
+            after = json.loads(change.after) if isinstance(change.after, str) else {}
             record = " | ".join(cell_text(v) for v in record_key(sheet, after or before) if v is not None)
             if before is None:
                 rows.append((sheet, record, "added", "", "", ""))
