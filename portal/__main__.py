@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal import db, seed
+from portal import auth, db, seed
 from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook
 from portal.stewardship import StewardshipError, rollback
@@ -35,12 +35,24 @@ def main(argv: list[str] | None = None) -> int:
     which = undoing.add_mutually_exclusive_group(required=True)
     which.add_argument("--last", action="store_true", help=t("cli.rollback_last_help"))
     which.add_argument("import_id", nargs="?", type=int, help=t("cli.rollback_id_help"))
-    for command in (importing, exporting, seeding, listing, undoing):
+    users = commands.add_parser("users", help=t("cli.users_help"))
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    adding = user_commands.add_parser("add", help=t("cli.users_add_help"))
+    adding.add_argument("email")
+    adding.add_argument("--role", required=True, choices=auth.ROLES)
+    adding.add_argument("--institution", help=t("cli.users_institution_help"))
+    adding.add_argument("--no-password", action="store_true", help=t("cli.users_no_password_help"))
+    user_list = user_commands.add_parser("list", help=t("cli.users_list_help"))
+    disabling = user_commands.add_parser("disable", help=t("cli.users_disable_help"))
+    disabling.add_argument("email")
+    resetting = user_commands.add_parser("set-password", help=t("cli.users_set_password_help"))
+    resetting.add_argument("email")
+    for command in (importing, exporting, seeding, listing, undoing, adding, user_list, disabling, resetting):
         command.add_argument("--db", type=Path, help=t("cli.db_help"))
     args = parser.parse_args(argv)
     database = db.database_path(getattr(args, "db", None))
     commands_run = {"import": run_import, "export": run_export, "seed": run_seed, "template": run_template,
-                    "history": run_history, "rollback": run_rollback}
+                    "history": run_history, "rollback": run_rollback, "users": run_users}
     return commands_run[args.command](args, database)
 
 
@@ -118,6 +130,51 @@ def run_rollback(args: argparse.Namespace, database: Path) -> int:
     for sheet, c in result.counts.items():
         print("  " + t("cli.rollback_counts", sheet=sheet, removed=c.removed, reverted=c.changed, restored=c.added))
     return 0
+
+
+def run_users(args: argparse.Namespace, database: Path) -> int:
+    accounts = auth.accounts_path(database)
+    try:
+        if args.users_command == "add":
+            if args.institution and args.institution not in _institution_ids(database):
+                print(t("cli.users_unknown_institution", id=args.institution), file=sys.stderr)
+                return 1
+            password = None if args.no_password else _read_password_twice()
+            auth.add_user(accounts, args.email, args.role, args.institution, password)
+            print(t("cli.users_added", email=args.email, role=args.role))
+        elif args.users_command == "list":
+            for user in auth.list_users(accounts):
+                flags = [t("cli.users_flag_" + f) for f in ("disabled", "locked") if user[f]]
+                if not user["local_password"]:
+                    flags.append(t("cli.users_flag_identity_provider"))
+                print(f"{user['email']}\t{user['role']}\t{user['institution_id'] or '-'}\t{', '.join(flags)}")
+        elif args.users_command == "disable":
+            auth.disable_user(accounts, args.email)
+            print(t("cli.users_disabled", email=args.email))
+        else:
+            auth.set_password(accounts, args.email, _read_password_twice())
+            print(t("cli.users_password_set", email=args.email))
+    except auth.AuthError as refused:
+        print(t(refused.message, **refused.args_), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _read_password_twice() -> str:
+    """The new password, typed twice: at a terminal without echo, else two lines of standard input."""
+    if sys.stdin.isatty():
+        first, second = getpass.getpass(t("cli.password")), getpass.getpass(t("cli.password_again"))
+    else:
+        first, second = sys.stdin.readline().rstrip("\n"), sys.stdin.readline().rstrip("\n")
+    if first != second:
+        raise auth.AuthError("users.passwords_differ")
+    return first
+
+
+def _institution_ids(database: Path) -> set[str]:
+    if not database.exists():
+        return set()
+    return {r["institution_id"] for r in db.export_tables(database)["institutions"]}
 
 
 def _print_counts(counts: dict[str, db.Counts]) -> None:

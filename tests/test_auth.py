@@ -1,0 +1,118 @@
+"""Local accounts: argon2id hashes, lockout, server-side sessions ended by sign-out, password change, disabling."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from portal import auth
+from workbooks import PROJECT
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    path = tmp_path / "accounts.sqlite"
+    auth.add_user(path, "Partner@Example.org", "partner", "UB-TRAUMA", PASSWORD)
+    return path
+
+
+def test_passwords_are_stored_as_argon2id_hashes(accounts):
+    with sqlite3.connect(accounts) as connection:
+        [stored] = connection.execute("SELECT password_hash FROM users").fetchone()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_sign_in_gives_a_session_for_the_right_user(accounts):
+    token = auth.sign_in(accounts, " partner@example.org ", PASSWORD)
+    assert auth.session_user(accounts, token) == auth.User("partner@example.org", "partner", "UB-TRAUMA")
+    assert auth.session_user(accounts, "forged-token") is None
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(accounts, monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr(auth.time, "time", lambda: now[0])
+    for attempt in range(4):
+        with pytest.raises(auth.AuthError) as wrong:
+            auth.sign_in(accounts, "partner@example.org", "wrong password!")
+        assert wrong.value.message == "signin.wrong"
+    with pytest.raises(auth.AuthError) as locked:
+        auth.sign_in(accounts, "partner@example.org", "wrong password!")
+    assert locked.value.message == "signin.locked"
+    now[0] += 14 * 60
+    with pytest.raises(auth.AuthError) as still:
+        auth.sign_in(accounts, "partner@example.org", PASSWORD)  # even the right password, while locked
+    assert still.value.message == "signin.locked"
+    now[0] += 61
+    assert auth.session_user(accounts, auth.sign_in(accounts, "partner@example.org", PASSWORD))
+
+
+def test_unknown_email_and_wrong_password_read_the_same(accounts):
+    with pytest.raises(auth.AuthError) as unknown:
+        auth.sign_in(accounts, "nobody@example.org", PASSWORD)
+    assert unknown.value.message == "signin.wrong"
+
+
+def test_sign_out_ends_the_session_on_the_server(accounts):
+    token = auth.sign_in(accounts, "partner@example.org", PASSWORD)
+    auth.sign_out(accounts, token)
+    assert auth.session_user(accounts, token) is None
+
+
+def test_a_changed_password_ends_old_sessions(accounts):
+    old = auth.sign_in(accounts, "partner@example.org", PASSWORD)
+    auth.set_password(accounts, "partner@example.org", "a brand new passphrase")
+    assert auth.session_user(accounts, old) is None
+    with pytest.raises(auth.AuthError):
+        auth.sign_in(accounts, "partner@example.org", PASSWORD)
+    assert auth.session_user(accounts, auth.sign_in(accounts, "partner@example.org", "a brand new passphrase"))
+
+
+def test_a_disabled_user_is_refused_and_signed_out(accounts):
+    token = auth.sign_in(accounts, "partner@example.org", PASSWORD)
+    auth.disable_user(accounts, "partner@example.org")
+    assert auth.session_user(accounts, token) is None
+    with pytest.raises(auth.AuthError) as refused:
+        auth.sign_in(accounts, "partner@example.org", PASSWORD)
+    assert refused.value.message == "signin.disabled"
+    assert auth.identity_provider_user(accounts, "partner@example.org") is None
+
+
+def test_roles_for_identity_provider_users_come_from_the_users_table(accounts):
+    auth.add_user(accounts, "official@health.gov.mn", "ministry", None, None)
+    assert auth.identity_provider_user(accounts, "Official@Health.gov.mn").role == "ministry"
+    assert auth.identity_provider_user(accounts, "stranger@example.org") is None
+    with pytest.raises(auth.AuthError):  # no local password: cannot sign in with the form
+        auth.sign_in(accounts, "official@health.gov.mn", "")
+
+
+def users_cli(*args, stdin: str = "", ok: bool = True):
+    result = subprocess.run([sys.executable, "-m", "portal", "users", *map(str, args)], cwd=PROJECT, input=stdin,
+                            capture_output=True, text=True, timeout=120)
+    assert (result.returncode == 0) == ok, result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_users_command_reads_the_password_twice(loaded_db):
+    users_cli("add", "admin@example.org", "--role", "administrator", "--db", loaded_db,
+              stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    differ = users_cli("add", "other@example.org", "--role", "ministry", "--db", loaded_db,
+                       stdin=f"{PASSWORD}\nsomething else entirely\n", ok=False)
+    assert "differ" in differ.stderr
+    unknown = users_cli("add", "p@example.org", "--role", "partner", "--institution", "NOPE", "--db", loaded_db,
+                        stdin=f"{PASSWORD}\n{PASSWORD}\n", ok=False)
+    assert "no institution NOPE" in unknown.stderr
+    listing = users_cli("list", "--db", loaded_db).stdout
+    assert "admin@example.org\tadministrator" in listing and "argon2" not in listing
+    users_cli("disable", "admin@example.org", "--db", loaded_db)
+    assert "disabled" in users_cli("list", "--db", loaded_db).stdout
+    users_cli("set-password", "admin@example.org", "--db", loaded_db, stdin="new passphrase 1\nnew passphrase 1\n")
+    accounts = auth.accounts_path(loaded_db)
+    with pytest.raises(auth.AuthError) as refused:
+        auth.sign_in(accounts, "admin@example.org", "new passphrase 1")
+    assert refused.value.message == "signin.disabled"
