@@ -14,6 +14,14 @@ from workbooks import PROJECT
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch):
+    """Cheap argon2id parameters in-process (the command-line tests keep the real ones)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def accounts(tmp_path):
     path = tmp_path / "accounts.sqlite"
