@@ -22,6 +22,7 @@ pages = st.navigation({
         st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:"),
         st.Page("pages/records.py", title=t("nav.records"), icon=":material/edit_note:"),
         st.Page("pages/history.py", title=t("nav.history"), icon=":material/history:"),
+        st.Page("pages/data_quality.py", title=t("nav.quality"), icon=":material/fact_check:"),
     ],
 })
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -101,32 +100,10 @@ def problem_db(tmp_path, write):
     return database
 
 
-# Until app.py lists this page: app.py with absolute page paths, and this page added to its navigation.
-WITH_THIS_PAGE = f'''
-
-def _with_quality(pages, **options):
-    quality = st.Page({str(PROJECT / PAGE)!r}, title="Data quality", icon=":material/rule:")
-    return st.navigation({{**pages, "Data quality": [quality]}} if isinstance(pages, dict) else [*pages, quality],
-                         **options)
-'''
-
-
-def app_script(folder: Path) -> Path:
-    """app.py, or, while its navigation lacks this page, a copy in `folder` that adds it."""
-    source = (PROJECT / "app.py").read_text(encoding="utf-8")
-    if PAGE in source:
-        return PROJECT / "app.py"
-    source = source.replace('st.Page("pages/', f'st.Page("{PROJECT}/pages/').replace("st.navigation(", "_with_quality(")
-    script = folder / "app_with_quality.py"
-    script.write_text(source.replace("import streamlit as st\n", "import streamlit as st\n" + WITH_THIS_PAGE, 1),
-                      encoding="utf-8")
-    return script
-
-
 @pytest.fixture
 def open_page(monkeypatch, tmp_path):
     """Run the app (sidebar, chrome) on a database with `state` in the session, and switch to this page."""
-    script = app_script(tmp_path)
+    script = PROJECT / "app.py"
 
     def run(database, **state) -> AppTest:
         monkeypatch.setenv("PORTAL_DB", str(database))

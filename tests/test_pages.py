@@ -13,7 +13,7 @@ from portal.i18n import format_compact
 from workbooks import PROJECT
 
 PAGES = ["pages/overview.py", "pages/programmes.py", "pages/partners.py", "pages/equipment.py", "pages/impact.py",
-         "pages/data.py", "pages/records.py", "pages/history.py"]
+         "pages/data.py", "pages/records.py", "pages/history.py", "pages/data_quality.py"]
 
 
 def run_page(monkeypatch, database, page: str | None = None, **state) -> AppTest:
