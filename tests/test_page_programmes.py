@@ -94,6 +94,12 @@ def test_facets_set_through_widgets_narrow_the_gantt_and_keep_codes_in_the_url(m
     assert "kind" not in app.query_params
     assert gantt_ids(app) == database_ids(seed_db, "home.country = 'MNG'")
 
+    app.multiselect(key="specialty").select("neurosurgery").run()
+    app.slider(key="years").set_range(2016, 2024).run()
+    assert gantt_ids(app) == database_ids(seed_db, "home.country = 'MNG' AND p.specialty = 'neurosurgery'"
+                                                   " AND year(date_first(p.start_date)) BETWEEN 2016 AND 2024")
+    # (bound widgets write the URL from the browser, which AppTest does not run; see the URL test below)
+
 
 def test_facets_in_the_url_give_what_the_widgets_give(monkeypatch, seed_db):
     by_widget = open_page(monkeypatch, seed_db)
@@ -387,3 +393,37 @@ def test_gantt_labels_rows_by_title_and_lists_each_kind_once():
     assert [trace.showlegend for trace in bars] == [True, False]
     assert {trace.name for trace in bars} == {"Training abroad"}
     assert shown.gantt(frame.iloc[0:0]).layout.annotations[0].text == "Nothing to show for these filters"
+
+
+def test_facet_choices_name_each_code():
+    facets = pd.Series({"home_countries": np.array(["MNG"]), "host_countries": np.array(["KOR", "DEU"]),
+                        "institution_ids": np.array(["A", "B"]), "institution_names": np.array(["Alpha", "Beta"]),
+                        "kinds": np.array(["fellowship"]), "statuses": np.array(["planned"])})
+    choices = shown.facet_choices(facets)
+    assert choices == {"home_country": {"MNG": "Mongolia"}, "host_country": {"KOR": "Korea, Republic of",
+                                                                             "DEU": "Germany"},
+                       "institution": {"A": "Alpha", "B": "Beta"}, "kind": {"fellowship": "Fellowship"},
+                       "status": {"planned": "Planned"}}
+    assert all(type(code) is str for names in choices.values() for code in names)
+
+
+def test_hiding_illustrative_data_leaves_the_real_programmes_and_their_choices(monkeypatch, seed_db):
+    app = open_page(monkeypatch, seed_db, include_illustrative=False)
+    assert gantt_ids(app) == REAL_TRAININGS | {"NCTD-SCH-JOINT"}
+    assert app.multiselect(key="programmes_home_country").options == ["Mongolia"]
+    assert app.multiselect(key="funding").options == []  # the article names no funding source
+    assert {m.label: m.value for m in app.metric}["Cost (USD)"] == "not reported"  # no cost reported, never 0
+
+
+def test_detail_of_a_programme_without_topics(monkeypatch, loaded_db, write):
+    """A programme with no topics reported opens (its topics read "not reported")."""
+    book = valid_workbook()
+    book["programmes"][0]["topics"] = None
+    import_workbook(write(book, "no-topics"), loaded_db, "test")
+    monkeypatch.setenv("PORTAL_DB", str(loaded_db))
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["programme"] = "P1"
+    app.run()
+    app.switch_page("pages/programmes.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [title.value for title in app.title] == ["Spine training"]

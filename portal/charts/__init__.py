@@ -81,7 +81,7 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
         last = pd.to_datetime(part["last_day"]) + timedelta(days=1)  # a bar covers its last day too
         figure.add_bar(
             y=part["row"], base=first.dt.strftime("%Y-%m-%d"), x=(last - first).dt.total_seconds() * 1000,
-            orientation="h", name=name, legendgroup=name, showlegend=not imprecise or name not in _names(figure),
+            orientation="h", name=name, legendgroup=name, showlegend=name not in _names(figure),
             marker=dict(color=fill, opacity=0.55 if imprecise else 0.9,
                         pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fgcolor="#333", size=6),
                         line=dict(color=fill, width=1)),

@@ -1,0 +1,207 @@
+"""What the Programmes page shows, as pure functions: query rows in, rows and lines to display out."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pycountry
+
+import plotly.graph_objects as go
+
+from portal.charts import date_text, timeline
+from portal.i18n import label, t
+from portal.ui import money, number
+
+# Characters that Markdown or Streamlit's own directives (":red[...]", ":material/x:", "$math$") would read.
+LEGEND_SPACE = 110  # pixels under a Gantt for the date axis and a legend of up to three lines
+_MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~:$"})
+
+
+def plain(text: object) -> str:
+    """Text from an imported file, made safe to place in st.markdown (it shows as written)."""
+    return str(text).translate(_MARKUP)
+
+
+def missing(value: object) -> bool:
+    """Whether a cell is empty (None, NaN, NA)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def country_name(code: str | None) -> str:
+    """A country's English name from its ISO alpha-3 code ("KOR" -> "Korea, Republic of")."""
+    if missing(code):
+        return t("value.not_reported")
+    country = pycountry.countries.get(alpha_3=code)
+    return country.name if country else code
+
+
+def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
+    """For each coded facet, its codes and the names shown for them (countries, institutions, kinds, statuses).
+
+    `facets` is the one row of portal/queries/programmes_facets.sql.
+    """
+    codes = {column: [str(code) for code in facets[column]] for column in (
+        "home_countries", "host_countries", "institution_ids", "institution_names", "kinds", "statuses")}
+    return {
+        "home_country": {c: country_name(c) for c in codes["home_countries"]},
+        "host_country": {c: country_name(c) for c in codes["host_countries"]},
+        "institution": dict(zip(codes["institution_ids"], codes["institution_names"])),
+        "kind": {k: label("programme_kind", k) for k in codes["kinds"]},
+        "status": {s: label("programme_status", s) for s in codes["statuses"]},
+    }
+
+
+def institution_text(name: str, name_local: str | None, city: str | None, country: str) -> str:
+    """An institution as one Markdown line: its name, its local-script name, then city and country."""
+    local = "" if missing(name_local) or name_local == name else f" ({plain(name_local)})"
+    place = ", ".join(plain(p) for p in (city, country_name(country)) if not missing(p))
+    return f"{plain(name)}{local} · {place}"
+
+
+def date_span(start: str, end: str | None) -> str:
+    """"2024 (month not reported) to end not reported": a programme's dates as written."""
+    return t("date.range", start=date_text(start),
+             end=t("date.end_not_reported") if missing(end) else date_text(end))
+
+
+def labelled(frame: pd.DataFrame, groups: dict[str, str] | None = None, dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy with fixed-list codes as their labels (column -> label group) and partial dates as read."""
+    shown = frame.copy()
+    for column, group in (groups or {}).items():
+        shown[column] = [None if missing(v) else label(group, v) for v in shown[column]]
+    for column in dates:
+        shown[column] = [None if missing(v) else date_text(v) for v in shown[column]]
+    return shown
+
+
+def whole(value: object) -> int | None:
+    """A count as a Python int (numpy and pandas give their own types), or None when not reported."""
+    return None if missing(value) else int(value)
+
+
+def text(value: object) -> str:
+    """Imported text made safe for Markdown, or "not reported"."""
+    return t("value.not_reported") if missing(value) else plain(value)
+
+
+def facts(programme: pd.Series) -> str:
+    """A programme's facts as Markdown lines: kind, status, dates, institutions, specialty, topics, funding, people.
+
+    Columns as portal/queries/programme_detail.sql returns them.
+    """
+    p = programme
+    # A list column arrives as an array, or as a missing value (None/NA) when no topics were reported.
+    topics = "; ".join(p["topics"]) if hasattr(p["topics"], "__len__") and len(p["topics"]) else None
+    lines = [
+        ("programmes.kind", label("programme_kind", p["kind"])),
+        ("programmes.status", label("programme_status", p["status"])),
+        ("programmes.dates", date_span(p["start_date"], p["end_date"])),
+        ("programmes.home", institution_text(p["home_name"], p["home_name_local"], p["home_city"], p["home_country"])),
+        ("programmes.host", institution_text(p["host_name"], p["host_name_local"], p["host_city"], p["host_country"])),
+        ("programmes.specialty", text(p["specialty"])),
+        ("programmes.topics", text(topics)),
+        ("programmes.funding", text(p["funding_source"])),
+        ("programmes.participants_count", number(whole(p["participants_count"]))),
+    ]
+    return "  \n".join(f"**{t(key)}:** {value}" for key, value in lines)
+
+
+def _converted(row, currency: str) -> str:
+    if missing(row.cost_amount):
+        return t("value.not_reported")
+    return t("programmes.no_rate") if row.rate_missing else money(row.converted, currency)
+
+
+def programme_rows(programmes: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The programmes table as read: one row per programme, translated headers, "not reported" where empty.
+
+    Columns as portal/queries/programmes_matching.sql returns them; `currency` is the reporting currency.
+    """
+    rows = [{
+        t("programmes.col_title"): p.label,
+        t("programmes.col_kind"): label("programme_kind", p.kind),
+        t("programmes.col_home"): p.home_name,
+        t("programmes.col_host"): p.host_name,
+        t("programmes.col_countries"): f"{country_name(p.home_country)} → {country_name(p.host_country)}",
+        t("programmes.col_start"): date_text(p.start_date),
+        t("programmes.col_end"): date_text(p.end_date),
+        t("programmes.col_status"): label("programme_status", p.status),
+        t("programmes.col_participants"): number(whole(p.participants_count)),
+        t("programmes.col_cost"): money(p.cost_amount, p.cost_currency),
+        t("programmes.col_converted", currency=currency): _converted(p, currency),
+    } for p in programmes.itertuples()]
+    return pd.DataFrame(rows, columns=[
+        t(k) for k in ("programmes.col_title", "programmes.col_kind", "programmes.col_home", "programmes.col_host",
+                       "programmes.col_countries", "programmes.col_start", "programmes.col_end",
+                       "programmes.col_status", "programmes.col_participants", "programmes.col_cost")
+    ] + [t("programmes.col_converted", currency=currency)])
+
+
+def rate_text(rate: object, currency: str, year: object) -> str:
+    """A rate as stored ("108.8 JPY per USD"), or which rate is missing."""
+    if missing(rate):
+        return t("programmes.rate_missing", currency=currency, year=year)
+    return t("programmes.rate_per_usd", rate=f"{rate:,.6g}", currency=currency)
+
+
+def cost_rows(costs: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Costs as read: what, amount as reported, year, both rates, the converted figure (None: not reported).
+
+    Columns as portal/queries/programme_costs.sql returns them; `currency` is the reporting currency.
+    """
+    rows = []
+    for c in costs.itertuples():
+        reported = not missing(c.amount)
+        rows.append({
+            "item": t(f"programmes.cost_item_{c.cost_kind}", name=c.record_name),
+            "amount": money(c.amount, c.currency),
+            "year": str(c.year) if reported else None,
+            "rates": " · ".join([rate_text(c.currency_per_usd, c.currency, c.year),
+                                 rate_text(c.reporting_per_usd, currency, c.year)]) if reported else None,
+            "converted": (t("programmes.no_rate") if c.rate_missing else money(c.converted, currency))
+            if reported else None,
+        })
+    return pd.DataFrame(rows, columns=["item", "amount", "year", "rates", "converted"])
+
+
+def source_lines(sources: pd.DataFrame) -> list[str]:
+    """One Markdown line per source: the source, then what on the page it supports.
+
+    Columns as portal/queries/programme_sources.sql returns them (supports: a list of {what, name}).
+    """
+    lines = []
+    for row in sources.itertuples():
+        cited = t("programmes.source_missing") if missing(row.source) else plain(row.source)
+        items = ", ".join(t("programmes.what." + s["what"], name=plain(s["name"])) for s in row.supports)
+        lines.append(f"- {cited}  \n  *{t('programmes.source_supports', items=items)}*")
+    return lines
+
+
+def gantt(programmes: pd.DataFrame) -> go.Figure:
+    """The shared timeline coloured by kind, one row per programme labelled by its title alone.
+
+    Columns as portal/queries/programmes_matching.sql returns them (those of overview_timeline.sql).
+    Every row is a programme, so the lane prefix is dropped, and each kind is listed once in the legend.
+    """
+    figure = timeline(programmes, colour_by="kind")
+    prefix = f"{t('lane.programme')} · "
+    if figure.layout.yaxis.ticktext:
+        figure.update_yaxes(ticktext=[text.removeprefix(prefix) for text in figure.layout.yaxis.ticktext])
+    listed = set()
+    for trace in figure.data:
+        trace.showlegend = trace.name not in listed
+        listed.add(trace.name)
+    if listed:  # the legend a fixed distance under the axis, whatever the number of rows (not a share of it)
+        figure.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"),
+                             margin=dict(b=LEGEND_SPACE), height=figure.layout.height + LEGEND_SPACE)
+    return figure
+
+
+def clicked_item(event: object) -> str | None:
+    """The item id of the first point clicked on a timeline (its customdata), if any."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    if not points or "customdata" not in points[0]:
+        return None
+    data = points[0]["customdata"]
+    return str(data[0] if isinstance(data, (list, tuple)) else data)
