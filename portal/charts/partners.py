@@ -1,0 +1,101 @@
+"""Builders for the Partner hospitals page: the institutions map, the clicked institution, readable tables."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+import plotly.graph_objects as go
+import pycountry
+
+from portal import charts
+from portal.i18n import label, t
+
+
+def country_name(code: str | None) -> str:
+    """A country's common English name from its ISO alpha-3 code ("KOR" → "South Korea")."""
+    if code is None or code != code:
+        return t("value.not_reported")
+    country = pycountry.countries.get(alpha_3=code)
+    return (getattr(country, "common_name", None) or country.name) if country else code
+
+
+def partner_map(institutions: pd.DataFrame, selected: str | None = None) -> go.Figure:
+    """Institutions sized by activity, the chosen one outlined; customdata is the institution id.
+
+    Columns as portal/queries/institution_activity.sql returns them.
+    """
+    # Drawn last, so a small chosen institution is not hidden under a larger neighbour.
+    frame = institutions.assign(hover=[_hover(i) for i in institutions.itertuples()],
+                                chosen=institutions["institution_id"] == selected).sort_values("chosen", kind="stable")
+    figure = charts.institution_map(frame, selected=selected)
+    for rank, trace in enumerate(figure.data):
+        trace.legendrank = 1000 + rank
+    figure.data = sorted(figure.data, key=lambda trace: selected in list(trace.customdata))
+    return figure
+
+
+def partner_timeline(items: pd.DataFrame) -> go.Figure:
+    """The shared timeline coloured by kind, with its legend below the date axis rather than on it."""
+    figure = charts.timeline(items, colour_by="kind")
+    if not items.empty:
+        figure.update_layout(margin=dict(b=70), legend=dict(yref="container", y=0, yanchor="bottom"))
+    return figure
+
+
+def _hover(institution) -> str:
+    local = f"<br>{escape(institution.name_local, quote=False)}" if isinstance(institution.name_local, str) else ""
+    city = institution.city if isinstance(institution.city, str) else t("value.not_reported")
+    place = t("partners.kind_place", kind=label("institution_kind", institution.kind), city=escape(city, quote=False),
+              country=escape(country_name(institution.country), quote=False))
+    activity = t("partners.map_activity", programmes=int(institution.programmes), events=int(institution.events))
+    return f"<b>{escape(institution.name, quote=False)}</b>{local}<br>{place}<br>{activity}"
+
+
+def clicked_institution(event: object) -> str | None:
+    """The institution id of the point clicked on the map (its selection state), or None."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    for point in points:
+        value = point.get("customdata")
+        value = value[0] if isinstance(value, (list, tuple)) and value else value
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def readable(frame: pd.DataFrame, dates: tuple[str, ...] = (), labels: dict[str, str] | None = None,
+             countries: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table as a person reads it: partial dates spelled out, fixed-list values and countries named.
+
+    Missing values stay missing, so `ui.table` shows them as "not reported".
+    """
+    shown = frame.copy()
+    for column in dates:
+        shown[column] = [charts.date_text(d) if isinstance(d, str) else None for d in shown[column]]
+    for column, group in (labels or {}).items():
+        shown[column] = [label(group, v) if isinstance(v, str) else None for v in shown[column]]
+    for column in countries:
+        shown[column] = [country_name(c) if isinstance(c, str) else None for c in shown[column]]
+    return shown
+
+
+def headed(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+    """The columns of `headers` under their translated names; missing cells read "not reported"."""
+    shown = frame[list(headers)].rename(columns={c: t(k) for c, k in headers.items()})
+    return shown.astype(object).where(shown.notna(), t("value.not_reported"))
+
+
+def timeline_rows(items: pd.DataFrame) -> pd.DataFrame:
+    """The timeline's items as table rows: when, what, of which kind, with whom, and the source."""
+    shown = readable(items, labels={"lane": "lane"})
+    shown["kind"] = [label(charts.LANE_GROUPS[item.lane], item.kind) for item in items.itertuples()]
+    shown["when"] = [_when(item) for item in items.itertuples()]
+    return shown
+
+
+def _when(item) -> str:
+    start = charts.date_text(item.start_date)
+    if item.lane != "programme":
+        return start
+    end = charts.date_text(item.end_date) if isinstance(item.end_date, str) else t("date.end_not_reported")
+    return t("date.range", start=start, end=end)
