@@ -35,7 +35,7 @@ def test_page_works_offline(portal, name):
 def test_hiding_illustrative_data_in_the_browser(portal):
     portal.open("/")
     assert portal.page.get_by_text("Illustrative data is shown").count() == 1
-    portal.page.get_by_text("Show illustrative data").click()
+    portal.page.get_by_role("checkbox", name="Show illustrative data").click()
     portal.settle()
     assert portal.page.get_by_text("Illustrative data is shown").count() == 0
     programmes = portal.page.locator("[data-testid=stMetric]").filter(has_text="Programmes")
