@@ -3,7 +3,7 @@
 import streamlit as st
 
 from portal import charts, ui
-from portal.i18n import t
+from portal.i18n import country_name, t
 
 contents = ui.read("database_contents")
 
@@ -19,6 +19,7 @@ figures = ui.read("overview_figures", year_from=year_from, year_to=year_to).iloc
 flows = ui.read("programme_flows", year_from=year_from, year_to=year_to)
 timeline = ui.read("overview_timeline", year_from=year_from, year_to=year_to, per_lane=ui.TIMELINE_PER_LANE)
 imports = ui.read("import_history", limit=5)
+briefing_countries = ui.read("visible_countries")["country"].tolist()
 
 programmes, people, partners, countries, investment = st.columns(5)
 programmes.metric(t("overview.programmes"), ui.number(figures["programmes"]))
@@ -43,6 +44,12 @@ st.caption(t("overview.flows_caption"))
 st.subheader(t("overview.timeline"))
 ui.plot(charts.timeline(timeline), key="overview_timeline")
 ui.timeline_note(timeline)
+
+if briefing_countries:
+    st.subheader(t("overview.country_brief"))
+    country = st.selectbox(t("brief.country_choice"), briefing_countries, format_func=country_name,
+                           key="brief_country")
+    ui.brief_download("country", country)
 
 with st.expander(t("overview.contents")):
     ui.table(contents, {"sheet": "overview.col_sheet", "records": "overview.col_records",

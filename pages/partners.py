@@ -72,6 +72,7 @@ sources = ui.read("partner_sources", institution=requested, limit=TABLE_LIMIT)
 st.header(institution["name"], anchor=False)
 if institution["name_local"]:
     st.subheader(institution["name_local"], anchor=False)
+ui.brief_download("institution", requested)
 st.markdown(t("partners.kind_place", kind=label("institution_kind", institution["kind"]),
               city=institution["city"] or t("value.not_reported"),
               country=partner_charts.country_name(institution["country"])))

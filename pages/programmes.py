@@ -76,6 +76,7 @@ if programme:
     sources = ui.read("programme_sources", programme=programme)
 
     st.title(shown.plain(p["title"]))
+    ui.brief_download("programme", programme)
     st.markdown(shown.facts(p))
     if not shown.missing(p["description"]):
         st.markdown(f"**{t('programmes.description')}:** {shown.plain(p['description'])}")

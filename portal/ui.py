@@ -187,3 +187,19 @@ def timeline_note(items: pd.DataFrame) -> None:
            for lane, r in totals.iterrows() if r.total > r.shown]
     if cut:
         st.caption(" · ".join(cut))
+
+
+def brief_download(kind: str, subject_id: str) -> None:
+    """A button that makes the briefing pack (PDF) of a programme, institution or country when clicked."""
+    from portal import brief  # reportlab and the fonts load only when a pack is asked for
+
+    makers = {"programme": brief.programme_brief, "institution": brief.institution_brief,
+              "country": brief.country_brief}
+    scope, currency, illustrative = viewer_scope(), reporting_currency(), include_illustrative()
+
+    def pdf() -> bytes:
+        return makers[kind](store(), scope, subject_id, currency, illustrative) or b""
+
+    st.download_button(t("brief.download"), pdf, f"briefing-{kind}-{subject_id}.pdf", "application/pdf",
+                       key=f"brief_{kind}_{subject_id}", icon=":material/picture_as_pdf:", on_click="ignore",
+                       help=t("brief.download_help"))

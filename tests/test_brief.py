@@ -241,3 +241,22 @@ def test_the_map_frame_holds_every_point():
     west, south, east, north = box
     assert all(west < lon < east and south < lat < north for lon, lat in zip(lons, lats))
     assert all(0 < x < 500 and 0 < y < 260 for x, y in map(project, lons, lats))
+
+
+def test_pages_offer_briefing_packs_that_download_a_pdf(monkeypatch, seed_db):
+    from streamlit.testing.v1 import AppTest
+
+    from workbooks import PROJECT
+
+    monkeypatch.setenv("PORTAL_DB", str(seed_db))
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["programme"] = "NCTD-2024-SCH"
+    app.run()
+    assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
+    app.switch_page("pages/programmes.py").run()
+    assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
+    app.switch_page("pages/partners.py")
+    app.query_params["institution"] = "MNG-NCTD"
+    app.run()
+    assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
+    assert not app.exception

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
-from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from portal import ui
 from portal.charts import equipment as equipment_charts
 from portal.i18n import label
 from portal.importer import import_workbook
+from workbooks import PROJECT
 
-PROJECT = Path(__file__).resolve().parent.parent
 PAGE = "pages/equipment.py"
 
 
@@ -57,9 +59,6 @@ def bar_totals(spec: dict) -> dict[str, float]:
 def _values(data) -> list:
     # plotly may send arrays as {"dtype": ..., "bdata": ...}; the builders send plain lists of Python values.
     if isinstance(data, dict):
-        import base64
-
-        import numpy as np
         return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
     return list(data)
 
@@ -152,7 +151,7 @@ def test_spending_by_category_equals_a_direct_computation(monkeypatch, seed_db):
         GROUP BY e.category""")
     assert len(expected) == 6
     assert shown == pytest.approx({label("equipment_category", category): total for category, total in expected})
-    assert metrics(app)["Spending (USD)"] == "2.88 million"
+    assert metrics(app)["Spending (USD)"] == ui.compact(sum(total for _, total in expected))
     assert metrics(app)["Investments"] == "24"
 
 
@@ -179,6 +178,14 @@ def test_euro_totals_and_a_missing_rate_on_exact_numbers(monkeypatch, small_db):
     assert any("1 could not be converted to EUR" in c.value for c in app.caption)
 
 
+def test_the_detail_of_a_cost_without_a_rate_warns_too(monkeypatch, small_db):
+    app = open_page(monkeypatch, small_db, query={"equipment": "E3"}, reporting_currency="EUR")
+    cost = app.dataframe[1].value.set_index("Field")["Value"]
+    assert cost["Cost as recorded"] == "2,600,000 KRW"
+    assert cost["Cost in the reporting currency"] == "no fx rate for 2023"
+    assert any("1 amount(s) cannot be shown in EUR" in w.value for w in app.warning)
+
+
 def test_dollars_need_no_rate_and_show_the_rate_used(monkeypatch, small_db):
     app = open_page(monkeypatch, small_db)
     assert metrics(app)["Spending (USD)"] == "152,000"  # 100,000 + 2,600,000 / 1,300 + 50,000
@@ -201,13 +208,13 @@ def test_an_item_without_a_cost_is_not_reported_never_zero(monkeypatch, small_db
     assert (row["Cost as recorded"], row["Cost in the reporting currency"]) == ("not reported", "not reported")
 
 
-def test_a_bar_whose_costs_are_all_unknown_says_so(monkeypatch, small_db):
+def test_when_no_cost_is_known_the_charts_say_so_instead_of_drawing_zero(monkeypatch, small_db):
     app = open_page(monkeypatch, small_db,
                     query={"equipment_category": "Endoscope", "equipment_years": ["2024", "2024"]})
     assert metrics(app)["Spending (USD)"] == "not reported"
-    by_year = chart(app, "equipment_by_year")
-    assert bar_totals(by_year) == {}
-    assert [a["text"] for a in by_year["layout"]["annotations"]] == ["not reported"]
+    by_institution = chart(app, "equipment_by_institution")
+    assert not by_institution["data"]
+    assert "1 not reported" in by_institution["layout"]["annotations"][0]["text"]
 
 
 # ---------------------------------------------------------------- the real case
@@ -245,8 +252,13 @@ def test_hiding_illustrative_rows_leaves_two_real_items_without_costs(monkeypatc
     app = open_page(monkeypatch, seed_db, include_illustrative=False)
     assert metrics(app)["Investments"] == "2"
     assert metrics(app)["Spending (USD)"] == "not reported"
-    assert metrics(app)["Procedure cases with this equipment"] == "not reported"
+    assert metrics(app)["Cases with this equipment"] == "not reported"
     assert "2 of 2 not reported" in [c.value for c in app.caption]
+    for key in ("equipment_by_category", "equipment_by_year", "equipment_by_institution"):
+        spec = chart(app, key)
+        assert not spec["data"], key  # nothing drawn, not a bar of 0
+        assert spec["layout"]["annotations"][0]["text"] == \
+            "No cost can be shown: 2 not reported, 0 without an fx rate for USD"
     assert any("No procedure is recorded with the selected equipment" in i.value for i in app.info)
 
 
@@ -255,7 +267,7 @@ def test_hiding_illustrative_rows_leaves_two_real_items_without_costs(monkeypatc
 
 def test_procedures_recorded_with_each_item_are_summed(monkeypatch, small_db):
     app = open_page(monkeypatch, small_db)
-    assert metrics(app)["Procedure cases with this equipment"] == "23"  # 5 + 3 + 2 + 6 with E1, 7 with E4
+    assert metrics(app)["Cases with this equipment"] == "23"  # 5 + 3 + 2 + 6 with E1, 7 with E4
     spec = chart(app, "equipment_procedures")
     by_technique = {trace["name"]: dict(zip(_values(trace["y"]), _values(trace["x"]))) for trace in spec["data"]}
     assert by_technique == {"Microscopic": {"operating microscope · First hospital": 14},
@@ -298,15 +310,16 @@ def test_filters_by_widget_and_by_url_give_the_same_data(monkeypatch, seed_db):
     by_widget.multiselect(key="equipment_country").select("KAZ").select("MNG").run()
     by_url = open_page(monkeypatch, seed_db, query={
         "equipment_years": ["2018", "2024"], "equipment_category": ["Microscope", "Endoscope"],
-        "equipment_country": ["KAZ", "MNG"]})
+        "equipment_country": ["Kazakhstan", "Mongolia"]})
     assert by_url.multiselect(key="equipment_category").value == ["microscope", "endoscope"]
+    assert by_url.multiselect(key="equipment_country").value == ["KAZ", "MNG"]
     assert metrics(by_widget) == metrics(by_url)
     assert metrics(by_url)["Investments"] == "4"  # 2 microscopes and 2 endoscopes in Kazakhstan and Mongolia
     for key in ("equipment_by_category", "equipment_by_year", "equipment_by_institution", "equipment_timeline",
                 "equipment_procedures"):
         assert chart(by_widget, key)["data"] == chart(by_url, key)["data"], key
     assert investments(by_widget).equals(investments(by_url))
-    assert set(investments(by_url)["Country"]) == {"KAZ", "MNG"}
+    assert set(investments(by_url)["Country"]) == {"Kazakhstan", "Mongolia"}
 
 
 def test_an_institution_filter_by_url_uses_its_name(monkeypatch, seed_db):
@@ -317,7 +330,7 @@ def test_an_institution_filter_by_url_uses_its_name(monkeypatch, seed_db):
 
 
 def test_filters_that_match_nothing_say_what_to_change(monkeypatch, seed_db):
-    app = open_page(monkeypatch, seed_db, query={"equipment_category": "Navigation", "equipment_country": "UZB"})
+    app = open_page(monkeypatch, seed_db, query={"equipment_category": "Navigation", "equipment_country": "Uzbekistan"})
     assert any("Nothing matches these filters" in i.value for i in app.info)
     assert not app.get("plotly_chart")
 
@@ -336,6 +349,13 @@ def test_the_empty_database_says_how_to_add_equipment(monkeypatch, empty_db):
 # ---------------------------------------------------------------- builders
 
 
+def test_a_total_without_any_convertible_amount_says_why():
+    row = pd.Series({"spending": None, "rate_missing": 2, "not_reported": 1})
+    assert equipment_charts.spending_text(row) == "no fx rate"
+    assert equipment_charts.spending_text(row.replace({2: 0})) == "not reported"
+    assert equipment_charts.spending_text(pd.Series({"spending": 1500.0, "rate_missing": 1})) == "1,500"
+
+
 def test_rates_are_written_out_to_four_significant_digits():
     assert [equipment_charts.significant(v) for v in (9.95e-05, 1.12359, 1364.2, 1.0, 0.5)] == \
         ["0.0000995", "1.124", "1,364", "1", "0.5"]
@@ -350,3 +370,25 @@ def test_spending_bars_keep_every_year_so_gaps_read_as_gaps():
     assert [(a.text, a.x) for a in figure.layout.annotations] == [("not reported", 3)]
     hovers = [h for trace in figure.data for h in trace.hovertext]
     assert any("2 item(s); cost not reported: 2; no fx rate: 0" in h for h in hovers)
+
+
+def test_choosing_an_item_opens_its_detail_and_back_returns_to_the_filtered_list(monkeypatch, small_db):
+    app = open_page(monkeypatch, small_db, query={"equipment_country": "Kazakhstan"})
+    assert investments(app)["Item"].tolist() == ["second microscope", "old endoscope"]
+    app.selectbox(key="equipment_open").select("E4").run()
+    assert app.query_params["equipment"] == "E4"
+    assert app.title[0].value == "old endoscope · Second hospital"
+    app.button[0].click().run()
+    assert "equipment" not in app.query_params
+    assert app.title[0].value == "Equipment investments"
+    assert investments(app)["Item"].tolist() == ["second microscope", "old endoscope"]
+
+
+def test_a_short_timeline_keeps_its_legend_clear_of_the_dates():
+    items = pd.DataFrame({
+        "lane": ["equipment"] * 2, "item_id": ["A", "B"], "label": ["a", "b"], "kind": ["microscope", "endoscope"],
+        "start_date": ["2024-05", "2023"], "end_date": [None, None], "first_day": ["2024-05-01", "2023-01-01"],
+        "last_day": ["2024-05-31", "2023-12-31"], "end_reported": [True, True], "lane_total": [2, 2]})
+    figure = equipment_charts.acquisitions(items)
+    assert figure.layout.legend.y * (figure.layout.height - 50) == pytest.approx(-90)
+    assert {trace.name for trace in figure.data} == {"Microscope", "Endoscope"}

@@ -1,0 +1,29 @@
+-- Procedure cases recorded with the equipment of the same selection as equipment_items, summed by item and
+-- technique over every recorded period: the $limit items with the most cases, with how many items have
+-- any case recorded (items_total) and the cases of them all (cases_total).
+WITH selected AS (
+    SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
+           c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
+           e.name || ' · ' || i.name AS label
+    FROM visible_equipment($scope_institution, $include_illustrative) AS e
+    JOIN institutions AS i USING (institution_id)
+    JOIN converted_costs($scope_institution, $include_illustrative, $reporting_currency) AS c
+        ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
+    WHERE c.year BETWEEN $year_from AND $year_to
+      AND (len($categories) = 0 OR list_contains($categories, e.category))
+      AND (len($institutions) = 0 OR list_contains($institutions, e.institution_id))
+      AND (len($countries) = 0 OR list_contains($countries, i.country))
+), cases AS (
+    SELECT s.equipment_id, s.label, s.category, p.technique, sum(p.cases) AS cases
+    FROM visible_procedures($scope_institution, $include_illustrative) AS p
+    JOIN selected AS s USING (equipment_id)
+    GROUP BY ALL
+), ranked AS (
+    SELECT *, dense_rank() OVER (ORDER BY item_cases DESC, equipment_id) AS item_rank
+    FROM (SELECT *, sum(cases) OVER (PARTITION BY equipment_id) AS item_cases FROM cases)
+)
+SELECT equipment_id, label, category, technique, cases, item_cases,
+       (SELECT count(DISTINCT equipment_id) FROM cases) AS items_total, (SELECT sum(cases) FROM cases) AS cases_total
+FROM ranked
+WHERE item_rank <= $limit
+ORDER BY item_rank, technique
