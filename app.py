@@ -12,17 +12,17 @@ if seed.ensure_default_database(db.database_path()):
 
 pages = st.navigation({
     t("nav.section_explore"): [
-        st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
-        st.Page("pages/programmes.py", title=t("nav.programmes"), icon=":material/flight_takeoff:"),
-        st.Page("pages/partners.py", title=t("nav.partners"), icon=":material/handshake:"),
-        st.Page("pages/equipment.py", title=t("nav.equipment"), icon=":material/biotech:"),
-        st.Page("pages/impact.py", title=t("nav.impact"), icon=":material/monitoring:"),
+        st.Page("views/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
+        st.Page("views/programmes.py", title=t("nav.programmes"), icon=":material/flight_takeoff:"),
+        st.Page("views/partners.py", title=t("nav.partners"), icon=":material/handshake:"),
+        st.Page("views/equipment.py", title=t("nav.equipment"), icon=":material/biotech:"),
+        st.Page("views/impact.py", title=t("nav.impact"), icon=":material/monitoring:"),
     ],
     t("nav.section_data"): [
-        st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:"),
-        st.Page("pages/records.py", title=t("nav.records"), icon=":material/edit_note:"),
-        st.Page("pages/history.py", title=t("nav.history"), icon=":material/history:"),
-        st.Page("pages/data_quality.py", title=t("nav.quality"), icon=":material/fact_check:"),
+        st.Page("views/data.py", title=t("nav.data"), icon=":material/upload_file:"),
+        st.Page("views/records.py", title=t("nav.records"), icon=":material/edit_note:"),
+        st.Page("views/history.py", title=t("nav.history"), icon=":material/history:"),
+        st.Page("views/data_quality.py", title=t("nav.quality"), icon=":material/fact_check:"),
     ],
 })
 

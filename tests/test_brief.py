@@ -253,9 +253,9 @@ def test_pages_offer_briefing_packs_that_download_a_pdf(monkeypatch, seed_db):
     app.query_params["programme"] = "NCTD-2024-SCH"
     app.run()
     assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
-    app.switch_page("pages/programmes.py").run()
+    app.switch_page("views/programmes.py").run()
     assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
-    app.switch_page("pages/partners.py")
+    app.switch_page("views/partners.py")
     app.query_params["institution"] = "MNG-NCTD"
     app.run()
     assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]

@@ -18,7 +18,7 @@ from portal.i18n import label
 from portal.importer import import_workbook
 from workbooks import PROJECT
 
-PAGE = "pages/equipment.py"
+PAGE = "views/equipment.py"
 
 
 def open_page(monkeypatch, database, query: dict | None = None, **state) -> AppTest:

@@ -15,7 +15,7 @@ from portal import db
 from portal.importer import import_workbook
 from workbooks import PROJECT, valid_workbook
 
-PAGE = "pages/impact.py"
+PAGE = "views/impact.py"
 
 
 def open_impact(monkeypatch, database, query: dict[str, str] | None = None, **state) -> AppTest:

@@ -32,7 +32,7 @@ def open_partners(monkeypatch, database, institution: str | None = None, **state
     if institution is not None:
         app.query_params["institution"] = institution
     app.run()
-    app.switch_page("pages/partners.py").run()
+    app.switch_page("views/partners.py").run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 

@@ -14,7 +14,7 @@ from workbooks import PROJECT, valid_workbook
 from portal.importer import import_workbook
 from portal.charts import programmes as shown
 
-PAGE = "pages/programmes.py"
+PAGE = "views/programmes.py"
 REAL_TRAININGS = {"NCTD-2024-SCH", "NCTD-2024-KUA"}
 
 
@@ -424,6 +424,6 @@ def test_detail_of_a_programme_without_topics(monkeypatch, loaded_db, write):
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
     app.query_params["programme"] = "P1"
     app.run()
-    app.switch_page("pages/programmes.py").run()
+    app.switch_page("views/programmes.py").run()
     assert not app.exception, [e.value for e in app.exception]
     assert [title.value for title in app.title] == ["Spine training"]

@@ -12,7 +12,7 @@ from portal import db, stewardship
 from portal.importer import import_workbook
 from workbooks import PROJECT, valid_workbook
 
-PAGE = "pages/data_quality.py"
+PAGE = "views/data_quality.py"
 TODAY = datetime.date.today()
 SOURCE = "quality fixture"
 

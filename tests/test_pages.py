@@ -12,8 +12,8 @@ from portal.i18n import format_compact
 
 from workbooks import PROJECT
 
-PAGES = ["pages/overview.py", "pages/programmes.py", "pages/partners.py", "pages/equipment.py", "pages/impact.py",
-         "pages/data.py", "pages/records.py", "pages/history.py", "pages/data_quality.py"]
+PAGES = ["views/overview.py", "views/programmes.py", "views/partners.py", "views/equipment.py", "views/impact.py",
+         "views/data.py", "views/records.py", "views/history.py", "views/data_quality.py"]
 
 
 def run_page(monkeypatch, database, page: str | None = None, **state) -> AppTest:
