@@ -35,10 +35,23 @@ def test_page_works_offline(portal, name):
 def test_hiding_illustrative_data_in_the_browser(portal):
     portal.open("/")
     assert portal.page.get_by_text("Illustrative data is shown").count() == 1
-    portal.page.get_by_role("checkbox", name="Show illustrative data").click()
+    portal.page.locator("[data-testid=stCheckbox] label").filter(has_text="Show illustrative data").click()
     portal.settle()
     assert portal.page.get_by_text("Illustrative data is shown").count() == 0
     programmes = portal.page.locator("[data-testid=stMetric]").filter(has_text="Programmes")
     assert programmes.locator("[data-testid=stMetricValue]").inner_text() == "3"
     portal.screenshot("overview_real_case_only")
     assert portal.outside_requests == []
+
+
+def test_a_shared_link_opened_first_after_a_restart_gets_the_whole_app(browser, seed_db_master, tmp_path_factory):
+    """The first request a fresh server gets is a deep link: it must still run app.py's chrome."""
+    from portal_browser import PortalPage, running_portal
+
+    with running_portal(seed_db_master, tmp_path_factory) as url:
+        portal = PortalPage(browser, url)
+        portal.open("/programmes?kind=fellowship")
+        assert portal.page.get_by_role("switch", name="Show illustrative data").count() == 1
+        assert portal.page.get_by_text("Illustrative data is shown").count() == 1
+        assert portal.exceptions() == [] and portal.outside_requests == []
+        portal.page.close()

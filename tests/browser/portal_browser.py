@@ -1,0 +1,119 @@
+"""A real Streamlit server on a test database, and a Chromium tab on it that records outside requests.
+
+(A plain module, not conftest.py: conftest modules of different folders share one name.)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = PROJECT / "test-artifacts"
+# As the machine's own probe starts it: no sandbox as root, and no background calls to Google's services.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_portal(seed_database: Path, tmp_path_factory):
+    """Start `streamlit run app.py` on a copy of `seed_database`; yield its base URL; stop it."""
+    database = tmp_path_factory.mktemp("browser") / "portal.duckdb"
+    shutil.copyfile(seed_database, database)
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=PROJECT, env={**os.environ, "PORTAL_DB": str(database)}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"streamlit did not start; see {log.name}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+class PortalPage:
+    """One browser tab on the portal that aborts and records every request to a host other than this one."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.outside_requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        self.page.route(self._is_outside, self._abort)
+
+    def _is_outside(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS
+
+    def _abort(self, route) -> None:
+        self.outside_requests.append(route.request.url)
+        route.abort()
+
+    def open(self, path: str = "/") -> None:
+        """Open a page and wait until the script has finished and every chart has drawn."""
+        self.page.goto(self.base_url + path)
+        self.settle()
+
+    def settle(self) -> None:
+        # Playwright's sync API only serves routes while it is called, so wait with its own timers.
+        page = self.page
+        page.wait_for_selector("[data-testid=stApp]")
+        page.wait_for_timeout(500)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stStatusWidget]') "
+            "&& !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        # A chart's code loads lazily: its container exists before the plot does, so wait on the container.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+            ".every(c => c.querySelector('.js-plotly-plot .main-svg'))", timeout=60_000)
+        page.wait_for_timeout(1500)  # map shapes arrive after the plot's first draw
+
+    def maps(self) -> list[dict]:
+        """Every geo subplot on the page, with the length of its drawn country outlines."""
+        return self.page.evaluate(
+            "() => [...document.querySelectorAll('g.geo')].map(g => ({"
+            "countries: (g.querySelector('g.countries path')?.getAttribute('d') || '').length,"
+            "land: (g.querySelector('g.land path')?.getAttribute('d') || '').length}))")
+
+    def table_text(self, index: int) -> str:
+        """The cells of the index-th st.dataframe (drawn on a canvas; its accessible grid holds the text)."""
+        grid = self.page.locator("[data-testid=stDataFrame]").nth(index)
+        return " ".join(grid.locator("[role=gridcell], [role=columnheader]").all_text_contents())
+
+    def exceptions(self) -> list[str]:
+        return self.page.locator("[data-testid=stException]").all_inner_texts()
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
