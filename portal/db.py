@@ -47,10 +47,12 @@ def database_path(explicit: str | os.PathLike | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a viewer may see. Every read takes one, so access rules live here and in the queries only."""
+    """What a viewer may see. Every read takes one; the rules themselves are the visible_* macros."""
 
     role: str = "ministry"
     institution_id: str | None = None  # a partner's own institution; None sees every institution
+    names_visible: bool = True  # people's names
+    costs_visible: bool = True  # amounts of money
 
 
 FULL_SCOPE = Scope()
@@ -67,8 +69,15 @@ def _sql(name: str) -> str:
 
 
 def _bind(sql: str, scope: Scope, params: dict[str, object]) -> dict[str, object]:
-    """The parameters the statement names: the scope's and the caller's, nothing more (DuckDB rejects extras)."""
-    available = {"scope_institution": scope.institution_id, **params}
+    """The parameters the statement names: the scope's and the caller's, nothing more (DuckDB rejects extras).
+
+    `$scope` is the struct the visible_* macros take: the viewer's access plus their choice to see
+    illustrative rows (`include_illustrative`, default true).
+    """
+    params = dict(params)
+    available = {"scope": {"institution": scope.institution_id,
+                           "illustrative": bool(params.pop("include_illustrative", True)),
+                           "names": scope.names_visible, "costs": scope.costs_visible}, **params}
     wanted = set(PARAMETER.findall(sql))
     missing = wanted - available.keys()
     if missing:

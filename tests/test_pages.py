@@ -113,7 +113,7 @@ def test_overview_investment_in_another_currency(monkeypatch, seed_db):
     shown = {m.label: m.value for m in app.metric}["Total investment (EUR)"]
     with duckdb.connect(str(seed_db), read_only=True) as connection:
         expected, missing = connection.execute(
-            "SELECT sum(converted), count(*) FILTER (rate_missing) FROM converted_costs(NULL, true, 'EUR')"
+            "SELECT sum(converted), count(*) FILTER (rate_missing) FROM converted_costs({'institution': NULL, 'illustrative': true, 'names': true, 'costs': true}, 'EUR')"
         ).fetchall()[0]
     assert shown == format_compact(expected)  # e.g. "2.4M": Babel's short form for the viewer's language
     if missing:

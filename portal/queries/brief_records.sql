@@ -12,31 +12,31 @@
 -- Every row also carries the brief's key figures, over all its records (a count of unreported values beside
 -- every sum), each flag's total and when the data last changed.
 WITH places AS (
-    SELECT institution_id FROM visible_institutions($scope_institution, $include_illustrative)
+    SELECT institution_id FROM visible_institutions($scope)
     WHERE institution_id = $institution OR country = $country
 ), programmes_in AS (
-    SELECT * FROM visible_programmes($scope_institution, $include_illustrative)
+    SELECT * FROM visible_programmes($scope)
     WHERE programme_id = $programme OR home_institution_id IN (SELECT institution_id FROM places)
        OR host_institution_id IN (SELECT institution_id FROM places)
 ), equipment_in AS (
-    SELECT * FROM visible_equipment($scope_institution, $include_illustrative)
+    SELECT * FROM visible_equipment($scope)
     WHERE institution_id IN (SELECT institution_id FROM places)
        OR list_has_any(programme_ids, (SELECT list(programme_id) FROM programmes_in))
 ), events_in AS (
-    SELECT * FROM visible_events($scope_institution, $include_illustrative)
+    SELECT * FROM visible_events($scope)
     WHERE programme_id IN (SELECT programme_id FROM programmes_in)
        OR equipment_id IN (SELECT equipment_id FROM equipment_in)
        OR institution_id IN (SELECT institution_id FROM places)
        OR partner_institution_id IN (SELECT institution_id FROM places)
 ), institutions_in AS (
-    SELECT * FROM visible_institutions($scope_institution, $include_illustrative)
+    SELECT * FROM visible_institutions($scope)
     WHERE institution_id IN (
         SELECT institution_id FROM places
         UNION ALL SELECT home_institution_id FROM programmes_in UNION ALL SELECT host_institution_id FROM programmes_in
         UNION ALL SELECT institution_id FROM equipment_in
         UNION ALL SELECT institution_id FROM events_in UNION ALL SELECT partner_institution_id FROM events_in)
 ), costs AS (
-    SELECT * FROM converted_costs($scope_institution, $include_illustrative, $reporting_currency)
+    SELECT * FROM converted_costs($scope, $reporting_currency)
 ), records AS (
     SELECT 1 AS part, 'programme' AS record_kind, p.programme_id AS record_id, p.title AS name,
            NULL AS name_local, p.kind, p.status, p.start_date, p.end_date, date_first(p.start_date) AS first_day,

@@ -3,8 +3,8 @@
 -- original currency, of the acquisition year). An empty quantity means 1, as the contract says.
 SELECT e.* REPLACE (coalesce(e.quantity, 1) AS quantity), i.name AS institution_name, i.city, i.country,
        c.amount, c.currency, c.year, c.converted, c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing
-FROM visible_equipment($scope_institution, $include_illustrative) AS e
+FROM visible_equipment($scope) AS e
 JOIN institutions AS i USING (institution_id)
-JOIN converted_costs($scope_institution, $include_illustrative, $reporting_currency) AS c
+JOIN converted_costs($scope, $reporting_currency) AS c
     ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
 WHERE e.equipment_id = $equipment_id

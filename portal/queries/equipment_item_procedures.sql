@@ -3,7 +3,7 @@
 -- one row per month and technique, so the result stays small; item_cases is the item's total.
 SELECT CASE WHEN length(period) = 4 THEN period ELSE left(period, 7) END AS month, technique,
        sum(cases) AS cases, sum(sum(cases)) OVER () AS item_cases
-FROM visible_procedures($scope_institution, $include_illustrative)
+FROM visible_procedures($scope)
 WHERE equipment_id = $equipment_id
 GROUP BY ALL
 ORDER BY month, technique

@@ -7,9 +7,9 @@ WITH selected AS (
     SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
            c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
            e.name || ' · ' || i.name AS label
-    FROM visible_equipment($scope_institution, $include_illustrative) AS e
+    FROM visible_equipment($scope) AS e
     JOIN institutions AS i USING (institution_id)
-    JOIN converted_costs($scope_institution, $include_illustrative, $reporting_currency) AS c
+    JOIN converted_costs($scope, $reporting_currency) AS c
         ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
     WHERE c.year BETWEEN $year_from AND $year_to
       AND (len($categories) = 0 OR list_contains($categories, e.category))
@@ -23,11 +23,11 @@ WITH selected AS (
 ), supported AS (
     SELECT r.equipment_id, list(p.title ORDER BY date_first(p.start_date), p.title) AS programmes
     FROM recent AS r, unnest(r.programme_ids) AS u(programme_id)
-    JOIN visible_programmes($scope_institution, $include_illustrative) AS p USING (programme_id)
+    JOIN visible_programmes($scope) AS p USING (programme_id)
     GROUP BY r.equipment_id
 ), cases AS (
     SELECT equipment_id, sum(cases) AS cases
-    FROM visible_procedures($scope_institution, $include_illustrative)
+    FROM visible_procedures($scope)
     WHERE equipment_id IN (SELECT equipment_id FROM recent)
     GROUP BY equipment_id
 )

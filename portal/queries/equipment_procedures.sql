@@ -5,9 +5,9 @@ WITH selected AS (
     SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
            c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
            e.name || ' · ' || i.name AS label
-    FROM visible_equipment($scope_institution, $include_illustrative) AS e
+    FROM visible_equipment($scope) AS e
     JOIN institutions AS i USING (institution_id)
-    JOIN converted_costs($scope_institution, $include_illustrative, $reporting_currency) AS c
+    JOIN converted_costs($scope, $reporting_currency) AS c
         ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
     WHERE c.year BETWEEN $year_from AND $year_to
       AND (len($categories) = 0 OR list_contains($categories, e.category))
@@ -15,7 +15,7 @@ WITH selected AS (
       AND (len($countries) = 0 OR list_contains($countries, i.country))
 ), cases AS (
     SELECT s.equipment_id, s.label, s.category, p.technique, sum(p.cases) AS cases
-    FROM visible_procedures($scope_institution, $include_illustrative) AS p
+    FROM visible_procedures($scope) AS p
     JOIN selected AS s USING (equipment_id)
     GROUP BY ALL
 ), ranked AS (

@@ -7,9 +7,9 @@ WITH selected AS (
     SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
            c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
            e.name || ' · ' || i.name AS label
-    FROM visible_equipment($scope_institution, $include_illustrative) AS e
+    FROM visible_equipment($scope) AS e
     JOIN institutions AS i USING (institution_id)
-    JOIN converted_costs($scope_institution, $include_illustrative, $reporting_currency) AS c
+    JOIN converted_costs($scope, $reporting_currency) AS c
         ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
     WHERE c.year BETWEEN $year_from AND $year_to
       AND (len($categories) = 0 OR list_contains($categories, e.category))

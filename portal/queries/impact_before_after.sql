@@ -4,17 +4,17 @@
 -- it, complication rate over the cases whose row reports complications; the cases that do not are counted.
 WITH reference AS (
     SELECT date_first(start_date) AS window_first, date_last(coalesce(end_date, start_date)) AS window_last
-    FROM visible_programmes($scope_institution, $include_illustrative)
+    FROM visible_programmes($scope)
     WHERE $reference_lane = 'programme' AND programme_id = $reference_id
     UNION ALL
     SELECT date_first(acquired_date), date_last(acquired_date)
-    FROM visible_equipment($scope_institution, $include_illustrative)
+    FROM visible_equipment($scope)
     WHERE $reference_lane = 'equipment' AND equipment_id = $reference_id
 ), sided AS (
     SELECT CASE WHEN date_last(p.period) < r.window_first THEN 'before'
                 WHEN date_first(p.period) > r.window_last THEN 'after' ELSE 'during' END AS side,
            p.technique, p.cases, p.mean_length_of_stay_days AS los, p.complications
-    FROM visible_procedures($scope_institution, $include_illustrative) AS p, reference AS r
+    FROM visible_procedures($scope) AS p, reference AS r
     WHERE p.institution_id = $institution AND ($department IS NULL OR p.department = $department)
       AND ($procedure IS NULL OR p.procedure = $procedure)
 ), sides AS (

@@ -3,5 +3,5 @@
 SELECT coalesce(list(DISTINCT department ORDER BY department) FILTER (department IS NOT NULL), []::VARCHAR[])
            AS departments,
        coalesce(list(DISTINCT procedure ORDER BY procedure), []::VARCHAR[]) AS procedures
-FROM visible_procedures($scope_institution, $include_illustrative)
+FROM visible_procedures($scope)
 WHERE institution_id = $institution

@@ -2,10 +2,10 @@
 -- plus the one the URL asks for ($requested) when it exists but has none, so the page can say so plainly.
 SELECT i.institution_id, i.name, i.country, coalesce(p.cases, 0)::BIGINT AS cases,
        coalesce(p.records, 0) AS records
-FROM visible_institutions($scope_institution, $include_illustrative) AS i
+FROM visible_institutions($scope) AS i
 LEFT JOIN (
     SELECT institution_id, sum(cases) AS cases, count(*) AS records
-    FROM visible_procedures($scope_institution, $include_illustrative)
+    FROM visible_procedures($scope)
     GROUP BY institution_id
 ) AS p USING (institution_id)
 WHERE p.records IS NOT NULL OR i.institution_id = $requested

@@ -8,17 +8,17 @@
 WITH milestones AS (
     SELECT 'programme' AS lane, programme_id AS item_id, title AS label, kind, status, start_date, end_date,
            date_first(start_date) AS window_first, date_last(coalesce(end_date, start_date)) AS window_last
-    FROM visible_programmes($scope_institution, $include_illustrative)
+    FROM visible_programmes($scope)
     WHERE home_institution_id = $institution AND status <> 'cancelled'
     UNION ALL
     SELECT 'equipment', equipment_id,
            name || coalesce(' (' || manufacturer || coalesce(' ' || model, '') || ')', ''), category, status,
            acquired_date, NULL, date_first(acquired_date), date_last(acquired_date)
-    FROM visible_equipment($scope_institution, $include_illustrative)
+    FROM visible_equipment($scope)
     WHERE institution_id = $institution
 ), periods AS (
     SELECT date_first(period) AS period_first, date_last(period) AS period_last, sum(cases) AS cases
-    FROM visible_procedures($scope_institution, $include_illustrative)
+    FROM visible_procedures($scope)
     WHERE institution_id = $institution AND ($department IS NULL OR department = $department)
       AND ($procedure IS NULL OR procedure = $procedure)
     GROUP BY ALL

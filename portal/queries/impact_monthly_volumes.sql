@@ -7,7 +7,7 @@ WITH placed AS (
     SELECT CASE WHEN length(period) > 4 THEN date_trunc('month', date_first(period))::DATE END AS month,
            year(date_first(period)) AS year, CASE WHEN length(period) > 4 THEN technique END AS technique,
            sum(cases)::BIGINT AS cases, count(*) AS records
-    FROM visible_procedures($scope_institution, $include_illustrative)
+    FROM visible_procedures($scope)
     WHERE institution_id = $institution AND ($department IS NULL OR department = $department)
       AND ($procedure IS NULL OR procedure = $procedure)
     GROUP BY ALL

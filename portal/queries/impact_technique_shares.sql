@@ -2,7 +2,7 @@
 -- technique-shift chart. Only rows known to the month or the day can be placed in a quarter.
 WITH placed AS (
     SELECT date_trunc('quarter', date_first(period))::DATE AS quarter, technique, sum(cases)::BIGINT AS cases
-    FROM visible_procedures($scope_institution, $include_illustrative)
+    FROM visible_procedures($scope)
     WHERE institution_id = $institution AND ($department IS NULL OR department = $department)
       AND ($procedure IS NULL OR procedure = $procedure) AND length(period) > 4
     GROUP BY ALL

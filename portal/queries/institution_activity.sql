@@ -3,22 +3,22 @@
 -- institution where it happened and its partner. The most active first, at most $limit, with the total.
 WITH programme_parts AS (
     SELECT home_institution_id AS institution_id, programme_id
-    FROM visible_programmes($scope_institution, $include_illustrative)
+    FROM visible_programmes($scope)
     UNION
-    SELECT host_institution_id, programme_id FROM visible_programmes($scope_institution, $include_illustrative)
+    SELECT host_institution_id, programme_id FROM visible_programmes($scope)
     UNION
-    SELECT institution_id, programme_id FROM visible_participants($scope_institution, $include_illustrative)
+    SELECT institution_id, programme_id FROM visible_participants($scope)
     WHERE role = 'visiting_expert' AND institution_id IS NOT NULL
 ), event_parts AS (
-    SELECT institution_id, event_id FROM visible_events($scope_institution, $include_illustrative)
+    SELECT institution_id, event_id FROM visible_events($scope)
     UNION
-    SELECT partner_institution_id, event_id FROM visible_events($scope_institution, $include_illustrative)
+    SELECT partner_institution_id, event_id FROM visible_events($scope)
     WHERE partner_institution_id IS NOT NULL
 ), activity AS (
     SELECT i.institution_id, i.name, i.name_local, i.kind, i.city, i.country, i.latitude, i.longitude,
            (SELECT count(*) FROM programme_parts AS p WHERE p.institution_id = i.institution_id) AS programmes,
            (SELECT count(*) FROM event_parts AS e WHERE e.institution_id = i.institution_id) AS events
-    FROM visible_institutions($scope_institution, $include_illustrative) AS i
+    FROM visible_institutions($scope) AS i
     WHERE i.latitude IS NOT NULL AND i.longitude IS NOT NULL
 )
 SELECT *, programmes + events AS activity, count(*) OVER () AS total

@@ -2,7 +2,7 @@
 -- the id where two share a label). At most $limit, always including the requested $institution.
 WITH labelled AS (
     SELECT institution_id, name, name || coalesce(' · ' || name_local, '') AS label
-    FROM visible_institutions($scope_institution, $include_illustrative)
+    FROM visible_institutions($scope)
 )
 SELECT institution_id,
        CASE WHEN count(*) OVER (PARTITION BY label) > 1 THEN label || ' [' || institution_id || ']' ELSE label END

@@ -6,7 +6,7 @@ SELECT equipment_id, name, category, nullif(concat_ws(' ', manufacturer, model),
               cost_currency) AS cost,
        funding_source, status, source,
        count(*) OVER () AS total
-FROM visible_equipment($scope_institution, $include_illustrative)
+FROM visible_equipment($scope)
 WHERE institution_id = $institution
 ORDER BY date_first(acquired_date), equipment_id
 LIMIT $limit

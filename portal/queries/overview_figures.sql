@@ -1,16 +1,16 @@
 -- Key figures for the Overview: programmes starting in the year range, within the viewer's scope.
 -- Counts of missing values travel with every sum, so nothing unreported is read as zero.
 WITH programmes_in_range AS (
-    SELECT * FROM visible_programmes($scope_institution, $include_illustrative)
+    SELECT * FROM visible_programmes($scope)
     WHERE year(date_first(start_date)) BETWEEN $year_from AND $year_to
 ), partners AS (
     SELECT home_institution_id AS institution_id FROM programmes_in_range
     UNION SELECT host_institution_id FROM programmes_in_range
 ), equipment_in_range AS (
-    SELECT * FROM visible_equipment($scope_institution, $include_illustrative)
+    SELECT * FROM visible_equipment($scope)
     WHERE year(date_first(acquired_date)) BETWEEN $year_from AND $year_to
 ), costs AS (
-    SELECT * FROM converted_costs($scope_institution, $include_illustrative, $reporting_currency)
+    SELECT * FROM converted_costs($scope, $reporting_currency)
     WHERE year BETWEEN $year_from AND $year_to
 )
 SELECT

@@ -11,24 +11,24 @@ WITH links AS (
     SELECT 'programme' AS lane, programme_id AS item_id, host_institution_id AS counterpart_id,
            CASE kind WHEN 'visiting_expert' THEN 'experts_received' ELSE 'staff_sent' END AS direction,
            start_date, end_date
-    FROM visible_programmes($scope_institution, $include_illustrative) WHERE home_institution_id = $institution
+    FROM visible_programmes($scope) WHERE home_institution_id = $institution
     UNION ALL
     SELECT 'programme', programme_id, home_institution_id,
            CASE kind WHEN 'visiting_expert' THEN 'experts_sent' ELSE 'trainees_hosted' END, start_date, end_date
-    FROM visible_programmes($scope_institution, $include_illustrative) WHERE host_institution_id = $institution
+    FROM visible_programmes($scope) WHERE host_institution_id = $institution
     UNION ALL
     SELECT 'programme', p.programme_id,
            CASE WHEN p.home_institution_id = $institution THEN x.institution_id ELSE p.home_institution_id END,
            CASE WHEN p.home_institution_id = $institution THEN 'experts_received' ELSE 'experts_sent' END,
            p.start_date, p.end_date
-    FROM visible_participants($scope_institution, $include_illustrative) AS x
-    JOIN visible_programmes($scope_institution, $include_illustrative) AS p USING (programme_id)
+    FROM visible_participants($scope) AS x
+    JOIN visible_programmes($scope) AS p USING (programme_id)
     WHERE x.role = 'visiting_expert' AND $institution IN (p.home_institution_id, x.institution_id)
     UNION ALL
     SELECT 'event', event_id,
            CASE WHEN institution_id = $institution THEN partner_institution_id ELSE institution_id END,
            CASE WHEN institution_id = $institution THEN 'events_here' ELSE 'events_there' END, date, NULL
-    FROM visible_events($scope_institution, $include_illustrative)
+    FROM visible_events($scope)
     WHERE $institution IN (institution_id, partner_institution_id)
 )
 SELECT l.counterpart_id, c.name, c.name_local, c.kind, c.country,

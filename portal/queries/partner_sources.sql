@@ -2,14 +2,14 @@
 -- (the institution and its counterparts, their programmes, visiting experts, events, its equipment and
 -- agreements), with how many records of each sheet cite it. Records without a source are counted under NULL.
 WITH programmes AS (
-    SELECT * FROM visible_programmes($scope_institution, $include_illustrative)
+    SELECT * FROM visible_programmes($scope)
 ), experts AS (
-    SELECT x.*, p.home_institution_id FROM visible_participants($scope_institution, $include_illustrative) AS x
+    SELECT x.*, p.home_institution_id FROM visible_participants($scope) AS x
     JOIN programmes AS p USING (programme_id)
     WHERE x.role = 'visiting_expert' AND $institution IN (p.home_institution_id, x.institution_id)
       AND x.institution_id <> p.home_institution_id
 ), events AS (
-    SELECT * FROM visible_events($scope_institution, $include_illustrative)
+    SELECT * FROM visible_events($scope)
     WHERE $institution IN (institution_id, partner_institution_id)
       AND (kind = 'agreement' OR coalesce(partner_institution_id, institution_id) <> institution_id)
 ), records AS (
@@ -23,7 +23,7 @@ WITH programmes AS (
     UNION
     SELECT 'events', event_id, source FROM events
     UNION
-    SELECT 'equipment', equipment_id, source FROM visible_equipment($scope_institution, $include_illustrative)
+    SELECT 'equipment', equipment_id, source FROM visible_equipment($scope)
     WHERE institution_id = $institution
 ), counterparts AS (
     SELECT host_institution_id AS institution_id FROM programmes WHERE home_institution_id = $institution
@@ -33,7 +33,7 @@ WITH programmes AS (
 ), shown AS (
     SELECT * FROM records
     UNION
-    SELECT 'institutions', institution_id, source FROM visible_institutions($scope_institution, $include_illustrative)
+    SELECT 'institutions', institution_id, source FROM visible_institutions($scope)
     WHERE institution_id IN (SELECT institution_id FROM counterparts) OR institution_id = $institution
 )
 SELECT source,

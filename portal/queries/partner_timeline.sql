@@ -4,21 +4,21 @@
 WITH links AS (
     SELECT 'programme' AS lane, programme_id AS record_id, host_institution_id AS counterpart_id,
            title, kind, start_date, end_date, source
-    FROM visible_programmes($scope_institution, $include_illustrative) WHERE home_institution_id = $institution
+    FROM visible_programmes($scope) WHERE home_institution_id = $institution
     UNION
     SELECT 'programme', programme_id, home_institution_id, title, kind, start_date, end_date, source
-    FROM visible_programmes($scope_institution, $include_illustrative) WHERE host_institution_id = $institution
+    FROM visible_programmes($scope) WHERE host_institution_id = $institution
     UNION
     SELECT 'programme', p.programme_id,
            CASE WHEN p.home_institution_id = $institution THEN x.institution_id ELSE p.home_institution_id END,
            p.title, p.kind, p.start_date, p.end_date, p.source
-    FROM visible_participants($scope_institution, $include_illustrative) AS x
-    JOIN visible_programmes($scope_institution, $include_illustrative) AS p USING (programme_id)
+    FROM visible_participants($scope) AS x
+    JOIN visible_programmes($scope) AS p USING (programme_id)
     WHERE x.role = 'visiting_expert' AND $institution IN (p.home_institution_id, x.institution_id)
     UNION
     SELECT 'event', event_id, CASE WHEN institution_id = $institution THEN partner_institution_id ELSE institution_id END,
            title, kind, date, NULL, source
-    FROM visible_events($scope_institution, $include_illustrative)
+    FROM visible_events($scope)
     WHERE $institution IN (institution_id, partner_institution_id)
 ), items AS (
     SELECT l.*, c.name AS counterpart_name, date_first(l.start_date) AS first_day,

@@ -7,9 +7,9 @@ SELECT c.cost_kind, c.record_id, c.record_name, c.amount, c.currency, c.year,
        CASE WHEN c.amount IS NOT NULL THEN c.currency_per_usd END AS currency_per_usd,
        CASE WHEN c.amount IS NOT NULL THEN c.reporting_per_usd END AS reporting_per_usd,
        c.converted, c.rate_missing, count(*) FILTER (c.rate_missing) OVER () AS rates_missing, c.source
-FROM converted_costs($scope_institution, $include_illustrative, $reporting_currency) AS c
+FROM converted_costs($scope, $reporting_currency) AS c
 WHERE (c.cost_kind = 'programme' AND c.record_id = $programme)
    OR (c.cost_kind = 'equipment' AND c.record_id IN (
-        SELECT equipment_id FROM visible_equipment($scope_institution, $include_illustrative)
+        SELECT equipment_id FROM visible_equipment($scope)
         WHERE list_contains(programme_ids, $programme)))
 ORDER BY c.cost_kind DESC, c.year, c.record_id

@@ -5,7 +5,7 @@ SELECT p.programme_id, p.title, p.kind, p.status, p.start_date, p.end_date, p.sp
        home.country AS home_country,
        host.name AS host_name, host.name_local AS host_name_local, host.city AS host_city,
        host.country AS host_country
-FROM visible_programmes($scope_institution, $include_illustrative) AS p
+FROM visible_programmes($scope) AS p
 JOIN institutions AS home ON home.institution_id = p.home_institution_id
 JOIN institutions AS host ON host.institution_id = p.host_institution_id
 WHERE p.programme_id = $programme

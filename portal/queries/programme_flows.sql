@@ -8,7 +8,7 @@ SELECT home.institution_id AS home_id, home.name AS home_name, home.latitude AS 
        count(*) FILTER (p.participants_count IS NULL) AS participants_not_reported,
        CASE WHEN count(p.participants_count) > 0 THEN sum(p.participants_count) ELSE count(*) END AS weight,
        count(p.participants_count) > 0 AS weight_is_participants
-FROM visible_programmes($scope_institution, $include_illustrative) AS p
+FROM visible_programmes($scope) AS p
 JOIN institutions AS home ON home.institution_id = p.home_institution_id
 JOIN institutions AS host ON host.institution_id = p.host_institution_id
 WHERE year(date_first(p.start_date)) BETWEEN $year_from AND $year_to

@@ -2,7 +2,7 @@
 -- Institutions come as two aligned lists (ids, names), sorted by name; countries as ISO alpha-3 codes.
 WITH p AS (
     SELECT p.*, home.country AS home_country, host.country AS host_country
-    FROM visible_programmes($scope_institution, $include_illustrative) AS p
+    FROM visible_programmes($scope) AS p
     JOIN institutions AS home ON home.institution_id = p.home_institution_id
     JOIN institutions AS host ON host.institution_id = p.host_institution_id
 ), partners AS (

@@ -7,10 +7,10 @@ WITH matching AS (
            host.country AS host_country, date_first(p.start_date) AS first_day,
            coalesce(date_last(p.end_date), date_last(p.start_date)) AS last_day,
            cost.converted, cost.rate_missing
-    FROM visible_programmes($scope_institution, $include_illustrative) AS p
+    FROM visible_programmes($scope) AS p
     JOIN institutions AS home ON home.institution_id = p.home_institution_id
     JOIN institutions AS host ON host.institution_id = p.host_institution_id
-    LEFT JOIN converted_costs($scope_institution, $include_illustrative, $reporting_currency) AS cost
+    LEFT JOIN converted_costs($scope, $reporting_currency) AS cost
         ON cost.cost_kind = 'programme' AND cost.record_id = p.programme_id
     WHERE year(date_first(p.start_date)) BETWEEN $year_from AND $year_to
       AND (len($home_countries::VARCHAR[]) = 0 OR list_contains($home_countries::VARCHAR[], home.country))

@@ -5,7 +5,7 @@ SELECT cost_kind, record_id AS record, record_name AS name, amount, currency, ye
        CASE cost_kind WHEN 'programme' THEN 'programmes?programme=' ELSE 'equipment?equipment=' END || record_id
            AS link,
        count(*) OVER () AS total
-FROM converted_costs($scope_institution, $include_illustrative, $reporting_currency)
+FROM converted_costs($scope, $reporting_currency)
 WHERE rate_missing AND currency_per_usd IS NOT NULL
 ORDER BY year DESC, cost_kind, record_id
 LIMIT $limit

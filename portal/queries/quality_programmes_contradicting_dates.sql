@@ -8,7 +8,7 @@ WITH judged AS (
         WHEN status = 'ongoing' AND date_last(end_date) < $today::DATE - $grace_days::INTEGER THEN 'ongoing_past_end'
         WHEN status = 'planned' AND date_last(start_date) < $today::DATE THEN 'planned_past_start'
     END AS problem
-    FROM visible_programmes($scope_institution, $include_illustrative)
+    FROM visible_programmes($scope)
 )
 SELECT programme_id AS record, title AS name, problem, start_date, end_date,
        'programmes?programme=' || programme_id AS link, count(*) OVER () AS total

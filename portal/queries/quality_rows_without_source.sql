@@ -5,26 +5,26 @@
 WITH missing AS (
     SELECT 1 AS sheet_order, 'institutions' AS sheet, institution_id AS record, name,
            'partners?institution=' || institution_id AS link
-    FROM visible_institutions($scope_institution, $include_illustrative) WHERE source IS NULL
+    FROM visible_institutions($scope) WHERE source IS NULL
     UNION ALL
     SELECT 2, 'programmes', programme_id, title, 'programmes?programme=' || programme_id
-    FROM visible_programmes($scope_institution, $include_illustrative) WHERE source IS NULL
+    FROM visible_programmes($scope) WHERE source IS NULL
     UNION ALL
     SELECT 3, 'participants', programme_id, person_name, 'programmes?programme=' || programme_id
-    FROM visible_participants($scope_institution, $include_illustrative) WHERE source IS NULL
+    FROM visible_participants($scope) WHERE source IS NULL
     UNION ALL
     SELECT 4, 'equipment', equipment_id, name, 'equipment?equipment=' || equipment_id
-    FROM visible_equipment($scope_institution, $include_illustrative) WHERE source IS NULL
+    FROM visible_equipment($scope) WHERE source IS NULL
     UNION ALL
     SELECT 5, 'events', event_id, title,
            CASE WHEN programme_id IS NOT NULL THEN 'programmes?programme=' || programme_id
                 WHEN equipment_id IS NOT NULL THEN 'equipment?equipment=' || equipment_id
                 ELSE 'partners?institution=' || institution_id END
-    FROM visible_events($scope_institution, $include_illustrative) WHERE source IS NULL
+    FROM visible_events($scope) WHERE source IS NULL
     UNION ALL
     SELECT 6, 'procedures', coalesce(p.record_id, concat_ws(' · ', p.period, p.department, p.procedure, p.technique)),
            i.name, 'impact?institution=' || p.institution_id
-    FROM visible_procedures($scope_institution, $include_illustrative) AS p
+    FROM visible_procedures($scope) AS p
     JOIN institutions AS i USING (institution_id)
     WHERE p.source IS NULL
     UNION ALL

@@ -61,52 +61,61 @@ CREATE OR REPLACE MACRO date_last(d) AS CASE length(d)
 CREATE OR REPLACE MACRO is_illustrative(source) AS coalesce(source ILIKE '%illustrative%', false);
 
 -- Access rules, in one place: every page query reads through these table macros, never the tables.
--- scope_institution NULL sees everything; an institution id sees only the collaborations it took part in.
--- include_illustrative false hides rows whose source says "illustrative".
-CREATE OR REPLACE MACRO visible_programmes(scope_institution, include_illustrative) AS TABLE
-    SELECT * FROM programmes
-    WHERE (scope_institution IS NULL OR scope_institution IN (home_institution_id, host_institution_id))
-      AND (include_illustrative OR NOT is_illustrative(source));
-CREATE OR REPLACE MACRO visible_events(scope_institution, include_illustrative) AS TABLE
+-- `scope` is the viewer's scope, bound by portal/db.py as a struct:
+--   institution  NULL sees every institution; an id sees only the collaborations it took part in
+--   illustrative false hides rows whose source says "illustrative" (the viewer's choice)
+--   names        false blanks people's names (anonymous visitors)
+--   costs        false blanks amounts and their currencies (anonymous visitors, unless the deployment allows)
+CREATE OR REPLACE MACRO in_scope(scope, source) AS scope['illustrative'] OR NOT is_illustrative(source);
+CREATE OR REPLACE MACRO visible_programmes(scope) AS TABLE
+    SELECT * REPLACE (CASE WHEN scope['costs'] THEN cost_amount END AS cost_amount,
+                      CASE WHEN scope['costs'] THEN cost_currency END AS cost_currency)
+    FROM programmes
+    WHERE (scope['institution'] IS NULL OR scope['institution'] IN (home_institution_id, host_institution_id))
+      AND in_scope(scope, source);
+CREATE OR REPLACE MACRO visible_events(scope) AS TABLE
     SELECT * FROM events
-    WHERE (scope_institution IS NULL OR scope_institution IN (institution_id, partner_institution_id)
-           OR programme_id IN (SELECT programme_id FROM visible_programmes(scope_institution, include_illustrative)))
-      AND (include_illustrative OR NOT is_illustrative(source));
-CREATE OR REPLACE MACRO visible_equipment(scope_institution, include_illustrative) AS TABLE
-    SELECT * FROM equipment
-    WHERE (scope_institution IS NULL OR institution_id = scope_institution
-           OR list_has_any(programme_ids, (SELECT list(programme_id)
-                                            FROM visible_programmes(scope_institution, include_illustrative))))
-      AND (include_illustrative OR NOT is_illustrative(source));
-CREATE OR REPLACE MACRO visible_participants(scope_institution, include_illustrative) AS TABLE
-    SELECT * FROM participants
-    WHERE programme_id IN (SELECT programme_id FROM visible_programmes(scope_institution, include_illustrative))
-      AND (include_illustrative OR NOT is_illustrative(source));
-CREATE OR REPLACE MACRO visible_procedures(scope_institution, include_illustrative) AS TABLE
+    WHERE (scope['institution'] IS NULL OR scope['institution'] IN (institution_id, partner_institution_id)
+           OR programme_id IN (SELECT programme_id FROM visible_programmes(scope)))
+      AND in_scope(scope, source);
+CREATE OR REPLACE MACRO visible_equipment(scope) AS TABLE
+    SELECT * REPLACE (CASE WHEN scope['costs'] THEN cost_amount END AS cost_amount,
+                      CASE WHEN scope['costs'] THEN cost_currency END AS cost_currency)
+    FROM equipment
+    WHERE (scope['institution'] IS NULL OR institution_id = scope['institution']
+           OR list_has_any(programme_ids, (SELECT list(programme_id) FROM visible_programmes(scope))))
+      AND in_scope(scope, source);
+CREATE OR REPLACE MACRO visible_participants(scope) AS TABLE
+    SELECT * REPLACE (CASE WHEN scope['names'] THEN person_name END AS person_name)
+    FROM participants
+    WHERE programme_id IN (SELECT programme_id FROM visible_programmes(scope))
+      AND in_scope(scope, source);
+CREATE OR REPLACE MACRO visible_procedures(scope) AS TABLE
     SELECT * FROM procedures
-    WHERE (scope_institution IS NULL OR institution_id = scope_institution)
-      AND (include_illustrative OR NOT is_illustrative(source));
-CREATE OR REPLACE MACRO visible_institutions(scope_institution, include_illustrative) AS TABLE
+    WHERE (scope['institution'] IS NULL OR institution_id = scope['institution'])
+      AND in_scope(scope, source);
+CREATE OR REPLACE MACRO visible_institutions(scope) AS TABLE
     SELECT * FROM institutions
-    WHERE (include_illustrative OR NOT is_illustrative(source))
-      AND (scope_institution IS NULL OR institution_id = scope_institution
-           OR institution_id IN (SELECT home_institution_id FROM visible_programmes(scope_institution, include_illustrative))
-           OR institution_id IN (SELECT host_institution_id FROM visible_programmes(scope_institution, include_illustrative))
-           OR institution_id IN (SELECT partner_institution_id FROM visible_events(scope_institution, include_illustrative)));
+    WHERE in_scope(scope, source)
+      AND (scope['institution'] IS NULL OR institution_id = scope['institution']
+           OR institution_id IN (SELECT home_institution_id FROM visible_programmes(scope))
+           OR institution_id IN (SELECT host_institution_id FROM visible_programmes(scope))
+           OR institution_id IN (SELECT partner_institution_id FROM visible_events(scope))
+           OR institution_id IN (SELECT institution_id FROM visible_events(scope)));
 
 -- Every cost, programme and equipment alike, converted to the reporting currency at its year's rates:
 -- amount / (units of its currency per USD) * (units of the reporting currency per USD), both of that year.
 -- converted is NULL when the amount is not reported or a rate is missing; rates and year stay beside it.
-CREATE OR REPLACE MACRO converted_costs(scope_institution, include_illustrative, reporting_currency) AS TABLE
+CREATE OR REPLACE MACRO converted_costs(scope, reporting_currency) AS TABLE
     WITH costs AS (
         SELECT 'programme' AS cost_kind, programme_id AS record_id, title AS record_name,
                home_institution_id AS institution_id, cost_amount AS amount, cost_currency AS currency,
                year(date_first(start_date)) AS year, source
-        FROM visible_programmes(scope_institution, include_illustrative)
+        FROM visible_programmes(scope)
         UNION ALL
         SELECT 'equipment', equipment_id, name, institution_id, cost_amount, cost_currency,
                year(date_first(acquired_date)), source
-        FROM visible_equipment(scope_institution, include_illustrative)
+        FROM visible_equipment(scope)
     ), rated AS (
         SELECT costs.*,
                CASE WHEN costs.currency = 'USD' THEN 1.0 ELSE source_rate.units_per_usd END AS currency_per_usd,
