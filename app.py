@@ -2,13 +2,22 @@
 
 import streamlit as st
 
-from portal import db, seed, ui
+from portal import access, db, seed, ui
 from portal.i18n import t
 
 st.set_page_config(page_title=t("app.title"), page_icon="🌏", layout="wide")
 
 if seed.ensure_default_database(db.database_path()):
     st.toast(t("app.seed_built"))
+
+access.identify()
+stewardship = [
+    st.Page("views/data.py", title=t("nav.data"), icon=":material/upload_file:"),
+    st.Page("views/records.py", title=t("nav.records"), icon=":material/edit_note:"),
+    st.Page("views/history.py", title=t("nav.history"), icon=":material/history:"),
+] if access.may(access.ADMINISTRATOR_ROLES) else []
+if access.may(access.MINISTRY_ROLES):
+    stewardship.append(st.Page("views/data_quality.py", title=t("nav.quality"), icon=":material/fact_check:"))
 
 pages = st.navigation({
     t("nav.section_explore"): [
@@ -18,12 +27,7 @@ pages = st.navigation({
         st.Page("views/equipment.py", title=t("nav.equipment"), icon=":material/biotech:"),
         st.Page("views/impact.py", title=t("nav.impact"), icon=":material/monitoring:"),
     ],
-    t("nav.section_data"): [
-        st.Page("views/data.py", title=t("nav.data"), icon=":material/upload_file:"),
-        st.Page("views/records.py", title=t("nav.records"), icon=":material/edit_note:"),
-        st.Page("views/history.py", title=t("nav.history"), icon=":material/history:"),
-        st.Page("views/data_quality.py", title=t("nav.quality"), icon=":material/fact_check:"),
-    ],
+    **({t("nav.section_data"): stewardship} if stewardship else {}),
 })
 
 with st.sidebar:
@@ -33,6 +37,9 @@ with st.sidebar:
               help=t("sidebar.show_illustrative_help"))
     ui.currency_choice()
     ui.data_as_of()
+    st.divider()
+    access.account_box()
+access.write_cookie()
 
 ui.illustrative_notice()
 pages.run()

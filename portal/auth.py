@@ -23,6 +23,7 @@ ROLES = ("partner", "ministry", "administrator")
 MAX_FAILED_ATTEMPTS = 5
 LOCK_SECONDS = 15 * 60
 MIN_PASSWORD_LENGTH = 12
+SESSION_SECONDS = 12 * 3600  # a session ends after a working day, whatever else happens
 HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
 
 SCHEMA = """
@@ -202,7 +203,8 @@ def session_user(path: Path, token: str | None) -> User | None:
         row = connection.execute(
             "SELECT u.email, u.role, u.institution_id FROM sessions AS s JOIN users AS u USING (email)"
             " WHERE s.token_hash = ? AND s.revoked = 0 AND u.disabled = 0"
-            " AND s.created_at >= u.credentials_changed_at", (_token_hash(token),)).fetchone()
+            " AND s.created_at >= u.credentials_changed_at AND s.created_at > ?",
+            (_token_hash(token), time.time() - SESSION_SECONDS)).fetchone()
     return User(*row) if row else None
 
 

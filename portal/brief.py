@@ -246,10 +246,11 @@ def _brief(store: db.Store, scope: db.Scope, subject_kind: str, subject_id: str,
     records = store.read("brief_records", scope, per_kind=PER_KIND, **params)
     if records.empty:  # no such subject, or not one the viewer may see
         return None
-    return _render(subject_kind, subject_id, records, currency)
+    return _render(subject_kind, subject_id, records, currency, scope.costs_visible)
 
 
-def _render(subject_kind: str, subject_id: str, records: pd.DataFrame, currency: str) -> bytes:
+def _render(subject_kind: str, subject_id: str, records: pd.DataFrame, currency: str,
+            costs_visible: bool = True) -> bytes:
     figures = records.iloc[0]  # every row carries the brief's figures
     institutions = records[records["record_kind"] == "institution"].reset_index(drop=True)
     numbers = {i: n for n, i in enumerate(institutions["record_id"], start=1)}
@@ -260,11 +261,12 @@ def _render(subject_kind: str, subject_id: str, records: pd.DataFrame, currency:
     when = _data_as_of(figures["data_as_of"])
 
     story = _header(subject_kind, subject_id, subject, subject_row, figures, institutions, currency, when)
-    story += _figures(figures, currency)
+    story += _figures(figures, currency, costs_visible)
     story += [_p(t("brief.map"), "h2"), *_map(records, institutions, numbers)]
     story += _timeline(records)
     story += _institution_table(institutions, numbers)
-    story += _costs(records, figures, currency)
+    story += _costs(records, figures, currency) if costs_visible else \
+        [_p(t("brief.costs"), "h2"), _p(t("access.costs_hidden"), "caption")]
     story += _flags(records)
     story += _sources(records)
 
@@ -376,18 +378,20 @@ def _dates(item) -> str:
     return t("date.range", start=start, end=end)
 
 
-def _figures(figures: pd.Series, currency: str) -> list:
+def _figures(figures: pd.Series, currency: str, costs_visible: bool = True) -> list:
     cost_notes = [_not_reported(figures["cost_not_reported"], figures["cost_records"])]
     if figures["rate_missing_total"]:
         cost_notes.append(t("brief.figure_no_rate", count=number(figures["rate_missing_total"])))
+    cost = number(figures["cost_total"]) if figures["cost_records"] else t("value.not_reported")
+    if not costs_visible:
+        cost, cost_notes = t("value.hidden"), [t("access.costs_hidden")]
     tiles = [
         ("brief.figure_programmes", number(figures["programmes"]), []),
         ("brief.figure_participants", number(figures["participants"]),
          [_not_reported(figures["participants_not_reported"], figures["programmes"])]),
         ("brief.figure_partners", number(figures["partners"]), []),
         ("brief.figure_equipment", number(figures["equipment"]), []),
-        ("brief.figure_cost", number(figures["cost_total"]) if figures["cost_records"] else t("value.not_reported"),
-         cost_notes),
+        ("brief.figure_cost", cost, cost_notes),
     ]
     tile = WIDTH / len(tiles)
     cells = [[_p(t(key, currency=currency), "caption"), _figure(value, tile - 12)]

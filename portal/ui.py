@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import pandas as pd
 import streamlit as st
 
-from portal import db, downloads
+from portal import access, db, downloads
 from portal.contract import BASE_CURRENCY
 from portal.i18n import format_compact, format_number, t
 
@@ -41,8 +41,25 @@ def read(query: str, **params: object) -> pd.DataFrame:
 
 
 def viewer_scope() -> db.Scope:
-    """The signed-in viewer's scope (one full scope until sign-in exists)."""
-    return db.FULL_SCOPE
+    """What the viewer may see (portal/access.py decides from who is signed in)."""
+    return access.scope_of(access.viewer())
+
+
+def names_visible() -> bool:
+    """Whether the viewer may see people's names (not anonymous visitors)."""
+    return viewer_scope().names_visible
+
+
+def costs_visible() -> bool:
+    """Whether the viewer may see amounts of money (anonymous visitors only if the deployment allows)."""
+    return viewer_scope().costs_visible
+
+
+def require(roles: tuple[str, ...]) -> None:
+    """Stop the page, saying why, unless the viewer has one of these roles (the navigation hides it too)."""
+    if not access.may(roles):
+        st.warning(t("access.not_allowed"), icon=":material/lock:")
+        st.stop()
 
 
 def include_illustrative() -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import seed
+from portal import access, auth, seed
 from portal.importer import import_workbook
 from portal.workbook import write_workbook
 from workbooks import valid_workbook
@@ -54,3 +54,22 @@ def empty_db(tmp_path) -> Path:
     database = tmp_path / "empty.duckdb"
     db.create_empty(database)
     return database
+
+
+ADMINISTRATOR = auth.User("tests@example.org", "administrator", None)
+
+
+@pytest.fixture(autouse=True)
+def viewer(request, monkeypatch):
+    """Who AppTest runs see: an administrator, unless a test asks for another viewer through this fixture.
+
+    Tests of sign-in itself are marked `real_sign_in` and go through the accounts as a browser would.
+    """
+    if request.node.get_closest_marker("real_sign_in"):
+        return None
+    chosen = {"user": ADMINISTRATOR}
+    monkeypatch.setattr(access, "signed_in_user", lambda: chosen["user"])
+
+    def as_viewer(user: auth.User | None) -> None:
+        chosen["user"] = user
+    return as_viewer

@@ -86,7 +86,7 @@ def test_institution_brief_with_its_hangul_name(seed_db, tmp_path):
     figures = section(text, "Summary", "Map")
     assert "Programmes 2 Participants not reported 2 of 2 not reported Partner institutions 1" in figures
     timeline = section(text, "Timeline", "Institutions")
-    assert "Joint microscopic spinal surgery with Prof. Im Soo-bin 2025 (month not reported)" in timeline
+    assert "Joint microscopic spinal surgery with Soonchunhya… 2025 (month not reported)" in timeline
     institutions = section(text, "Institutions", "Costs")
     assert f"1 Soonchunhyang University Bucheon Hospital {BUCHEON_LOCAL} University hospital" in institutions
     assert f"2 National Center for Traumatology and Defectology {NCTD_LOCAL} Hospital" in institutions

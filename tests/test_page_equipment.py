@@ -234,7 +234,7 @@ def test_the_conmed_endoscope_is_known_only_by_year_and_without_cost(monkeypatch
 def test_the_zeiss_microscope_lists_the_programmes_it_supports(monkeypatch, seed_db):
     titles = ["Spine surgery training at Korea University Ansan Hospital",
               "Spine surgery training at Soonchunhyang University Bucheon Hospital",
-              "Joint microscopic spinal surgery with Prof. Im Soo-bin"]
+              "Joint microscopic spinal surgery with Soonchunhyang Bucheon neurosurgery"]
     table = investments(open_page(monkeypatch, seed_db))
     assert table[table["Manufacturer"] == "Carl Zeiss"].iloc[0]["Programmes supported"] == "; ".join(titles)
 

@@ -224,7 +224,7 @@ def test_missing_rates_are_a_warning_not_a_zero(monkeypatch, seed_db):
 
 def test_the_joint_surgery_lists_im_soo_bin_and_the_microscope(monkeypatch, seed_db):
     app = open_page(monkeypatch, seed_db, {"programme": "NCTD-SCH-JOINT"})
-    assert app.title[0].value.replace("\\", "") == "Joint microscopic spinal surgery with Prof. Im Soo-bin"
+    assert app.title[0].value.replace("\\", "") == "Joint microscopic spinal surgery with Soonchunhyang Bucheon neurosurgery"
     people, equipment, events, costs = (d.value for d in app.dataframe)
     person = people.set_index("Name").loc["Im Soo-bin"]
     assert (person["Role"], person["Profession"], person["Position"]) == (
@@ -277,7 +277,7 @@ def test_choosing_a_programme_opens_it_and_back_returns_to_the_filtered_list(mon
     assert set(app.selectbox(key="programmes_open_0").options) == {
         "Spine surgery training at Soonchunhyang University Bucheon Hospital",
         "Spine surgery training at Korea University Ansan Hospital",
-        "Joint microscopic spinal surgery with Prof. Im Soo-bin"}
+        "Joint microscopic spinal surgery with Soonchunhyang Bucheon neurosurgery"}
     app.selectbox(key="programmes_open_0").select("NCTD-SCH-JOINT").run()
     assert app.query_params["programme"] == "NCTD-SCH-JOINT"
     assert "Im Soo-bin" in set(app.dataframe[0].value["Name"])

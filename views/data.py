@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from portal import ui, ui_data
+from portal import access, ui, ui_data
 from portal.i18n import t
 from portal.importer import DatabaseChanged, ImportRejected, field_changes, import_workbook, problems_frame
+
+ui.require(access.ADMINISTRATOR_ROLES)
 
 generation = st.session_state.setdefault("upload_generation", 0)
 applied = st.session_state.pop("applied_import", None)

@@ -6,8 +6,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from portal import charts, ui
+from portal import access, charts, ui
 from portal.i18n import label, t
+
+ui.require(access.MINISTRY_ROLES)
 
 TABLE_LIMIT = 500  # rows of each check's table: enough to work through, bounded in bytes
 ONGOING_GRACE_DAYS = 90  # an "ongoing" programme is listed once its end date is more than this many days past

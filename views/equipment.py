@@ -99,9 +99,11 @@ if total["items"] == 0:
 
 count, money, places, cases = st.columns(4)
 count.metric(t("equipment.items"), ui.number(int(total["items"])), help=t("equipment.items_help"))
-money.metric(t("equipment.spending", currency=currency), equipment_charts.spending_text(total),
+money.metric(t("equipment.spending", currency=currency),
+             equipment_charts.spending_text(total) if ui.costs_visible() else t("value.hidden"),
              help=t("equipment.spending_help"))
-money.caption(ui.not_reported_note(int(total["not_reported"]), int(total["items"])))
+money.caption(ui.not_reported_note(int(total["not_reported"]), int(total["items"])) if ui.costs_visible()
+              else t("access.costs_hidden"))
 places.metric(t("equipment.institutions"), ui.number(int(total["institutions"])))
 cases.metric(t("equipment.cases"), ui.number(procedures["cases_total"].max()), help=t("equipment.cases_help"))
 ui.missing_rates_warning(int(total["rate_missing"]))
@@ -115,24 +117,27 @@ if clicked and clicked.selection.points:
     st.rerun()
 
 st.subheader(t("equipment.spending_title", currency=currency))
-spending_note = t("equipment.spending_note", not_reported=ui.number(int(total["not_reported"])),
-                  items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
-                  currency=currency)
-by_category, by_year = st.columns(2)
-with by_category:
-    st.markdown(f"**{t('equipment.by_category')}**")
-    ui.plot(equipment_charts.spending_bars(spending, "category", currency), key="equipment_by_category")
+if not ui.costs_visible():
+    st.info(t("access.costs_hidden"), icon=":material/lock:")
+else:
+    spending_note = t("equipment.spending_note", not_reported=ui.number(int(total["not_reported"])),
+                      items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
+                      currency=currency)
+    by_category, by_year = st.columns(2)
+    with by_category:
+        st.markdown(f"**{t('equipment.by_category')}**")
+        ui.plot(equipment_charts.spending_bars(spending, "category", currency), key="equipment_by_category")
+        st.caption(spending_note)
+    with by_year:
+        st.markdown(f"**{t('equipment.by_year')}**")
+        ui.plot(equipment_charts.spending_bars(spending, "year", currency), key="equipment_by_year")
+        st.caption(spending_note)
+    st.markdown(f"**{t('equipment.by_institution')}**")
+    ui.plot(equipment_charts.spending_bars(spending, "institution", currency), key="equipment_by_institution")
+    if total["institutions"] > INSTITUTION_LIMIT:
+        st.caption(t("equipment.showing_top_institutions", shown=INSTITUTION_LIMIT,
+                     total=ui.number(int(total["institutions"]))))
     st.caption(spending_note)
-with by_year:
-    st.markdown(f"**{t('equipment.by_year')}**")
-    ui.plot(equipment_charts.spending_bars(spending, "year", currency), key="equipment_by_year")
-    st.caption(spending_note)
-st.markdown(f"**{t('equipment.by_institution')}**")
-ui.plot(equipment_charts.spending_bars(spending, "institution", currency), key="equipment_by_institution")
-if total["institutions"] > INSTITUTION_LIMIT:
-    st.caption(t("equipment.showing_top_institutions", shown=INSTITUTION_LIMIT,
-                 total=ui.number(int(total["institutions"]))))
-st.caption(spending_note)
 
 st.subheader(t("equipment.procedures"))
 if procedures.empty:

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from portal import ui, ui_data
+from portal import access, ui, ui_data
 from portal.i18n import t
 from portal.stewardship import StewardshipError, rollback
+
+ui.require(access.ADMINISTRATOR_ROLES)
 
 done = st.session_state.pop("rollback_done", None)
 history = ui.read("import_history", limit=500)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import charts, ui
+from portal import access, charts, ui
 from portal.i18n import country_name, t
 
 contents = ui.read("database_contents")
@@ -29,10 +29,14 @@ people.caption(ui.not_reported_note(figures["people_not_reported"], figures["pro
 partners.metric(t("overview.partner_institutions"), ui.number(figures["partner_institutions"]),
                 help=t("overview.partner_institutions_help"))
 countries.metric(t("overview.countries"), ui.number(figures["countries"]))
-investment.metric(t("overview.investment", currency=ui.reporting_currency()),
-                  ui.compact(figures["investment"] if figures["cost_records"] else None),
-                  help=t("overview.investment_help"))
-investment.caption(ui.not_reported_note(figures["investment_not_reported"], figures["cost_records"]))
+if ui.costs_visible():
+    investment.metric(t("overview.investment", currency=ui.reporting_currency()),
+                      ui.compact(figures["investment"] if figures["cost_records"] else None),
+                      help=t("overview.investment_help"))
+    investment.caption(ui.not_reported_note(figures["investment_not_reported"], figures["cost_records"]))
+else:
+    investment.metric(t("overview.investment", currency=ui.reporting_currency()), t("value.hidden"))
+    investment.caption(t("access.costs_hidden"))
 ui.missing_rates_warning(figures["investment_rate_missing"])
 
 st.subheader(t("overview.flows"))
@@ -51,13 +55,14 @@ if briefing_countries:
                            key="brief_country")
     ui.brief_download("country", country)
 
-with st.expander(t("overview.contents")):
-    ui.table(contents, {"sheet": "overview.col_sheet", "records": "overview.col_records",
-                        "illustrative": "overview.col_illustrative",
-                        "without_source": "overview.col_without_source"})
-    st.markdown(f"**{t('overview.imports')}**")
-    ui.table(imports, {"import_id": "imports.col_id", "action": "imports.col_action",
-                       "imported_at": "imports.col_at", "imported_by": "imports.col_by",
-                       "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
-                       "added": "imports.col_added", "changed": "imports.col_changed",
-                       "unchanged": "imports.col_unchanged"})
+if access.may(access.MINISTRY_ROLES):
+    with st.expander(t("overview.contents")):
+        ui.table(contents, {"sheet": "overview.col_sheet", "records": "overview.col_records",
+                            "illustrative": "overview.col_illustrative",
+                            "without_source": "overview.col_without_source"})
+        st.markdown(f"**{t('overview.imports')}**")
+        ui.table(imports, {"import_id": "imports.col_id", "action": "imports.col_action",
+                           "imported_at": "imports.col_at", "imported_by": "imports.col_by",
+                           "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
+                           "added": "imports.col_added", "changed": "imports.col_changed",
+                           "unchanged": "imports.col_unchanged"})

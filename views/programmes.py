@@ -81,10 +81,14 @@ if programme:
     if not shown.missing(p["description"]):
         st.markdown(f"**{t('programmes.description')}:** {shown.plain(p['description'])}")
 
-    listing(t("programmes.people"), participants, t("programmes.no_people"), {
-        "person_name": "programmes.col_person", "role": "programmes.col_role",
-        "profession": "programmes.col_profession", "institution_name": "programmes.col_institution",
-        "position": "programmes.col_position"}, groups={"role": "participant_role"})
+    if ui.names_visible():
+        listing(t("programmes.people"), participants, t("programmes.no_people"), {
+            "person_name": "programmes.col_person", "role": "programmes.col_role",
+            "profession": "programmes.col_profession", "institution_name": "programmes.col_institution",
+            "position": "programmes.col_position"}, groups={"role": "participant_role"})
+    else:
+        st.subheader(t("programmes.people"))
+        st.info(t("access.names_hidden"), icon=":material/lock:")
     listing(t("programmes.equipment"), equipment, t("programmes.no_equipment"), {
         "name": "programmes.col_equipment", "category": "programmes.col_category",
         "manufacturer": "programmes.col_manufacturer", "model": "programmes.col_model",
@@ -98,11 +102,14 @@ if programme:
         "description": "programmes.col_description"}, groups={"kind": "event_kind"}, dates=("date",))
 
     st.subheader(t("programmes.costs"))
-    st.caption(t("programmes.costs_caption"))
-    ui.missing_rates_warning(int(costs["rates_missing"].max()) if len(costs) else 0)
-    ui.table(shown.cost_rows(costs, ui.reporting_currency()), {
-        "item": "programmes.col_cost_item", "amount": "programmes.col_amount", "year": "programmes.col_year",
-        "rates": "programmes.col_rates", "converted": "programmes.col_in_reporting_currency"})
+    if ui.costs_visible():
+        st.caption(t("programmes.costs_caption"))
+        ui.missing_rates_warning(int(costs["rates_missing"].max()) if len(costs) else 0)
+        ui.table(shown.cost_rows(costs, ui.reporting_currency()), {
+            "item": "programmes.col_cost_item", "amount": "programmes.col_amount", "year": "programmes.col_year",
+            "rates": "programmes.col_rates", "converted": "programmes.col_in_reporting_currency"})
+    else:
+        st.info(t("access.costs_hidden"), icon=":material/lock:")
 
     st.subheader(t("programmes.sources"))
     st.caption(t("programmes.sources_caption"))
@@ -150,9 +157,11 @@ matching.metric(t("programmes.matching"), ui.number(int(totals["lane_total"])))
 people.metric(t("programmes.participants"), ui.number(totals["participants_total"]),
               help=t("programmes.participants_help"))
 people.caption(ui.not_reported_note(int(totals["participants_not_reported"]), int(totals["lane_total"])))
-cost.metric(t("programmes.cost", currency=ui.reporting_currency()), ui.compact(totals["converted_total"]),
+cost.metric(t("programmes.cost", currency=ui.reporting_currency()),
+            ui.compact(totals["converted_total"]) if ui.costs_visible() else t("value.hidden"),
             help=t("programmes.cost_help"))
-cost.caption(ui.not_reported_note(int(totals["cost_not_reported"]), int(totals["lane_total"])))
+cost.caption(ui.not_reported_note(int(totals["cost_not_reported"]), int(totals["lane_total"]))
+             if ui.costs_visible() else t("access.costs_hidden"))
 ui.missing_rates_warning(int(totals["cost_rate_missing"]))
 
 opened = st.session_state.get("programmes_opened", 0)

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from portal import ui, ui_data
+from portal import access, ui, ui_data
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import t
 from portal.importer import ImportRejected, problems_frame
 from portal.stewardship import StewardshipError, delete_record, save_record
+
+ui.require(access.ADMINISTRATOR_ROLES)
 
 message = st.session_state.pop("records_message", None)
 

@@ -1,0 +1,99 @@
+"""The benchmark command works on a small synthetic database (no timing is asserted: CI machines vary)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from portal import bench, db, synth
+from portal.__main__ import main
+from portal.importer import import_workbook
+from workbooks import PROJECT
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory):
+    database = tmp_path_factory.mktemp("bench") / "bench.duckdb"
+    synth.build(database, 10_000, seed=1)
+    return database
+
+
+def test_the_page_list_is_app_navigation(monkeypatch):
+    pages = bench.navigation_pages()
+    assert set(pages) >= {"overview", "programmes", "partners", "equipment", "impact", "data", "records", "history",
+                          "data_quality"}
+    assert all((PROJECT / script).exists() for script in pages.values())
+
+
+def test_bench_command_measures_every_page_default_and_filtered(small_db, capsys, monkeypatch):
+    monkeypatch.setenv("PORTAL_DB", str(small_db))
+    status = main(["bench", "--db", str(small_db), "--json", "--runs", "1", "--import-rows", "500", "--no-browser"])
+    out, err = capsys.readouterr()
+    rows = json.loads(out)
+    assert status == 0, err
+    assert all(set(row) == {"page", "rerun_s", "sql_s", "payload_bytes"} for row in rows)
+    names = [row["page"] for row in rows]
+    assert set(bench.navigation_pages()) <= set(names)  # every page's default view
+    filtered = {name.split("?")[0]: name for name in names if "?" in name}
+    assert set(filtered) >= {"overview", "programmes", "partners", "equipment", "impact"}
+    assert filtered["impact"].startswith("impact?institution=")
+    assert all(row["rerun_s"] > 0 and row["sql_s"] > 0 for row in rows)
+    by_name = {row["page"]: row for row in rows}
+    for charted in ("overview", "impact", filtered["impact"], "equipment", "partners"):
+        assert by_name[charted]["payload_bytes"] > 1000, charted
+    for uncharted in ("data", "records", "data_quality"):  # tables only (the administrator sees these pages)
+        assert by_name[uncharted]["payload_bytes"] == 0, uncharted
+    # The rest of the report goes to standard error, as Markdown.
+    assert "| page (URL) |" in err and "Import of 500 procedure rows" in err and "pandas" in err
+
+
+def test_a_view_records_the_reads_its_rerun_makes(small_db, monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_DB", str(small_db))
+    store = db.open_store(small_db)
+    views = {view.name: view for view in bench.views(store, bench.navigation_pages())}
+    impact = next(view for name, view in views.items() if name.startswith("impact?"))
+    with bench.administrator_session(tmp_path) as token:
+        result = bench.measure_view(impact, runs=1, token=token)
+    assert result.error is None
+    read = {name for name, _ in result.queries}
+    assert {"impact_institutions", "impact_monthly_volumes", "impact_technique_shares", "impact_milestones",
+            "database_contents"} <= read
+    assert result.charts == 2
+    assert result.sql_s == pytest.approx(sum(seconds for _, seconds in result.queries))
+
+
+def test_the_pandas_way_computes_the_same_results_as_the_queries(small_db):
+    store = db.open_store(small_db)
+    chosen = bench.typical_filters(store)["impact"]
+    institution, procedure = chosen["institution"][0], chosen["procedure"][0]
+    done = {name: compute() for name, compute in
+            bench.pandas_computations(bench._frames(store), institution, procedure).items()}
+    viewer = {"include_illustrative": True, "reporting_currency": "USD"}
+    volumes = store.read("impact_monthly_volumes", db.FULL_SCOPE, institution=institution, department=None,
+                         procedure=procedure, months=10_000, **viewer)
+    assert done["impact_monthly_volumes"].sum() == volumes["cases"].sum()
+    sites = store.read("impact_institutions", db.FULL_SCOPE, requested=None, **viewer).set_index("institution_id")
+    assert done["impact_institutions"]["sum"].to_dict() == sites["cases"].to_dict()
+    contents = store.read("database_contents", db.FULL_SCOPE, **viewer).set_index("sheet")
+    assert {sheet: n for sheet, (n, _, _) in done["database_contents"].items()} == contents["records"].to_dict()
+    equipment = store.read("equipment_procedures", db.FULL_SCOPE, year_from=1900, year_to=2200, categories=[],
+                           institutions=[], countries=[], limit=20, **viewer)
+    top = equipment.groupby("equipment_id")["cases"].sum().sort_values(ascending=False)
+    assert done["equipment_procedures"].tolist() == top.tolist()
+
+
+def test_the_benchmark_csv_is_a_valid_workbook(tmp_path):
+    folder = bench.write_procedure_csv(tmp_path / "csv", 300)
+    result = import_workbook(folder, tmp_path / "imported.duckdb", "test")
+    assert result.counts["procedures"].added == 300 and result.counts["institutions"].added == 20
+
+
+@pytest.mark.browser
+def test_cold_start_and_sessions_during_an_import(small_db, tmp_path):
+    started = bench.cold_start(small_db, tmp_path, charts=2)
+    assert 0 < started.server_s <= started.title_s <= started.drawn_s and started.rss > 0
+    crowd = bench.concurrency(small_db, tmp_path, sessions=3, import_rows=500)
+    assert crowd.errors == [] and crowd.import_status == 0
+    assert crowd.loads == 3 * crowd.rounds and crowd.rounds >= 2
+    assert crowd.rss_peak >= crowd.rss_baseline > 0
