@@ -5,6 +5,7 @@ import streamlit as st
 from portal import access, db, seed, ui
 from portal.i18n import t
 
+ui.choose_language()  # first: every text below is in the viewer's language
 st.set_page_config(page_title=t("app.title"), page_icon="🌏", layout="wide")
 
 if seed.ensure_default_database(db.database_path()):
@@ -33,6 +34,7 @@ pages = st.navigation({
 with st.sidebar:
     st.markdown(f"### {t('app.title')}")
     st.caption(t("app.tagline"))
+    ui.language_choice()
     st.toggle(t("sidebar.show_illustrative"), value=True, key="include_illustrative",
               help=t("sidebar.show_illustrative_help"))
     ui.currency_choice()

@@ -85,7 +85,12 @@ def format_compact(value: float | int) -> str:
 
 
 def format_partial_date(partial: str) -> str:
-    """A partial date in the current language, keeping its precision: "2024", "Mar 2024", "Mar 14, 2024"."""
+    """A partial date in the current language, keeping its precision ("2024 оны 3-р сар", "2024년 3월").
+
+    English keeps the workbook's own form (2024-03-14), the one officials type and exchange.
+    """
+    if language() == DEFAULT_LANGUAGE:
+        return partial
     parts = [int(p) for p in partial.split("-")]
     day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     skeleton = {1: "y", 2: "yMMM", 3: "yMMMd"}[len(parts)]

@@ -10,7 +10,7 @@ import streamlit as st
 
 from portal import access, db, downloads
 from portal.contract import BASE_CURRENCY
-from portal.i18n import format_compact, format_number, t
+from portal.i18n import format_compact, format_number, languages, preferred_language, set_language, t
 
 # Map shapes come from static/topojson, served by this app (server.enableStaticServing): never a CDN.
 # Relative, so it also works when the portal is served under a path prefix.
@@ -220,3 +220,40 @@ def brief_download(kind: str, subject_id: str) -> None:
     st.download_button(t("brief.download"), pdf, f"briefing-{kind}-{subject_id}.pdf", "application/pdf",
                        key=f"brief_{kind}_{subject_id}", icon=":material/picture_as_pdf:", on_click="ignore",
                        help=t("brief.download_help"))
+
+
+LANGUAGE_NAMES = {"en": "English", "mn": "Монгол", "ko": "한국어"}  # each in its own language
+
+
+def choose_language() -> str:
+    """The viewer's language: ?lang= in the URL, else their earlier choice, else the browser's preference.
+
+    It is written back to the URL, so a shared link opens in the same language.
+    """
+    asked = st.query_params.get("lang")
+    language = asked if asked in languages() else st.session_state.get("lang") or \
+        preferred_language(_browser_languages())
+    set_language(language)
+    st.session_state["lang"] = language
+    if st.query_params.get("lang") != language:
+        st.query_params["lang"] = language
+    return language
+
+
+def _browser_languages() -> str | None:
+    try:
+        return st.context.headers.get("Accept-Language")
+    except Exception:  # no browser request behind this session (tests, bare mode)
+        return None
+
+
+def language_choice() -> None:
+    """The sidebar's language switch (it keeps the choice in the URL as ?lang=)."""
+    options = [code for code in LANGUAGE_NAMES if code in languages()]
+
+    def changed() -> None:
+        st.session_state["lang"] = st.session_state["language_choice"]
+        st.query_params["lang"] = st.session_state["language_choice"]
+    st.session_state["language_choice"] = st.session_state.get("lang", options[0])  # follows ?lang= too
+    st.selectbox(t("sidebar.language"), options, format_func=LANGUAGE_NAMES.get, key="language_choice",
+                 on_change=changed)

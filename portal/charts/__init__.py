@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from portal.i18n import label, t
+from portal.i18n import format_partial_date, label, t
 
 PALETTE = qualitative.Safe + qualitative.Vivid
 LANE_GROUPS = {"programme": "programme_kind", "equipment": "equipment_category", "event": "event_kind"}
@@ -35,10 +35,10 @@ def date_text(partial: str | None) -> str:
     if partial is None or partial != partial:
         return t("value.not_reported")
     if len(partial) == 4:
-        return t("date.year_only", date=partial)
+        return t("date.year_only", date=format_partial_date(partial))
     if len(partial) == 7:
-        return t("date.month_only", date=partial)
-    return partial
+        return t("date.month_only", date=format_partial_date(partial))
+    return format_partial_date(partial)
 
 
 def is_imprecise(partial: str | None) -> bool:
