@@ -24,6 +24,10 @@ ARTIFACTS = PROJECT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+PASSWORD = "browser test passphrase"
+# The accounts every test server has: email -> (role, institution).
+ACCOUNTS = {"admin@example.org": ("administrator", None), "partner@nctd.example": ("partner", "MNG-NCTD"),
+            "official@moh.example": ("ministry", None)}
 
 
 def free_port() -> int:
@@ -35,14 +39,20 @@ def free_port() -> int:
 @contextmanager
 def running_portal(seed_database: Path, tmp_path_factory):
     """Start `streamlit run app.py` on a copy of `seed_database`; yield its base URL; stop it."""
+    from portal import auth
+
     database = tmp_path_factory.mktemp("browser") / "portal.duckdb"
     shutil.copyfile(seed_database, database)
+    accounts = database.with_name("accounts.sqlite")
+    for email, (role, institution) in ACCOUNTS.items():
+        auth.add_user(accounts, email, role, institution, PASSWORD)
     port = free_port()
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=PROJECT, env={**os.environ, "PORTAL_DB": str(database)}, stdout=log, stderr=subprocess.STDOUT)
+        cwd=PROJECT, env={**os.environ, "PORTAL_DB": str(database), "PORTAL_ACCOUNTS": str(accounts)},
+        stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -103,6 +113,20 @@ class PortalPage:
             "() => [...document.querySelectorAll('g.geo')].map(g => ({"
             "countries: (g.querySelector('g.countries path')?.getAttribute('d') || '').length,"
             "land: (g.querySelector('g.land path')?.getAttribute('d') || '').length}))")
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        """Sign in through the sidebar's form, as a person would."""
+        self.page.get_by_role("button", name="Sign in").first.click()
+        self.page.get_by_role("textbox", name="Email").fill(email)
+        self.page.get_by_role("textbox", name="Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").last.click()
+        self.page.wait_for_timeout(500)
+        self.settle()
+
+    def text(self) -> str:
+        """Every text the page shows: its body, and the cells of its tables (drawn on canvases)."""
+        grids = self.page.locator("[data-testid=stDataFrame] [role=gridcell]").all_text_contents()
+        return self.page.inner_text("body") + "\n" + "\n".join(grids)
 
     def table_text(self, index: int) -> str:
         """The cells of the index-th st.dataframe (drawn on a canvas; its accessible grid holds the text)."""

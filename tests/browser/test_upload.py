@@ -25,7 +25,9 @@ def test_upload_broken_then_valid_workbook_and_see_it_on_the_overview(portal, tm
         del broken[sheet]
     write_workbook(broken, tmp_path / "broken.xlsx")
 
-    portal.open("/data")
+    portal.open("/")
+    portal.sign_in("admin@example.org")
+    portal.open("/data")  # a new page load: the session cookie keeps the administrator signed in
     upload(portal, tmp_path / "broken.xlsx")
     page = portal.page
     assert page.get_by_text("cannot be imported: 1 problem(s)").count() == 1

@@ -1,0 +1,61 @@
+"""In a real browser: a signed-in partner sees its own collaborations and nothing of others', on every page
+and in what it downloads; an anonymous visitor sees no names; sign-out ends the session."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/", "/programmes", "/programmes?programme=NCTD-SCH-JOINT", "/partners", "/partners?institution=MNG-NCTD",
+         "/equipment", "/impact", "/programmes?programme=PRG-004", "/partners?institution=KAZ-SNH"]
+OWN = ("MNG-NCTD", "KOR-SCH-BUCHEON", "KOR-KU-ANSAN")
+
+
+def names(database, sql) -> set[str]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return {row[0] for row in connection.execute(sql).fetchall() if row[0]}
+
+
+def test_a_partner_sees_only_its_collaborations_in_pages_and_downloads(portal, seed_db_master, tmp_path):
+    foreign = names(seed_db_master, f"SELECT name FROM institutions WHERE institution_id NOT IN {OWN}") | names(
+        seed_db_master, "SELECT title FROM programmes WHERE 'MNG-NCTD' NOT IN (home_institution_id, "
+                        "host_institution_id)")
+    portal.open("/")
+    portal.sign_in("partner@nctd.example")
+    assert "Signed in as partner@nctd.example" in portal.text()
+    for path in PAGES:
+        portal.open(path)
+        text = portal.text()
+        assert sorted(name for name in foreign if name in text) == [], path
+        assert "Signed in as partner@nctd.example" in text, path  # the cookie kept the session
+        portal.screenshot("partner" + path.replace("/", "_").replace("?", "_").replace("=", "_"))
+    assert "Im Soo-bin" in (portal.open("/programmes?programme=NCTD-SCH-JOINT") or portal.text())
+
+    portal.open("/partners?institution=MNG-NCTD")
+    with portal.page.expect_download() as download:
+        portal.page.get_by_role("button", name="CSV").first.click()
+    downloaded = (tmp_path / "counterparts.csv")
+    download.value.save_as(downloaded)
+    content = downloaded.read_text(encoding="utf-8-sig")
+    assert "Soonchunhyang University Bucheon Hospital" in content
+    assert sorted(name for name in foreign if name in content) == []
+    assert portal.outside_requests == [] and portal.exceptions() == []
+
+
+def test_anonymous_visitors_see_no_names_and_sign_out_ends_a_session(portal, seed_db_master):
+    people = names(seed_db_master, "SELECT person_name FROM participants")
+    portal.open("/programmes?programme=NCTD-SCH-JOINT")
+    text = portal.text()
+    assert sorted(name for name in people if name in text) == []
+    assert "Names of people are shown only to signed-in" in text
+
+    portal.sign_in("official@moh.example")
+    portal.open("/programmes?programme=NCTD-SCH-JOINT")
+    assert "Im Soo-bin" in portal.text()
+    portal.page.get_by_role("button", name="Sign out").click()
+    portal.settle()
+    portal.open("/programmes?programme=NCTD-SCH-JOINT")
+    assert "Im Soo-bin" not in portal.text() and "Not signed in" in portal.text()
+    assert portal.outside_requests == [] and portal.exceptions() == []
