@@ -164,7 +164,7 @@ def data_as_of() -> None:
 
 def illustrative_notice() -> None:
     """Say so whenever illustrative rows are on screen, and how to hide them."""
-    if include_illustrative() and read("database_contents")["illustrative"].sum() > 0:
+    if include_illustrative() and database_ready() and read("visible_illustrative_rows")["illustrative"].iloc[0] > 0:
         st.info(t("illustrative.notice"), icon=":material/science:")
 
 

@@ -94,7 +94,7 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
                            hovertext=part["hover"], hoverinfo="text", customdata=part["item_id"])
     figure.update_layout(
         title=title, barmode="overlay", height=max(260, 26 * len(row_labels) + 130),
-        xaxis=dict(type="date", title=t("chart.time")),
+        xaxis=dict(type="date"),  # dates need no axis title, and one would collide with the legend
         yaxis=dict(autorange="reversed", title=None, categoryorder="array", categoryarray=list(row_labels),
                    tickmode="array", tickvals=list(row_labels), ticktext=list(row_labels.values())),
         **BASE_LAYOUT)
