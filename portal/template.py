@@ -80,7 +80,7 @@ def write_template(out: Path | io.BytesIO) -> None:
 
 
 def _write_lists(book: xlsxwriter.Workbook, bold) -> dict[str, str]:
-    """The hidden sheet of allowed values; returns the range each dropdown uses, keyed "sheet.column" for
+    """The hidden sheet of allowed values; returns the range each dropdown uses, keyed sheet.column for
     fixed lists (kind means different things in different sheets) and "country"/"currency" for codes."""
     worksheet = book.add_worksheet(GUIDE_SHEETS[1])
     allowed = {f"{name}.{column.name}": list(column.choices)
