@@ -99,7 +99,7 @@ def format_partial_date(partial: str) -> str:
 
 def country_name(alpha_3: str | None) -> str:
     """A country's name in the current language (CLDR territory names via Babel), from its ISO alpha-3 code."""
-    if not alpha_3:
+    if not isinstance(alpha_3, str) or not alpha_3:
         return t("value.not_reported")
     country = pycountry.countries.get(alpha_3=alpha_3)
     if country is None:

@@ -172,7 +172,7 @@ def test_table_shows_costs_as_reported_and_converted(monkeypatch, seed_db):
     row = table(app).set_index("Title").loc["Visiting experts for cervical spine surgery"]  # PRG-004
     assert row["Cost (as reported)"] == "3,500,000 JPY"
     assert row["Cost in USD"] == f"{3_500_000 / 108.8:,.2f} USD"
-    assert row["Countries (home → host)"] == "Viet Nam → Japan"
+    assert row["Countries (home → host)"] == "Vietnam → Japan"
     missing = table(app)[table(app)["Cost (as reported)"] == "not reported"]
     assert len(missing) and set(missing["Cost in USD"]) == {"not reported"}  # never 0
 
@@ -294,7 +294,7 @@ def test_choosing_a_programme_opens_it_and_back_returns_to_the_filtered_list(mon
 
 def test_country_names_come_from_iso_codes():
     assert shown.country_name("MNG") == "Mongolia"
-    assert shown.country_name("KOR") == "Korea, Republic of"
+    assert shown.country_name("KOR") == "South Korea"
     assert shown.country_name("XXX") == "XXX"
     assert shown.country_name(None) == "not reported"
 
@@ -316,7 +316,7 @@ def test_programme_rows_read_missing_values_as_not_reported():
          "converted": None, "rate_missing": True},
     ])
     rows = shown.programme_rows(frame, "EUR")
-    assert list(rows.iloc[0]) == ["Training", "Training abroad", "Home", "Host", "Mongolia → Korea, Republic of",
+    assert list(rows.iloc[0]) == ["Training", "Training abroad", "Home", "Host", "Mongolia → South Korea",
                                   "2024 (month not reported)", "not reported", "Completed", "not reported",
                                   "not reported", "not reported"]
     assert list(rows.iloc[1])[5:] == ["2027-03 (day not reported)", "2027-05-31", "Planned", "3", "15,000 USD",
@@ -349,7 +349,7 @@ def test_facts_and_sources_say_what_is_not_reported_and_where_facts_come_from():
     facts = shown.facts(programme)
     assert "**Dates:** 2025 (month not reported) to end not reported" in facts
     assert "**Home institution:** Centre (Төв) · Ulaanbaatar, Mongolia" in facts
-    assert "**Host institution:** Hospital · Korea, Republic of" in facts
+    assert "**Host institution:** Hospital · South Korea" in facts
     assert "**Topics:** fixation; implants" in facts
     assert "**Funding source:** not reported" in facts and "**Participants:** not reported" in facts
     lines = shown.source_lines(pd.DataFrame([
@@ -400,7 +400,7 @@ def test_facet_choices_name_each_code():
                         "institution_ids": np.array(["A", "B"]), "institution_names": np.array(["Alpha", "Beta"]),
                         "kinds": np.array(["fellowship"]), "statuses": np.array(["planned"])})
     choices = shown.facet_choices(facets)
-    assert choices == {"home_country": {"MNG": "Mongolia"}, "host_country": {"KOR": "Korea, Republic of",
+    assert choices == {"home_country": {"MNG": "Mongolia"}, "host_country": {"KOR": "South Korea",
                                                                              "DEU": "Germany"},
                        "institution": {"A": "Alpha", "B": "Beta"}, "kind": {"fellowship": "Fellowship"},
                        "status": {"planned": "Planned"}}

@@ -6,18 +6,9 @@ from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
-import pycountry
 
 from portal import charts
-from portal.i18n import label, t
-
-
-def country_name(code: str | None) -> str:
-    """A country's common English name from its ISO alpha-3 code ("KOR" → "South Korea")."""
-    if code is None or code != code:
-        return t("value.not_reported")
-    country = pycountry.countries.get(alpha_3=code)
-    return (getattr(country, "common_name", None) or country.name) if country else code
+from portal.i18n import country_name, label, t
 
 
 def partner_map(institutions: pd.DataFrame, selected: str | None = None) -> go.Figure:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pycountry
 
 import plotly.graph_objects as go
 
 from portal.charts import date_text, timeline
-from portal.i18n import label, t
+from portal.i18n import country_name, label, t
 from portal.ui import money, number
 
 # Characters that Markdown or Streamlit's own directives (":red[...]", ":material/x:", "$math$") would read.
@@ -26,14 +25,6 @@ def plain(text: object) -> str:
 def missing(value: object) -> bool:
     """Whether a cell is empty (None, NaN, NA)."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def country_name(code: str | None) -> str:
-    """A country's English name from its ISO alpha-3 code ("KOR" -> "Korea, Republic of")."""
-    if missing(code):
-        return t("value.not_reported")
-    country = pycountry.countries.get(alpha_3=code)
-    return country.name if country else code
 
 
 def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
