@@ -55,3 +55,15 @@ def test_a_shared_link_opened_first_after_a_restart_gets_the_whole_app(browser, 
         assert portal.page.get_by_text("Illustrative data is shown").count() == 1
         assert portal.exceptions() == [] and portal.outside_requests == []
         portal.page.close()
+
+
+@pytest.mark.parametrize("language, title", [("en", "Overview"), ("mn", None), ("ko", None)])
+def test_overview_in_each_language(portal, language, title):
+    from portal.i18n import catalog
+
+    portal.open(f"/?lang={language}")
+    expected = title or catalog(language)["overview.title"]
+    assert portal.page.get_by_role("heading", name=expected).count() >= 1
+    assert f"lang={language}" in portal.page.url
+    portal.screenshot(f"overview_{language}")
+    assert portal.outside_requests == [] and portal.exceptions() == []

@@ -1,0 +1,88 @@
+"""Every page in every language, the language kept in the URL, and formatting by the language's rules."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from portal import i18n
+from portal.i18n import catalog, languages
+from workbooks import PROJECT
+
+PAGES = ["views/overview.py", "views/programmes.py", "views/partners.py", "views/equipment.py", "views/impact.py",
+         "views/data.py", "views/records.py", "views/history.py", "views/data_quality.py"]
+DETAILS = [("views/programmes.py", {"programme": "NCTD-SCH-JOINT"}), ("views/partners.py", {"institution": "MNG-NCTD"}),
+           ("views/equipment.py", {"equipment": "NCTD-EQ-MICROSCOPE-2025"}), ("views/impact.py", {"institution": "MNG-SSC"})]
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """AppTest formats widget values in the test's own thread too, so tests set the language there; reset it."""
+    yield
+    i18n.set_language("en")
+
+
+def open_in(monkeypatch, database, language: str, page: str, params: dict | None = None) -> AppTest:
+    i18n.set_language(language)
+    monkeypatch.setenv("PORTAL_DB", str(database))
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["lang"] = language
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    app.run()
+    if page != "views/overview.py":
+        app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.mark.parametrize("language", ["en", "mn", "ko"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_in_every_language(monkeypatch, seed_db, language, page):
+    app = open_in(monkeypatch, seed_db, language, page)
+    titles = [element.value for element in app.title]
+    assert titles, "the page shows a title"
+    if language != "en":
+        english = set(catalog("en").values())
+        assert not set(titles) & english, f"untranslated title on {page}: {titles}"
+
+
+@pytest.mark.parametrize("language", ["mn", "ko"])
+@pytest.mark.parametrize("page, params", DETAILS)
+def test_detail_views_run_in_every_language(monkeypatch, seed_db, language, page, params):
+    open_in(monkeypatch, seed_db, language, page, params)
+
+
+def test_the_language_stays_in_the_url_and_labels_follow_it(monkeypatch, seed_db):
+    app = open_in(monkeypatch, seed_db, "mn", "views/overview.py")
+    assert app.query_params["lang"] == ["mn"]
+    metrics = [m.label for m in app.metric]
+    assert catalog("mn")["overview.programmes"] in metrics
+    assert app.selectbox(key="language_choice").value == "mn"
+    app.selectbox(key="language_choice").set_value("ko").run()
+    assert app.query_params["lang"] == ["ko"]
+    assert catalog("ko")["overview.programmes"] in [m.label for m in app.metric]
+
+
+def test_the_browser_language_decides_without_a_parameter():
+    assert i18n.preferred_language("ko-KR,ko;q=0.9,en;q=0.8") == "ko"
+    assert i18n.preferred_language("mn,en;q=0.5") == "mn"
+    assert i18n.preferred_language("fr-FR,de;q=0.7") == "en"
+    assert i18n.preferred_language(None) == "en"
+
+
+def test_numbers_dates_and_countries_follow_the_language():
+    token = i18n._language.set("mn")
+    try:
+        assert i18n.country_name("KOR") == "Өмнөд Солонгос"
+        assert i18n.format_partial_date("2024-03") == "2024\u202fоны 3-р сар"  # CLDR puts a narrow space
+    finally:
+        i18n._language.reset(token)
+    token = i18n._language.set("ko")
+    try:
+        assert i18n.country_name("MNG") == "몽골"
+        assert i18n.format_partial_date("2024-03-14") == "2024년 3월 14일"
+        assert i18n.format_compact(3_997_043) == "399.7만"
+    finally:
+        i18n._language.reset(token)
+    assert set(languages()) == {"en", "mn", "ko"}
