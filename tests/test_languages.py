@@ -55,12 +55,12 @@ def test_detail_views_run_in_every_language(monkeypatch, seed_db, language, page
 
 def test_the_language_stays_in_the_url_and_labels_follow_it(monkeypatch, seed_db):
     app = open_in(monkeypatch, seed_db, "mn", "views/overview.py")
-    assert app.query_params["lang"] == ["mn"]
+    assert app.query_params["lang"] in ("mn", ["mn"])
     metrics = [m.label for m in app.metric]
     assert catalog("mn")["overview.programmes"] in metrics
     assert app.selectbox(key="language_choice").value == "mn"
     app.selectbox(key="language_choice").set_value("ko").run()
-    assert app.query_params["lang"] == ["ko"]
+    assert app.query_params["lang"] in ("ko", ["ko"])
     assert catalog("ko")["overview.programmes"] in [m.label for m in app.metric]
 
 
