@@ -33,6 +33,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 from portal import charts, db, ui
 from portal.charts.partners import country_name
+from portal.contract import ILLUSTRATIVE_MARK
 from portal.i18n import label, t
 
 # ---------------------------------------------------------------- fonts
@@ -212,7 +213,8 @@ def _text(value: object) -> str:
 def _marked(name: object, illustrative: bool) -> str:
     """A record's name, marked "(illustrative)" when it is (illustrative institutions already say so)."""
     name = _text(name)
-    if illustrative and t("brief.illustrative_suffix") not in name:
+    # The seed's own names carry the English mark; any language's mark counts as marked.
+    if illustrative and ILLUSTRATIVE_MARK not in name.lower() and t("brief.illustrative_suffix") not in name:
         return t("brief.illustrative_mark", name=name)
     return name
 
