@@ -4,17 +4,8 @@
 -- currency, of the acquisition year), the titles of the visible programmes it supports, and the
 -- procedure cases recorded with it (NULL when none are recorded). An empty quantity means 1 (the contract).
 WITH selected AS (
-    SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
-           c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
-           e.name || ' · ' || i.name AS label
-    FROM visible_equipment($scope) AS e
-    JOIN institutions AS i USING (institution_id)
-    JOIN converted_costs($scope, $reporting_currency) AS c
-        ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
-    WHERE c.year BETWEEN $year_from AND $year_to
-      AND (len($categories) = 0 OR list_contains($categories, e.category))
-      AND (len($institutions) = 0 OR list_contains($institutions, e.institution_id))
-      AND (len($countries) = 0 OR list_contains($countries, i.country))
+    SELECT * FROM selected_equipment($scope, $reporting_currency, $year_from, $year_to, $categories, $institutions,
+                                     $countries)
 ), recent AS (
     SELECT *, count(*) OVER () AS lane_total
     FROM selected

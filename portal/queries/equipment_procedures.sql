@@ -2,17 +2,8 @@
 -- technique over every recorded period: the $limit items with the most cases, with how many items have
 -- any case recorded (items_total) and the cases of them all (cases_total).
 WITH selected AS (
-    SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
-           c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
-           e.name || ' · ' || i.name AS label
-    FROM visible_equipment($scope) AS e
-    JOIN institutions AS i USING (institution_id)
-    JOIN converted_costs($scope, $reporting_currency) AS c
-        ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
-    WHERE c.year BETWEEN $year_from AND $year_to
-      AND (len($categories) = 0 OR list_contains($categories, e.category))
-      AND (len($institutions) = 0 OR list_contains($institutions, e.institution_id))
-      AND (len($countries) = 0 OR list_contains($countries, i.country))
+    SELECT * FROM selected_equipment($scope, $reporting_currency, $year_from, $year_to, $categories, $institutions,
+                                     $countries)
 ), cases AS (
     SELECT s.equipment_id, s.label, s.category, p.technique, sum(p.cases) AS cases
     FROM visible_procedures($scope) AS p

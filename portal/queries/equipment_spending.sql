@@ -4,17 +4,8 @@
 -- for want of an fx rate (neither is counted as 0). Institutions are the $institution_limit that spent most;
 -- the total row says how many institutions there are in all.
 WITH selected AS (
-    SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
-           c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
-           e.name || ' · ' || i.name AS label
-    FROM visible_equipment($scope) AS e
-    JOIN institutions AS i USING (institution_id)
-    JOIN converted_costs($scope, $reporting_currency) AS c
-        ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
-    WHERE c.year BETWEEN $year_from AND $year_to
-      AND (len($categories) = 0 OR list_contains($categories, e.category))
-      AND (len($institutions) = 0 OR list_contains($institutions, e.institution_id))
-      AND (len($countries) = 0 OR list_contains($countries, i.country))
+    SELECT * FROM selected_equipment($scope, $reporting_currency, $year_from, $year_to, $categories, $institutions,
+                                     $countries)
 ), grouped AS (
     SELECT CASE WHEN grouping(institution_id) = 0 THEN 'institution' WHEN grouping(year) = 0 THEN 'year'
                 WHEN grouping(category) = 0 THEN 'category' ELSE 'total' END AS dimension,

@@ -127,3 +127,20 @@ CREATE OR REPLACE MACRO converted_costs(scope, reporting_currency) AS TABLE
     SELECT *, amount / currency_per_usd * reporting_per_usd AS converted,
            amount IS NOT NULL AND (currency_per_usd IS NULL OR reporting_per_usd IS NULL) AS rate_missing
     FROM rated;
+
+-- The Equipment page's selection: visible equipment acquired in a year range, filtered by category,
+-- institution and country (an empty list leaves that filter open), with its cost as recorded and converted
+-- (rate = reporting-currency units per unit of the original currency, of the acquisition year).
+CREATE OR REPLACE MACRO selected_equipment(scope, reporting_currency, year_from, year_to, categories, institutions,
+                                           countries) AS TABLE
+    SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
+           c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
+           e.name || ' · ' || i.name AS label
+    FROM visible_equipment(scope) AS e
+    JOIN institutions AS i USING (institution_id)
+    JOIN converted_costs(scope, reporting_currency) AS c
+        ON c.cost_kind = 'equipment' AND c.record_id = e.equipment_id
+    WHERE c.year BETWEEN year_from AND year_to
+      AND (len(categories) = 0 OR list_contains(categories, e.category))
+      AND (len(institutions) = 0 OR list_contains(institutions, e.institution_id))
+      AND (len(countries) = 0 OR list_contains(countries, i.country));
