@@ -57,8 +57,8 @@ def test_a_view_records_the_reads_its_rerun_makes(small_db, monkeypatch, tmp_pat
         result = bench.measure_view(impact, runs=1, token=token)
     assert result.error is None
     read = {name for name, _ in result.queries}
-    assert {"impact_institutions", "impact_monthly_volumes", "impact_technique_shares", "impact_milestones",
-            "database_contents"} <= read
+    assert {"impact_institutions", "impact_filters", "impact_monthly_volumes", "impact_technique_shares",
+            "impact_milestones", "impact_before_after"} <= read
     assert result.charts == 2
     assert result.sql_s == pytest.approx(sum(seconds for _, seconds in result.queries))
 

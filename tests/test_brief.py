@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import valid_workbook
+from workbooks import valid_workbook
 from portal import brief, db
 from portal.importer import import_workbook
 
