@@ -16,7 +16,7 @@ def portal_server(seed_db_master, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed after each module: Playwright's sync API allows one at a time
 def browser():
     from playwright.sync_api import sync_playwright
 

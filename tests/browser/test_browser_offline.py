@@ -51,7 +51,8 @@ def test_a_shared_link_opened_first_after_a_restart_gets_the_whole_app(browser, 
     with running_portal(seed_db_master, tmp_path_factory) as url:
         portal = PortalPage(browser, url)
         portal.open("/programmes?kind=fellowship")
-        assert portal.page.get_by_role("switch", name="Show illustrative data").count() == 1
+        # app.py's sidebar is there (a first run on a cold server may take a while on a loaded machine)
+        portal.page.get_by_role("switch", name="Show illustrative data").wait_for(timeout=60_000)
         assert portal.page.get_by_text("Illustrative data is shown").count() == 1
         assert portal.exceptions() == [] and portal.outside_requests == []
         portal.page.close()
