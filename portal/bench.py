@@ -152,7 +152,7 @@ class PageResult:
 
 
 @contextmanager
-def recording_reads() -> list[tuple[db.Store, str, tuple]]:
+def recording_reads() -> Iterator[list[tuple[db.Store, str, tuple]]]:
     """Record every database read (query name or sheet, scope, parameters) made while the block runs."""
     calls: list[tuple[db.Store, str, tuple]] = []
     read, sheet_records = db.Store.read, db.Store.sheet_records
@@ -196,20 +196,28 @@ def _quiet_streamlit() -> None:
 
 
 @contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block, then put back what was there."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
 def administrator_session(work: Path) -> Iterator[str]:
     """A throwaway administrator (in its own accounts file, $PORTAL_ACCOUNTS meanwhile) signed in: its session
     token. Pages are measured as an administrator sees them: every page, with names and costs."""
     accounts, password = work / "bench-accounts.sqlite", secrets.token_urlsafe(24)
     auth.add_user(accounts, "bench@localhost", "administrator", None, password)
-    previous = os.environ.get("PORTAL_ACCOUNTS")
-    os.environ["PORTAL_ACCOUNTS"] = str(accounts)
-    try:
+    with _environment(PORTAL_ACCOUNTS=str(accounts)):
         yield auth.sign_in(accounts, "bench@localhost", password)
-    finally:
-        if previous is None:
-            os.environ.pop("PORTAL_ACCOUNTS", None)
-        else:
-            os.environ["PORTAL_ACCOUNTS"] = previous
 
 
 def _opened(view: View, token: str | None):
@@ -262,7 +270,6 @@ def profile_view(view: View, out: Path, token: str | None = None) -> Path | None
     except ImportError:
         return None
     import streamlit as st
-
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 
     app = _opened(view, token)
@@ -774,14 +781,13 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
     if not database.exists():
         raise BenchError(t("cli.no_database", database=database))
     _quiet_streamlit()
-    os.environ["PORTAL_DB"] = str(database)
     store = db.open_store(database)
     contents = _read(store, "database_contents")
     procedures = int(contents.set_index("sheet").loc["procedures", "records"])
     measured = views(store, navigation_pages())
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
         work = Path(folder)
-        with administrator_session(work) as token:
+        with _environment(PORTAL_DB=str(database)), administrator_session(work) as token:
             results = []
             for view in measured:
                 progress(t("bench.progress_page", page=view.name))

@@ -168,6 +168,7 @@ def illustrative_notice() -> None:
         st.info(t("illustrative.notice"), icon=":material/science:")
 
 
+FLOW_LIMIT = 600  # arcs on the flow map: the heaviest, so a national map stays well under 1 MB of chart data
 TIMELINE_PER_LANE = 15  # items per lane on the overview timeline: enough to read, bounded in bytes
 
 

@@ -16,7 +16,7 @@ if contents["records"].sum() == 0:
 
 year_from, year_to = ui.year_range("years", in_url=True)
 figures = ui.read("overview_figures", year_from=year_from, year_to=year_to).iloc[0]
-flows = ui.read("programme_flows", year_from=year_from, year_to=year_to)
+flows = ui.read("programme_flows", year_from=year_from, year_to=year_to, limit=ui.FLOW_LIMIT)
 timeline = ui.read("overview_timeline", year_from=year_from, year_to=year_to, per_lane=ui.TIMELINE_PER_LANE)
 imports = ui.read("import_history", limit=5)
 briefing_countries = ui.read("visible_countries")["country"].tolist()
@@ -44,6 +44,8 @@ if flows.empty:
     st.info(t("overview.no_flows"))
 ui.plot(charts.flow_map(flows), key="overview_flow_map")
 st.caption(t("overview.flows_caption"))
+if len(flows) and flows["flows_total"].iloc[0] > len(flows):
+    st.caption(t("overview.flows_cut", shown=ui.number(len(flows)), total=ui.number(int(flows["flows_total"].iloc[0]))))
 
 st.subheader(t("overview.timeline"))
 ui.plot(charts.timeline(timeline), key="overview_timeline")
