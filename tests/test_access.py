@@ -56,16 +56,16 @@ def open_as(monkeypatch, viewer, database, user, page, params=None, **state) -> 
     return app
 
 
-def database_names(database, sql) -> set[str]:
+def database_names(database, sql, **params) -> set[str]:
     with duckdb.connect(str(database), read_only=True) as connection:
-        return {row[0] for row in connection.execute(sql).fetchall() if row[0]}
+        return {row[0] for row in connection.execute(sql, params).fetchall() if row[0]}
 
 
 @pytest.fixture(scope="module")
 def foreign(seed_db_master):
     """Names and titles the partner must never see: those of institutions and programmes it had no part in."""
-    own = "('" + "','".join(OWN) + "')"
-    institutions = database_names(seed_db_master, f"SELECT name FROM institutions WHERE institution_id NOT IN {own}")
+    institutions = database_names(seed_db_master, "SELECT name FROM institutions WHERE NOT list_contains($own, "
+                                                  "institution_id)", own=sorted(OWN))
     programmes = database_names(seed_db_master, "SELECT title FROM programmes WHERE home_institution_id <> "
                                                 "'MNG-NCTD' AND host_institution_id <> 'MNG-NCTD'")
     return institutions | programmes

@@ -13,13 +13,14 @@ PAGES = ["/", "/programmes", "/programmes?programme=NCTD-SCH-JOINT", "/partners"
 OWN = ("MNG-NCTD", "KOR-SCH-BUCHEON", "KOR-KU-ANSAN")
 
 
-def names(database, sql) -> set[str]:
+def names(database, sql, **params) -> set[str]:
     with duckdb.connect(str(database), read_only=True) as connection:
-        return {row[0] for row in connection.execute(sql).fetchall() if row[0]}
+        return {row[0] for row in connection.execute(sql, params).fetchall() if row[0]}
 
 
 def test_a_partner_sees_only_its_collaborations_in_pages_and_downloads(portal, seed_db_master, tmp_path):
-    foreign = names(seed_db_master, f"SELECT name FROM institutions WHERE institution_id NOT IN {OWN}") | names(
+    foreign = names(seed_db_master, "SELECT name FROM institutions WHERE NOT list_contains($own, institution_id)",
+                    own=list(OWN)) | names(
         seed_db_master, "SELECT title FROM programmes WHERE 'MNG-NCTD' NOT IN (home_institution_id, "
                         "host_institution_id)")
     portal.open("/")
