@@ -367,14 +367,12 @@ def import_speed(database: Path, rows: int, work: Path) -> ImportResult:
 
 def _frames(store: db.Store) -> dict[str, pd.DataFrame]:
     # The whole tables, as a typical Streamlit app loads them once (st.cache_data) and filters in pandas.
-    # db.Store has no "whole table as a frame" read, so its cursor is used (names from the contract's list).
     frames = {}
-    with store.cursor() as cursor:
-        for sheet in SHEET_ORDER:
-            frame = cursor.execute(f"SELECT * FROM {sheet}").df()
-            # Text as pandas reads it from CSV (its string dtype); list columns stay lists.
-            frames[sheet] = frame.astype({c.name: "str" for c in SHEETS[sheet].columns
-                                          if c.type not in ("list", "id_list") and frame[c.name].dtype == object})
+    for sheet in SHEET_ORDER:
+        frame = store.table_frame(sheet)
+        # Text as pandas reads it from CSV (its string dtype); list columns stay lists.
+        frames[sheet] = frame.astype({c.name: "str" for c in SHEETS[sheet].columns
+                                      if c.type not in ("list", "id_list") and frame[c.name].dtype == object})
     return frames
 
 

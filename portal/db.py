@@ -140,6 +140,11 @@ class Store:
             rows = cursor.execute(_sheet_query(sheet) + " LIMIT $limit", {"limit": limit}).fetchall()
         return pd.DataFrame(rows, columns=list(SHEETS[sheet].column_names), dtype=object)
 
+    def table_frame(self, sheet: str) -> pd.DataFrame:
+        """A whole sheet as a DataFrame (for the benchmark's comparison with the load-everything way)."""
+        with self.cursor() as cursor:
+            return cursor.execute(_sheet_query(sheet)).df()
+
     def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
         """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
         sql = query_text(query)
@@ -170,7 +175,8 @@ class Writer:
         rates = {(c, y) for c, y in cursor.execute("SELECT currency, year FROM fx_rates").fetchall()}
         return Existing(ids=ids, fx_pairs=rates)
 
-    def _run_script(self, script: str, params: dict[str, object]) -> None:
+    def run_script(self, script: str, params: dict[str, object]) -> None:
+        """Run a SQL script statement by statement, binding to each the parameters it names."""
         # DuckDB binds parameters only in a script's last statement, so run the statements one by one.
         for part in script.split(";\n"):
             statement = "\n".join(line for line in part.splitlines() if not line.lstrip().startswith("--")).strip()
@@ -200,7 +206,7 @@ class Writer:
             sheet = SHEETS[name]
             self.connection.register("incoming", _arrow_table(sheet, tables[name]))
             try:
-                self._run_script(_statement(template, sheet), {"import_id": import_id})
+                self.run_script(_statement(template, sheet), {"import_id": import_id})
                 added, changed, unchanged = self.connection.execute(
                     "SELECT count(*) FILTER (merge_status = 'added'), count(*) FILTER (merge_status = 'changed'),"
                     " count(*) FILTER (merge_status = 'unchanged') FROM merge_status").fetchall()[0]
@@ -238,7 +244,7 @@ class Writer:
                 {"id": import_id, "sheet": name}).fetchall()[0]
             if removed + reverted + restored == 0:
                 continue
-            self._run_script(_statement(template, SHEETS[name]), {"import_id": import_id})
+            self.run_script(_statement(template, SHEETS[name]), {"import_id": import_id})
             counts[name] = Counts(added=restored, changed=reverted, removed=removed)
         self.connection.execute("DROP TABLE IF EXISTS undo_written")
         self.connection.execute("UPDATE imports SET rolled_back_by = $by WHERE import_id = $id",
@@ -250,7 +256,7 @@ class Writer:
         self.connection.register("incoming", _arrow_table(SHEETS[sheet], [key]))
         try:
             before = self.connection.execute("SELECT count(*) FROM changes").fetchall()[0][0]
-            self._run_script(_statement(_sql("delete"), SHEETS[sheet]), {"import_id": import_id})
+            self.run_script(_statement(_sql("delete"), SHEETS[sheet]), {"import_id": import_id})
             deleted = self.connection.execute("SELECT count(*) FROM changes").fetchall()[0][0] - before
         finally:
             self.connection.unregister("incoming")

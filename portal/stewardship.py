@@ -46,6 +46,8 @@ def rollback(database: Path, target: int | None, user: str, expected_undone: lis
         action, rolled_back_by = summary
         if action == "rollback":
             raise StewardshipError("rollback.of_rollback", id=target)
+        if action == "synth":  # a synthetic build logs no record images: rebuild it instead
+            raise StewardshipError("rollback.synth", id=target)
         if rolled_back_by is not None:
             raise StewardshipError("rollback.already", id=target, by=rolled_back_by)
         undone = writer.undoable_since(target)

@@ -69,7 +69,7 @@ def build(database: Path, procedures: int, seed: int = 1, sizes: Sizes = Sizes()
                                  file_name=f"synth --procedures {procedures} --seed {seed}")
         # db.Writer has no public way to run a bulk SQL script: its script runner is used. The script also
         # logs the per-sheet counts (the writer's own reads would not see its uncommitted rows).
-        writer._run_script(SCRIPT.read_text(encoding="utf-8"), {**params, "import_id": import_id})
+        writer.run_script(SCRIPT.read_text(encoding="utf-8"), {**params, "import_id": import_id})
     seconds = time.perf_counter() - started
     contents = db.open_store(Path(database)).read("database_contents", db.FULL_SCOPE)
     counts = {row.sheet: db.Counts(added=int(row.records)) for row in contents.itertuples()}

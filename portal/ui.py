@@ -209,13 +209,13 @@ def timeline_note(items: pd.DataFrame) -> None:
 
 def brief_download(kind: str, subject_id: str) -> None:
     """A button that makes the briefing pack (PDF) of a programme, institution or country when clicked."""
-    from portal import brief  # reportlab and the fonts load only when a pack is asked for
-
-    makers = {"programme": brief.programme_brief, "institution": brief.institution_brief,
-              "country": brief.country_brief}
     scope, currency, illustrative = viewer_scope(), reporting_currency(), include_illustrative()
 
     def pdf() -> bytes:
+        from portal import brief  # reportlab and the fonts load only when a pack is asked for
+
+        makers = {"programme": brief.programme_brief, "institution": brief.institution_brief,
+                  "country": brief.country_brief}
         return makers[kind](store(), scope, subject_id, currency, illustrative) or b""
 
     st.download_button(t("brief.download"), pdf, f"briefing-{kind}-{subject_id}.pdf", "application/pdf",

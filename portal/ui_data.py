@@ -117,7 +117,7 @@ def history_rows(history: pd.DataFrame) -> pd.DataFrame:
 
 def rollback_choices(history: pd.DataFrame) -> dict[int, str]:
     """Changes that can be rolled back (in effect, not rollbacks), newest first, labelled for a selectbox."""
-    in_effect = history[history["rolled_back_by"].isna() & (history["action"] != "rollback")]
+    in_effect = history[history["rolled_back_by"].isna() & ~history["action"].isin(("rollback", "synth"))]
     return {int(r.import_id): t("history.choice", id=int(r.import_id), action=t(f"history.action_{r.action}"),
                                 file=r.file_name if isinstance(r.file_name, str) else "—", by=r.imported_by)
             for r in in_effect.itertuples()}

@@ -127,6 +127,7 @@ def _within(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> p
 
 def _add_markers(figure: go.Figure, markers: pd.DataFrame, reference: str | None) -> None:
     """Lines for precise dates, dashed bands for imprecise ones, and a hover symbol on top of each."""
+    shapes = []  # set once at the end: add_shape one by one re-validates the figure each time (slow)
     for lane, fill in MARKER_COLOURS.items():
         part = markers[markers["lane"] == lane]
         if part.empty:
@@ -138,12 +139,12 @@ def _add_markers(figure: go.Figure, markers: pd.DataFrame, reference: str | None
             chosen = row.key == reference
             line = dict(color=REFERENCE_COLOUR if chosen else fill, width=3 if chosen else 1.5)
             if imprecise:
-                figure.add_shape(type="rect", xref="x", yref="paper", x0=_day(start), x1=_day(end),
-                                 y0=0, y1=1, layer="above", fillcolor=_translucent(line["color"]),
-                                 line=dict(line, dash="dash"), name=row.key)
+                shapes.append(dict(type="rect", xref="x", yref="paper", x0=_day(start), x1=_day(end),
+                                   y0=0, y1=1, layer="above", fillcolor=_translucent(line["color"]),
+                                   line=dict(line, dash="dash"), name=row.key))
             else:
-                figure.add_shape(type="line", xref="x", yref="paper", x0=_day(start), x1=_day(start),
-                                 y0=0, y1=1, layer="above", line=line, name=row.key)
+                shapes.append(dict(type="line", xref="x", yref="paper", x0=_day(start), x1=_day(start),
+                                   y0=0, y1=1, layer="above", line=line, name=row.key))
             xs.append(_day(start + (end - start) / 2) if imprecise else _day(start))
             symbols.append(MARKER_SYMBOLS.get(lane, "circle") + ("-open" if imprecise else ""))
             hovers.append(_marker_hover(row, chosen))
@@ -151,6 +152,7 @@ def _add_markers(figure: go.Figure, markers: pd.DataFrame, reference: str | None
                            name=t(f"impact.markers.{lane}"),
                            marker=dict(symbol=symbols, size=12, color=fill, line=dict(color=fill, width=2)),
                            hovertext=hovers, hoverinfo="text", customdata=list(part["key"]))
+    figure.update_layout(shapes=list(figure.layout.shapes) + shapes)
 
 
 def _translucent(hex_colour: str, alpha: float = 0.12) -> str:
