@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portal import access, auth, brief, db
-from workbooks import PROJECT
+from workbooks import PROJECT, open_app
 
 PARTNER = auth.User("partner@nctd.example", "partner", "MNG-NCTD")
 MINISTRY = auth.User("official@moh.example", "ministry", None)
@@ -43,17 +43,7 @@ def rendered(app: AppTest) -> str:
 
 def open_as(monkeypatch, viewer, database, user, page, params=None, **state) -> AppTest:
     viewer(user)
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in (params or {}).items():
-        app.query_params[key] = value
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.run()
-    if page != "views/overview.py":
-        app.switch_page(page).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, page, params, **state)
 
 
 def database_names(database, sql, **params) -> set[str]:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal import i18n
 from portal.i18n import catalog, languages
-from workbooks import PROJECT
+from workbooks import open_app
 
 PAGES = ["views/overview.py", "views/programmes.py", "views/partners.py", "views/equipment.py", "views/impact.py",
          "views/data.py", "views/records.py", "views/history.py", "views/data_quality.py"]
@@ -24,16 +24,7 @@ def english_afterwards():
 
 def open_in(monkeypatch, database, language: str, page: str, params: dict | None = None) -> AppTest:
     i18n.set_language(language)
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["lang"] = language
-    for key, value in (params or {}).items():
-        app.query_params[key] = value
-    app.run()
-    if page != "views/overview.py":
-        app.switch_page(page).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, page, {"lang": language, **(params or {})})
 
 
 @pytest.mark.parametrize("language", ["en", "mn", "ko"])

@@ -13,23 +13,14 @@ from streamlit.testing.v1 import AppTest
 
 from portal import db
 from portal.importer import import_workbook
-from workbooks import PROJECT, valid_workbook
+from workbooks import open_app, valid_workbook
 
 PAGE = "views/impact.py"
 
 
 def open_impact(monkeypatch, database, query: dict[str, str] | None = None, **state) -> AppTest:
     """The app on the Impact page, with `query` as the page address's parameters."""
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.run()
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, PAGE, query, **state)
 
 
 def charts(app: AppTest) -> list[dict]:

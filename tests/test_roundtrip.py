@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
-from workbooks import PROJECT, valid_workbook
 from portal.db import Counts, export_tables
 from portal.importer import import_workbook
 from portal.workbook import read_workbook
+from workbooks import portal_cli, valid_workbook
 
 
 def many_scripts_workbook():
@@ -108,9 +106,6 @@ def test_import_prints_counts_and_records_the_import(tmp_path, write):
     assert counts == [(0, 1, 0)]
 
 
-def run_cli(*args) -> subprocess.CompletedProcess:
+def run_cli(*args):
     """Run `python -m portal ...` as a user would, failing the test on a non-zero exit."""
-    result = subprocess.run([sys.executable, "-m", "portal", *map(str, args)], cwd=PROJECT,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result
+    return portal_cli(*args)

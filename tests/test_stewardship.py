@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 
 import duckdb
 import openpyxl
 import pytest
 
-from workbooks import PROJECT, checksum, valid_workbook
 from portal.contract import SHEETS
 from portal.db import Counts, export_tables
 from portal.importer import DatabaseChanged, ImportRejected, import_workbook
 from portal.stewardship import StewardshipError, delete_record, rollback, save_record
+from workbooks import checksum, portal_cli, valid_workbook
 
 
-def cli(*args, ok=True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "portal", *map(str, args)], cwd=PROJECT, capture_output=True,
-                            text=True, timeout=120)
-    assert (result.returncode == 0) == ok, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
+def cli(*args, ok=True):
+    return portal_cli(*args, ok=ok)
 
 
 def changed_book():

@@ -53,3 +53,36 @@ def valid_workbook() -> dict[str, list[dict[str, object]]]:
 def checksum(path: Path) -> str:
     """SHA-256 of a file, to prove a rejected import left it byte-for-byte as it was."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def open_app(monkeypatch, database: Path, page: str = "views/overview.py", params: dict | None = None,
+             **state) -> "AppTest":
+    """The whole app (app.py with its sidebar) under AppTest on `database`, showing `page`.
+
+    `params` are the page address's query parameters, `state` session-state values set before the first run.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PORTAL_DB", str(database))
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.run()
+    if page != "views/overview.py":
+        app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def portal_cli(*args, ok: bool = True, stdin: str = ""):
+    """Run `python -m portal ...` as a user would; check its exit status and that it printed no traceback."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "portal", *map(str, args)], cwd=PROJECT, input=stdin,
+                            capture_output=True, text=True, timeout=120)
+    assert (result.returncode == 0) == ok, result.stderr
+    assert "Traceback" not in result.stderr
+    return result
