@@ -14,6 +14,7 @@ import sqlite3
 import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -71,14 +72,22 @@ def accounts_path(database: Path) -> Path:
     return Path(explicit) if explicit else database.with_name("portal-accounts.sqlite")
 
 
-@contextmanager
-def _connect(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
+@lru_cache(maxsize=None)
+def _prepare(path: str) -> None:
+    """Create the accounts file's tables once per process (not on every page rerun)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
         connection.executescript(SCHEMA)
-        connection.execute("BEGIN IMMEDIATE")  # one writer at a time: counters and sessions stay exact
+
+
+@contextmanager
+def _connect(path: Path, write: bool = True):
+    """A transaction on the accounts: writers take turns (counters and sessions stay exact), readers don't."""
+    _prepare(str(path))
+    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield connection
             connection.execute("COMMIT")
@@ -121,7 +130,7 @@ def _check_password(password: str) -> None:
 
 def list_users(path: Path) -> list[dict[str, object]]:
     """Every account, without its password hash."""
-    with _connect(path) as connection:
+    with _connect(path, write=False) as connection:
         rows = connection.execute(
             "SELECT email, role, institution_id, disabled, locked_until, password_hash IS NOT NULL"
             " FROM users ORDER BY email").fetchall()
@@ -199,7 +208,7 @@ def session_user(path: Path, token: str | None) -> User | None:
     """The user a session token belongs to, while the session is valid; None once it is revoked or ended."""
     if not token:
         return None
-    with _connect(path) as connection:
+    with _connect(path, write=False) as connection:
         row = connection.execute(
             "SELECT u.email, u.role, u.institution_id FROM sessions AS s JOIN users AS u USING (email)"
             " WHERE s.token_hash = ? AND s.revoked = 0 AND u.disabled = 0"
@@ -220,7 +229,7 @@ def identity_provider_user(path: Path, email: str | None) -> User | None:
     browser or the identity provider, only from the users table. None for unknown or disabled emails."""
     if not email:
         return None
-    with _connect(path) as connection:
+    with _connect(path, write=False) as connection:
         row = connection.execute("SELECT email, role, institution_id FROM users WHERE email = ? AND disabled = 0",
                                  (_normal(email),)).fetchone()
     return User(*row) if row else None
