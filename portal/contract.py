@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyarrow as pa
 
 INSTITUTION_KINDS = ("hospital", "university_hospital", "university", "ministry", "agency", "manufacturer", "other")
 # Kinds that must have coordinates: "yes for hospitals and universities".
@@ -19,6 +22,9 @@ EVENT_KINDS = (
     "agreement", "visit", "joint_surgery", "first_procedure", "equipment_commissioned", "graduation", "other",
 )
 TECHNIQUES = ("open", "microscopic", "endoscopic", "other")
+# How each column type is stored; every other type is text.
+ARROW_TYPES = {"number": pa.float64(), "integer": pa.int64(), "list": pa.list_(pa.string()),
+               "id_list": pa.list_(pa.string())}
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,11 @@ class Sheet:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def records_table(self, records: list[dict[str, object]]) -> pa.Table:
+        """Records (dicts by column name; missing columns are empty) as an Arrow table of this sheet."""
+        schema = pa.schema([(c.name, ARROW_TYPES.get(c.type, pa.string())) for c in self.columns])
+        return pa.Table.from_pylist(records, schema=schema)
 
 
 def _source() -> Column:
@@ -165,12 +176,15 @@ BASE_CURRENCY = "USD"
 
 @dataclass
 class SheetRows:
-    """The rows of one sheet as read from a file: header, data rows and their spreadsheet row numbers."""
+    """The rows of one sheet as read from a file: its header, then each non-empty data row's cells
+    with its spreadsheet row number.
+
+    `rows` may be read only once: a large sheet is checked as it is read, never held whole in memory.
+    """
 
     name: str
     header: list[str]
-    rows: list[list[object]] = field(default_factory=list)
-    row_numbers: list[int] = field(default_factory=list)
+    rows: Iterable[tuple[int, list[object]]] = ()
 
 
 @dataclass(frozen=True)

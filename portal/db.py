@@ -36,8 +36,6 @@ QUERIES_DIR = Path(__file__).parent / "queries"
 PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 JSON_TYPES = {"number": "DOUBLE", "integer": "INTEGER", "list": ["VARCHAR"], "id_list": ["VARCHAR"]}
-ARROW_TYPES = {"number": pa.float64(), "integer": pa.int64(), "list": pa.list_(pa.string()),
-               "id_list": pa.list_(pa.string())}
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -193,9 +191,9 @@ class Writer:
             {"action": action, "at": datetime.now(timezone.utc), "user": user, "file": file_name,
              "sha": checksum, "rolls_back": rolls_back}).fetchall()[0][0]
 
-    def merge(self, import_id: int, tables: dict[str, list[dict[str, object]]],
+    def merge(self, import_id: int, tables: dict[str, pa.Table],
               progress: Callable[[str], None] | None = None) -> dict[str, Counts]:
-        """Add or update every record, logging each change; return the counts per sheet."""
+        """Add or update every record (checked tables, by sheet), logging each change; return the counts per sheet."""
         counts = {}
         template = _sql("merge")
         for name in SHEET_ORDER:
@@ -204,7 +202,7 @@ class Writer:
             if progress:
                 progress(name)
             sheet = SHEETS[name]
-            self.connection.register("incoming", _arrow_table(sheet, tables[name]))
+            self.connection.register("incoming", tables[name])
             try:
                 self.run_script(_statement(template, sheet), {"import_id": import_id})
                 added, changed, unchanged = self.connection.execute(
@@ -253,7 +251,7 @@ class Writer:
 
     def delete(self, import_id: int, sheet: str, key: dict[str, object]) -> int:
         """Delete the record with this key, logging it; return how many records were deleted (0 or 1)."""
-        self.connection.register("incoming", _arrow_table(SHEETS[sheet], [key]))
+        self.connection.register("incoming", SHEETS[sheet].records_table([key]))
         try:
             before = self.connection.execute("SELECT count(*) FROM changes").fetchall()[0][0]
             self.run_script(_statement(_sql("delete"), SHEETS[sheet]), {"import_id": import_id})
@@ -281,7 +279,7 @@ class Writer:
 
     def record(self, sheet: str, key: dict[str, object]) -> dict[str, object] | None:
         """The stored record with this key, or None."""
-        self.connection.register("incoming", _arrow_table(SHEETS[sheet], [key]))
+        self.connection.register("incoming", SHEETS[sheet].records_table([key]))
         try:
             statement = "SELECT existing.* FROM {table} AS existing, incoming WHERE {key_match}".format(
                 table=sheet, key_match=_key_match(SHEETS[sheet]))
@@ -350,11 +348,6 @@ def _statement(template: str, sheet: Sheet) -> str:
                            values_differ=values_differ, structure=structure)
 
 
-def _arrow_table(sheet: Sheet, records: list[dict[str, object]]) -> pa.Table:
-    schema = pa.schema([(c.name, ARROW_TYPES.get(c.type, pa.string())) for c in sheet.columns])
-    return pa.Table.from_pydict({c.name: [r.get(c.name) for r in records] for c in sheet.columns}, schema=schema)
-
-
 def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the tables and macros (idempotent)."""
     connection.execute(_sql("schema"))
@@ -374,7 +367,7 @@ def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
         base_version = file_identity(path)
         if path.exists() and not fresh:
             shutil.copyfile(path, working)
-        connection = duckdb.connect(str(working))
+        connection = duckdb.connect(str(working), config={"memory_limit": "512MB"})
         try:
             create_schema(connection)
             connection.execute("BEGIN TRANSACTION")

@@ -72,7 +72,10 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
             if progress:
                 progress("checking")
             # Checked inside the writer's turn, so the ids it refers to cannot vanish before it is applied.
-            checked = check_workbook(sheets, writer.existing())
+            try:
+                checked = check_workbook(sheets, writer.existing())
+            except WorkbookError as error:  # the file is read as it is checked
+                raise ImportRejected(error.problems, []) from None
             if checked.problems:
                 raise ImportRejected(checked.problems, checked.warnings)
             import_id = writer.begin(action, user, file_name or source.name, checksum)

@@ -73,12 +73,12 @@ def undo_preview(database: Path, target: int) -> list[int]:
 
 def save_record(database: Path, sheet: str, values: dict[str, object], user: str, creating: bool) -> ImportResult:
     """Add (`creating`) or update one record with the import's validation; the change is logged as an edit."""
-    rows = SheetRows(sheet, list(values), [list(values.values())], [2])
+    rows = SheetRows(sheet, list(values), [(2, list(values.values()))])
     with db.writing(database) as writer:
         checked = check_workbook({sheet: rows}, writer.existing(), whole_workbook=False)
         problems = list(checked.problems)
         if not problems:
-            record = checked.tables[sheet][0]
+            record = checked.tables[sheet].to_pylist()[0]
             exists = writer.record(sheet, _key_record(sheet, record)) is not None
             if creating and exists:
                 problems.append(Problem(sheet, None, ", ".join(SHEETS[sheet].key), _key_text(sheet, record),

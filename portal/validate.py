@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+import pyarrow as pa
 import pycountry
 
 from portal.contract import BASE_CURRENCY, GUIDE_SHEETS, LOCATED_KINDS, SHEET_ORDER, SHEETS, Column, Problem, Sheet, SheetRows
@@ -41,7 +42,7 @@ class Existing:
 class CheckedWorkbook:
     """The outcome of checking: clean records per sheet, problems (errors) and warnings."""
 
-    tables: dict[str, list[dict[str, object]]]
+    tables: dict[str, pa.Table]  # sheet -> its records, with the sheet's columns
     problems: list[Problem]
     warnings: list[Problem]
 
@@ -50,7 +51,8 @@ class CheckedWorkbook:
 
 
 def _text(value: object) -> str:
-    return cell_text(value).strip()
+    # Most cells are text already (every CSV cell is): skip cell_text's checks for them.
+    return value.strip() if type(value) is str else cell_text(value).strip()
 
 
 def parse_text(value: object, column: Column) -> str:
@@ -105,8 +107,11 @@ def parse_partial_date(value: object, column: Column) -> str:
 def parse_number(value: object, column: Column) -> float:
     if isinstance(value, bool):
         raise CellError("problem.number")
+    if isinstance(value, str) and "_" in value:  # Python reads "1_000" as 1000; a spreadsheet does not
+        raise CellError("problem.number")
     try:
-        number = float(value) if isinstance(value, (int, float)) else float(_text(value))
+        # float() passes over surrounding spaces itself; other cell types (dates) are read as their text
+        number = float(value if isinstance(value, (int, float, str)) else _text(value))
     except ValueError:
         raise CellError("problem.number") from None
     if math.isnan(number) or math.isinf(number):
@@ -165,8 +170,9 @@ PARSERS: dict[str, Callable[[object, Column], object]] = {
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or \
-        (isinstance(value, float) and math.isnan(value))
+    if type(value) is str:  # the usual case first
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 # ---------------------------------------------------------------- partial dates
@@ -191,12 +197,12 @@ def date_bounds(partial: str) -> tuple[date, date]:
 def check_workbook(sheets: dict[str, SheetRows], existing: Existing, whole_workbook: bool = True) -> CheckedWorkbook:
     """Check every sheet, row and cross-reference; return clean records only if there is no problem.
 
+    Each sheet's rows are read once, as they are checked, and kept only as compact Arrow tables.
     `whole_workbook` False checks a part (a single edited record) that need not carry an institutions sheet.
     """
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    tables: dict[str, list[dict[str, object]]] = {}
-    row_numbers: dict[str, list[int]] = {}
+    tables: dict[str, pa.Table] = {}
 
     for name, rows in sheets.items():
         if name not in SHEETS and name not in GUIDE_SHEETS:
@@ -204,38 +210,53 @@ def check_workbook(sheets: dict[str, SheetRows], existing: Existing, whole_workb
     if whole_workbook and "institutions" not in sheets:
         problems.append(Problem("institutions", None, "", "", "problem.sheet_missing"))
 
-    for name in SHEET_ORDER:
+    # A sheet only refers to sheets before it, so references are checked as each sheet is read; costs need
+    # their fx rates, which come last, so those are read first.
+    known = {sheet: set(existing.ids.get(sheet, ())) for sheet in ("institutions", "programmes", "equipment")}
+    rates = set(existing.fx_pairs)
+    for name in sorted(SHEET_ORDER, key=lambda sheet: sheet != "fx_rates"):
         if name in sheets:
-            records, errors, notes = _check_sheet(SHEETS[name], sheets[name])
-            tables[name], row_numbers[name] = records, sheets[name].row_numbers
-            problems += errors
-            warnings += notes
-
-    problems += _check_keys(tables, row_numbers)
-    problems += _check_references(tables, row_numbers, existing)
-    problems += _check_rates(tables, row_numbers, existing)
+            tables[name] = _check_sheet(SHEETS[name], sheets[name], known, rates, problems, warnings)
     problems.sort(key=lambda p: (SHEET_ORDER.index(p.sheet) if p.sheet in SHEET_ORDER else -1, p.row or 0))
     return CheckedWorkbook(tables if not problems else {}, problems, warnings)
 
 
-def _check_sheet(sheet: Sheet, raw: SheetRows) -> tuple[list[dict[str, object]], list[Problem], list[Problem]]:
-    problems, warnings = [], []
+# Rows become Arrow tables this many at a time: few enough that the rows in flight stay small.
+CHUNK_ROWS = 50_000
+
+
+def _check_sheet(sheet: Sheet, raw: SheetRows, known: dict[str, set[str]], rates: set[tuple[str, int]],
+                 problems: list[Problem], warnings: list[Problem]) -> pa.Table:
+    """Check one sheet's rows as they are read; add its problems and warnings, return its clean records.
+
+    `known` (ids by sheet) and `rates` ((currency, year) pairs) gain what this sheet defines.
+    """
+    first_problem = len(problems)
     positions: dict[str, int] = {}
+    unnamed: list[int] = []  # columns without a header: warned about only if they hold something
     for index, name in enumerate(raw.header):
         if name in positions:
             problems.append(Problem(sheet.name, 1, name, name, "problem.duplicate_column"))
         elif name in sheet.column_names:
             positions[name] = index
-        elif name or any(index < len(r) and not is_blank(r[index]) for r in raw.rows):
+        elif name:
             warnings.append(Problem(sheet.name, 1, name, name, "problem.unknown_column"))
+        else:
+            unnamed.append(index)
     for column in sheet.columns:
         if column.required and column.name not in positions:
             problems.append(Problem(sheet.name, 1, column.name, "", "problem.column_missing"))
 
     present = [(c, positions[c.name], PARSERS[c.type]) for c in sheet.columns if c.name in positions]
     absent = [c.name for c in sheet.columns if c.name not in positions]
-    records = []
-    for raw_row, row_number in zip(raw.rows, raw.row_numbers):
+    references = [c for c in sheet.columns if c.refers_to]
+    first_row: dict[tuple, int] = {}
+    chunks, records = [], []
+    for row_number, raw_row in raw.rows:
+        if unnamed:
+            for index in [i for i in unnamed if i < len(raw_row) and not is_blank(raw_row[i])]:
+                unnamed.remove(index)
+                warnings.append(Problem(sheet.name, 1, "", "", "problem.unknown_column"))
         record: dict[str, object] = dict.fromkeys(absent)
         failed = set(absent)  # columns with no usable value: rules across columns pass over them
         for column, index, parse in present:
@@ -254,8 +275,19 @@ def _check_sheet(sheet: Sheet, raw: SheetRows) -> tuple[list[dict[str, object]],
                 problems.append(Problem(sheet.name, row_number, column.name, cell_text(value),
                                         error.expected, error.args_))
         problems += _check_row(sheet.name, record, row_number, failed)
-        records.append(record)
-    return records, problems, warnings
+        problems += _check_key(sheet, record, row_number, first_row)
+        problems += _check_references(sheet.name, references, record, row_number, known)
+        problems += _check_rate(sheet.name, record, row_number, rates)
+        if len(problems) == first_problem:  # once a sheet fails, its records are not kept
+            records.append(record)
+            if len(records) == CHUNK_ROWS:
+                chunks.append(sheet.records_table(records))
+                records = []
+    if sheet.name in known:
+        known[sheet.name].update(key[0] for key in first_row if key[0])
+    if sheet.name == "fx_rates":
+        rates.update(first_row)
+    return pa.concat_tables([*chunks, sheet.records_table(records)])
 
 
 def _check_row(sheet: str, record: dict[str, object], row: int, failed: set[str]) -> list[Problem]:
@@ -294,55 +326,45 @@ def record_key(sheet: str, record: dict[str, object]) -> tuple:
     return tuple(record.get(c) for c in SHEETS[sheet].key)
 
 
-def _check_keys(tables, row_numbers) -> list[Problem]:
+def _check_key(sheet: Sheet, record: dict[str, object], row: int, first_row: dict[tuple, int]) -> list[Problem]:
+    """A record whose key an earlier row of the sheet already has (`first_row`: key -> its row)."""
+    key = record_key(sheet.name, record)
+    if any(part is None for part in key[:1]) and sheet.name != "procedures":
+        return []  # a missing id is already reported
+    if key not in first_row:
+        first_row[key] = row
+        return []
+    columns = "record_id" if key[0] == "record_id" else ", ".join(sheet.key)
+    expected = "problem.duplicate_key_procedure" if sheet.name == "procedures" else "problem.duplicate_key"
+    return [Problem(sheet.name, row, columns, " | ".join(cell_text(k) for k in key if k is not None and k != "record_id"),
+                    expected, (("first_row", first_row[key]),))]
+
+
+def _check_references(sheet: str, references: list[Column], record: dict[str, object], row: int,
+                      known: dict[str, set[str]]) -> list[Problem]:
+    """Ids that name no record of the sheet they refer to, in this file or in the database."""
     problems = []
-    for sheet, records in tables.items():
-        first_row: dict[tuple, int] = {}
-        key_columns = SHEETS[sheet].key
-        for record, row in zip(records, row_numbers[sheet]):
-            key = record_key(sheet, record)
-            if any(part is None for part in key[:1]) and sheet != "procedures":
-                continue  # a missing id is already reported
-            if key in first_row:
-                columns = "record_id" if key[0] == "record_id" else ", ".join(key_columns)
-                expected = "problem.duplicate_key_procedure" if sheet == "procedures" else "problem.duplicate_key"
-                problems.append(Problem(sheet, row, columns, " | ".join(cell_text(k) for k in key[-len(key):]
-                                                                         if k is not None and k != "record_id"),
-                                        expected, (("first_row", first_row[key]),)))
-            else:
-                first_row[key] = row
+    for column in references:
+        value = record[column.name]
+        for item in (value or ()) if column.type == "id_list" else ([value] if value else []):
+            if item not in known[column.refers_to]:
+                problems.append(Problem(sheet, row, column.name, item, "problem.unknown_reference",
+                                        (("sheet", column.refers_to),)))
     return problems
 
 
-def _check_references(tables, row_numbers, existing: Existing) -> list[Problem]:
-    known = {sheet: set(existing.ids.get(sheet, ())) for sheet in ("institutions", "programmes", "equipment")}
-    for sheet in known:
-        id_column = SHEETS[sheet].key[0]
-        known[sheet].update(r[id_column] for r in tables.get(sheet, ()) if r[id_column])
-    problems = []
-    for sheet, records in tables.items():
-        references = [c for c in SHEETS[sheet].columns if c.refers_to]
-        for record, row in zip(records, row_numbers[sheet]):
-            for column in references:
-                value = record[column.name]
-                for item in (value or ()) if column.type == "id_list" else ([value] if value else []):
-                    if item not in known[column.refers_to]:
-                        problems.append(Problem(sheet, row, column.name, item, "problem.unknown_reference",
-                                                (("sheet", column.refers_to),)))
-    return problems
+COSTED_SHEETS = {"programmes": "start_date", "equipment": "acquired_date"}  # sheet -> the date its cost is of
 
 
-def _check_rates(tables, row_numbers, existing: Existing) -> list[Problem]:
+def _check_rate(sheet: str, record: dict[str, object], row: int, rates: set[tuple[str, int]]) -> list[Problem]:
     """Every (currency, year) a cost uses needs an fx rate, in this file or in the database."""
-    rates = set(existing.fx_pairs) | {(r["currency"], r["year"]) for r in tables.get("fx_rates", ())}
-    problems = []
-    for sheet, date_column in (("programmes", "start_date"), ("equipment", "acquired_date")):
-        for record, row in zip(tables.get(sheet, ()), row_numbers.get(sheet, ())):
-            currency, when = record["cost_currency"], record[date_column]
-            if record["cost_amount"] is None or not currency or not when or currency == BASE_CURRENCY:
-                continue
-            year = int(when[:4])
-            if (currency, year) not in rates:
-                problems.append(Problem(sheet, row, "cost_currency", currency, "problem.missing_rate",
-                                        (("currency", currency), ("year", year))))
-    return problems
+    if sheet not in COSTED_SHEETS:
+        return []
+    currency, when = record["cost_currency"], record[COSTED_SHEETS[sheet]]
+    if record["cost_amount"] is None or not currency or not when or currency == BASE_CURRENCY:
+        return []
+    year = int(when[:4])
+    if (currency, year) in rates:
+        return []
+    return [Problem(sheet, row, "cost_currency", currency, "problem.missing_rate",
+                    (("currency", currency), ("year", year)))]

@@ -7,6 +7,7 @@ import hashlib
 import io
 import math
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def _read_xlsx(path: Path) -> dict[str, SheetRows]:
                                      (("error", str(error)),))]) from error
     sheets = {}
     for sheet_name in book.sheet_names:
-        cells = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        # iter_rows starts at the sheet's first row (so row numbers hold) and converts cells as they are read.
+        cells = book.get_sheet_by_name(sheet_name).iter_rows()
         sheets[sheet_name.strip().lower()] = _sheet_rows(sheet_name.strip().lower(), cells)
     return sheets
 
@@ -89,30 +91,42 @@ def _read_csv_files(files: dict[str, bytes]) -> dict[str, SheetRows]:
             continue
         sheet = file_name[:-4].strip().lower()
         try:
-            text = content.decode("utf-8-sig")  # Excel writes UTF-8 CSV with a byte-order mark
+            content.decode("utf-8")  # checked whole first, so a bad byte is reported before anything is read
         except UnicodeDecodeError as error:
             line = content[: error.start].count(b"\n") + 1
             problems.append(Problem(sheet, line, "", repr(content[error.start:error.start + 4]),
                                     "problem.not_utf8"))
             continue
-        rows = [[unescape_formula(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
-        sheets[sheet] = _sheet_rows(sheet, rows)
+        # Decoded as it is read (Excel writes UTF-8 CSV with a byte-order mark): a large file is never
+        # held as text and rows at once.
+        text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+        sheets[sheet] = _sheet_rows(sheet, _csv_rows(sheet, text))
     if problems:
         raise WorkbookError(problems)
     return sheets
 
 
-def _sheet_rows(sheet: str, cells: list[list[object]]) -> SheetRows:
-    """Split a sheet's cells into header and data rows, dropping empty rows but keeping row numbers."""
-    if not cells:
+def _csv_rows(sheet: str, text: io.TextIOBase) -> Iterator[list[str]]:
+    """A CSV file's rows as they are read; a file the csv module cannot parse raises WorkbookError."""
+    reader = csv.reader(text)
+    try:
+        for row in reader:
+            yield [unescape_formula(cell) if cell[:1] == "'" else cell for cell in row]
+    except csv.Error as error:
+        raise WorkbookError([Problem(sheet, reader.line_num, "", "", "problem.csv_unreadable",
+                                     (("error", str(error)),))]) from None
+
+
+def _sheet_rows(sheet: str, cells: Iterator[list[object]]) -> SheetRows:
+    """Split a sheet's cells into header and data rows (read later, once), dropping empty rows but keeping
+    row numbers."""
+    cells = iter(cells)
+    first = next(cells, None)
+    if first is None:
         return SheetRows(sheet, [])
-    header = [str(h).strip().lower() if h is not None else "" for h in cells[0]]
-    result = SheetRows(sheet, header)
-    for index, row in enumerate(cells[1:], start=2):
-        if any(not _is_blank(v) for v in row):
-            result.rows.append(list(row))
-            result.row_numbers.append(index)
-    return result
+    header = [str(h).strip().lower() if h is not None else "" for h in first]
+    rows = ((index, list(row)) for index, row in enumerate(cells, start=2) if any(not _is_blank(v) for v in row))
+    return SheetRows(sheet, header, rows)
 
 
 def _is_blank(value: object) -> bool:

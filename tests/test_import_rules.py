@@ -171,6 +171,8 @@ def test_complications_above_cases(loaded_db, write):
     ("equipment", "quantity", "0"),
     ("institutions", "institution_id", "has space"),
     ("fx_rates", "units_per_usd", "0"),
+    ("programmes", "cost_amount", "1_000"),  # Python's float() would read 1000
+    ("programmes", "cost_amount", "nan"),
 ])
 def test_bad_values(loaded_db, write, sheet, column, value):
     book = valid_workbook()
@@ -266,6 +268,31 @@ def test_not_utf8_csv(loaded_db, tmp_path):
                                               .encode("latin-1"))
     problem = reject(loaded_db, folder)[0]
     assert (problem.sheet, problem.row) == ("institutions", 2) and "UTF-8" in str(problem)
+
+
+def test_csv_the_csv_module_cannot_read(loaded_db, tmp_path):
+    folder = tmp_path / "huge-cell"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text("institution_id,name,kind,country\nX,Ministry,ministry,DEU\n"
+                                             f"Y,{'x' * 200_000},ministry,DEU\n", encoding="utf-8")
+    problem = reject(loaded_db, folder)[0]
+    assert (problem.sheet, problem.row, problem.expected) == ("institutions", 3, "problem.csv_unreadable")
+    assert "field limit" in str(problem)
+
+
+def test_a_large_sheet_is_checked_in_chunks_and_keeps_its_checks_across_them(loaded_db, tmp_path, monkeypatch):
+    monkeypatch.setattr("portal.validate.CHUNK_ROWS", 3)  # rows are kept as Arrow tables 3 at a time
+    folder = tmp_path / "chunks"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text("institution_id,name,kind,country\n"
+                                             + "".join(f"M{i},Ministry {i},ministry,DEU\n" for i in range(8)),
+                                             encoding="utf-8")
+    imported = import_workbook(folder, loaded_db, "test")
+    assert imported.counts["institutions"] == Counts(added=8)
+    with open(folder / "institutions.csv", "a", encoding="utf-8") as f:
+        f.write("M2,Ministry again,ministry,DEU\n")
+    problem = only_problem(reject(loaded_db, folder), "institutions", 10, "institution_id", "M2")
+    assert "row 4" in str(problem)
 
 
 def test_command_line_rejection_exits_1_with_a_readable_list(loaded_db, write, capsys):
