@@ -11,6 +11,7 @@ pages) loading pages while an import runs. See BENCHMARKS.md for the figures and
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import logging
 import os
@@ -342,24 +343,39 @@ class ImportResult:
     rows: int
     into_empty_s: float
     into_copy_s: float | None  # into a copy of the benchmarked database (None when it was not measured)
+    rss_before: int = 0  # this process's memory before the imports, and its peak during them
+    rss_peak: int = 0
 
 
 def import_speed(database: Path, rows: int, work: Path) -> ImportResult:
-    """Import `rows` procedure rows from CSV into an empty database, and into a copy of `database`."""
+    """Import `rows` procedure rows from CSV into an empty database, and into a copy of `database`.
+
+    The copy is first previewed, then imported, as the Data page does inside the server; this process's
+    memory is sampled throughout.
+    """
     from portal.importer import import_workbook
 
     folder = write_procedure_csv(work / "import-csv", rows)
-    started = time.perf_counter()
-    import_workbook(folder, work / "import-empty.duckdb", "bench", fresh=True)
-    empty = time.perf_counter() - started
-    copy = work / "import-copy.duckdb"
-    shutil.copyfile(database, copy)
-    started = time.perf_counter()
-    import_workbook(folder, copy, "bench")
-    into_copy = time.perf_counter() - started
+    gc.collect()
+    before = rss_bytes()
+    sampler = _MemorySampler(os.getpid())
+    sampler.start()
+    try:
+        started = time.perf_counter()
+        import_workbook(folder, work / "import-empty.duckdb", "bench", fresh=True)
+        empty = time.perf_counter() - started
+        copy = work / "import-copy.duckdb"
+        shutil.copyfile(database, copy)
+        preview = import_workbook(folder, copy, "bench", preview=True)
+        started = time.perf_counter()
+        import_workbook(folder, copy, "bench", expected_version=preview.base_version)
+        into_copy = time.perf_counter() - started
+    finally:
+        sampler.stopped.set()
+        sampler.join()
     for leftover in work.glob("import-*.duckdb*"):
         leftover.unlink()
-    return ImportResult(rows, empty, into_copy)
+    return ImportResult(rows, empty, into_copy, before, max(sampler.peak, before))
 
 
 # ---------------------------------------------------------------- the pandas way
@@ -841,7 +857,9 @@ def markdown(report: Report) -> str:
         lines += ["", t("bench.slowest_queries"), ""] + [f"- `{q}` {s:.3f} s ({page})" for q, s, page in slowest]
     if report.import_result:
         i = report.import_result
-        lines += ["", t("bench.import", rows=f"{i.rows:,}", empty=_s(i.into_empty_s), copy=_s(i.into_copy_s))]
+        lines += ["", t("bench.import", rows=f"{i.rows:,}", empty=_s(i.into_empty_s), copy=_s(i.into_copy_s)),
+                  "", t("bench.import_memory", before=_mb(i.rss_before), peak=_mb(i.rss_peak),
+                        limit=_mb(MEMORY_LIMIT))]
     if report.pandas:
         p = report.pandas
         lines += ["", t("bench.pandas", load=_s(p.load_s), size=_mb(p.frames_bytes), copy=_s(p.cache_copy_s),

@@ -225,11 +225,12 @@ class Writer:
             [{"id": import_id, "sheet": sheet, "added": c.added, "changed": c.changed, "unchanged": c.unchanged,
               "removed": c.removed} for sheet, c in counts.items()])
 
-    def changes(self, import_id: int) -> pd.DataFrame:
-        """Every record a change touched: sheet, before and after images (JSON text)."""
+    def changes(self, import_id: int, per_sheet: int) -> pd.DataFrame:
+        """The first `per_sheet` records per sheet a change touched: sheet, before and after images (JSON text)."""
         return self.connection.execute(
-            "SELECT sheet, before::VARCHAR AS before, after::VARCHAR AS after FROM changes"
-            " WHERE import_id = $id", {"id": import_id}).df()
+            "SELECT sheet, before::VARCHAR AS before, after::VARCHAR AS after FROM changes WHERE import_id = $id"
+            " QUALIFY row_number() OVER (PARTITION BY sheet ORDER BY rowid) <= $per_sheet ORDER BY rowid",
+            {"id": import_id, "per_sheet": per_sheet}).df()
 
     def undo(self, import_id: int, rollback_id: int) -> dict[str, Counts]:
         """Reverse one change's effect on every sheet and mark it rolled back by `rollback_id`."""

@@ -15,6 +15,10 @@ from portal.validate import check_workbook, record_key
 from portal.workbook import WorkbookError, cell_text, file_checksum, read_workbook
 
 
+# A preview shows this many changed records per sheet; its counts cover every record.
+PREVIEW_RECORDS = 200
+
+
 class ImportRejected(Exception):
     """The workbook breaks the contract; nothing was written. `problems` lists every reason."""
 
@@ -35,7 +39,9 @@ class ImportResult:
     import_id: int | None  # None for a preview: nothing was written
     counts: dict[str, db.Counts]
     warnings: list[Problem]
-    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # a preview's records: sheet, before, after
+    # A preview's records (at most PREVIEW_RECORDS per sheet, so a large file's preview stays light):
+    # sheet, before, after
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     base_version: tuple | None = None  # the database the preview was made against
 
 
@@ -81,21 +87,18 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
             import_id = writer.begin(action, user, file_name or source.name, checksum)
             counts = writer.merge(import_id, checked.tables, progress)
             if preview:
-                raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(import_id),
+                raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(import_id, PREVIEW_RECORDS),
                                                 writer.base_version))
     except _PreviewDone as done:
         return done.result
     return ImportResult(import_id, counts, checked.warnings)
 
 
-def field_changes(changes: pd.DataFrame, per_sheet: int = 200) -> pd.DataFrame:
-    """A preview's changes field by field: sheet, record, status, field, before, after (added: after only).
-
-    At most `per_sheet` records per sheet, so a preview of a large file stays readable and light.
-    """
+def field_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """A preview's changes field by field: sheet, record, status, field, before, after (added: after only)."""
     rows = []
     for sheet, part in changes.groupby("sheet", sort=False):
-        for change in part.head(per_sheet).itertuples():
+        for change in part.itertuples():
             before = json.loads(change.before) if isinstance(change.before, str) else None
             after = json.loads(change.after) if isinstance(change.after, str) else {}
             record = " | ".join(cell_text(v) for v in record_key(sheet, after or before) if v is not None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -46,6 +47,7 @@ def test_bench_command_measures_every_page_default_and_filtered(small_db, capsys
         assert by_name[uncharted]["payload_bytes"] == 0, uncharted
     # The rest of the report goes to standard error, as Markdown.
     assert "| page (URL) |" in err and "Import of 500 procedure rows" in err and "pandas" in err
+    assert re.search(r"inside the server\): [\d,]+ MB before, [\d,]+ MB at the peak", err), err
 
 
 def test_a_view_records_the_reads_its_rerun_makes(small_db, monkeypatch, tmp_path):

@@ -86,6 +86,13 @@ def test_rollback_of_an_unknown_import_is_refused_plainly(loaded_db):
     assert checksum(loaded_db) == before
 
 
+def test_preview_lists_a_few_records_per_sheet_and_counts_them_all(empty_db, write, monkeypatch):
+    monkeypatch.setattr("portal.importer.PREVIEW_RECORDS", 2)
+    preview = import_workbook(write(valid_workbook()), empty_db, "test", preview=True)
+    assert preview.changes.groupby("sheet").size().max() == 2 and (preview.changes["sheet"] == "institutions").sum() == 2
+    assert preview.counts["institutions"].added > 2 and set(preview.changes["sheet"]) == set(preview.counts)
+
+
 def test_preview_reports_field_changes_and_writes_nothing(loaded_db, write):
     before = checksum(loaded_db)
     preview = import_workbook(write(changed_book()), loaded_db, "test", preview=True)
