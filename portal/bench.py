@@ -514,11 +514,12 @@ def _free_port() -> int:
 
 @contextmanager
 def streamlit_server(database: Path, log: Path):
-    """`streamlit run app.py` on `database`: yields (process, base URL); stopped on exit."""
+    """The portal's server (`python -m portal.serve`, as scripts/start runs it) on `database`: yields
+    (process, base URL); stopped on exit."""
     port = _free_port()
     with open(log, "w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+            [sys.executable, "-m", "portal.serve", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=db.PROJECT_DIR, env={**os.environ, "PORTAL_DB": str(database)}, stdout=out, stderr=subprocess.STDOUT)
         try:

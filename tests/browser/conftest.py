@@ -11,7 +11,7 @@ from portal_browser import CHROMIUM, CHROMIUM_ARGS, PortalPage, running_portal
 
 @pytest.fixture(scope="session")
 def portal_server(seed_db_master, tmp_path_factory):
-    """`streamlit run app.py` on a copy of the seed database, for the whole session; yields its base URL."""
+    """The portal's server on a copy of the seed database, for the whole session; yields its base URL."""
     with running_portal(seed_db_master, tmp_path_factory) as url:
         yield url
 

@@ -38,7 +38,8 @@ def free_port() -> int:
 
 @contextmanager
 def running_portal(seed_database: Path, tmp_path_factory):
-    """Start `streamlit run app.py` on a copy of `seed_database`; yield its base URL; stop it."""
+    """Start the portal's server as scripts/start does (`python -m portal.serve`, i.e. `streamlit run app.py`)
+    on a copy of `seed_database`; yield its base URL; stop it."""
     from portal import auth
 
     database = tmp_path_factory.mktemp("browser") / "portal.duckdb"
@@ -49,7 +50,7 @@ def running_portal(seed_database: Path, tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "portal.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=PROJECT, env={**os.environ, "PORTAL_DB": str(database), "PORTAL_ACCOUNTS": str(accounts)},
         stdout=log, stderr=subprocess.STDOUT)

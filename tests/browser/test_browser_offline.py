@@ -32,6 +32,20 @@ def test_page_works_offline(portal, name):
         assert drawn["countries"] > 10_000 and drawn["land"] > 10_000, drawn
 
 
+def test_the_chart_library_is_preloaded_once_and_used_by_the_charts(portal):
+    from portal import ui
+
+    portal.open("/")
+    assert ui.CHART_LIBRARY and portal.maps()
+    loaded = portal.page.evaluate(
+        "name => performance.getEntriesByType('resource').map(e => e.name).filter(url => url.endsWith(name))",
+        ui.CHART_LIBRARY)
+    # One fetch: the early import and the charts' own import resolve to the same module.
+    assert len(loaded) == 1, loaded
+    assert portal.page.evaluate("name => [...document.scripts].some(s => s.textContent.includes(name))",
+                                ui.CHART_LIBRARY)
+
+
 def test_hiding_illustrative_data_in_the_browser(portal):
     portal.open("/")
     assert portal.page.get_by_text("Illustrative data is shown").count() == 1
