@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
+from collections.abc import Callable
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import streamlit as st
 
 from portal import access, db, downloads
 from portal.contract import BASE_CURRENCY
-from portal.i18n import format_compact, format_number, languages, preferred_language, set_language, t
+from portal.i18n import format_compact, format_number, language, languages, preferred_language, set_language, t
 
 # Map shapes come from static/topojson, served by this app (server.enableStaticServing): never a CDN.
 # Relative, so it also works when the portal is served under a path prefix.
@@ -99,8 +102,26 @@ def preload_chart_library() -> None:
         .href).catch(() => {{}})</script>""", unsafe_allow_javascript=True, width="content")
 
 
-def plot(figure, key: str | None = None, select: bool = False):
-    """Show a plotly figure with the portal's offline map shapes; with `select`, return what was clicked."""
+def _frame_digest(frame: pd.DataFrame) -> bytes:
+    # Query results may hold lists (which pandas cannot hash): their pickle identifies them as well.
+    return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).digest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=128, hash_funcs={pd.DataFrame: _frame_digest})
+def _figure(name: str, language: str, args: tuple, kwargs: tuple, _builder: Callable):
+    # Shared by every session, never copied: nothing may change a figure after it is built.
+    return _builder(*args, **dict(kwargs))
+
+
+def plot(builder: Callable, *args: object, key: str, select: bool = False, **kwargs: object):
+    """Show the figure `builder(*args, **kwargs)` (a chart builder of portal.charts) with the portal's offline map
+    shapes; with `select`, return what was clicked.
+
+    A figure is built once per input and language for every session: building it is most of a page's Python
+    work, so a crowd opening the same page, or a rerun that does not change a chart, skips it.
+    """
+    figure = _figure(f"{builder.__module__}.{builder.__qualname__}", language(), args, tuple(sorted(kwargs.items())),
+                     builder)
     return st.plotly_chart(figure, key=key, width="stretch", config=PLOT_CONFIG,
                            on_select="rerun" if select else "ignore",
                            selection_mode=("points",) if select else ("points", "box", "lasso"))

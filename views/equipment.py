@@ -60,7 +60,7 @@ if chosen:
         st.info(t("equipment.no_item_procedures"))
     else:
         st.caption(t("equipment.detail_cases", cases=ui.number(int(monthly["item_cases"].iloc[0]))))
-        ui.plot(equipment_charts.monthly_procedures(monthly), key="equipment_item_procedures")
+        ui.plot(equipment_charts.monthly_procedures, monthly, key="equipment_item_procedures")
     st.stop()
 
 # ---------------------------------------------------------------- every investment, filtered
@@ -109,7 +109,7 @@ cases.metric(t("equipment.cases"), ui.number(procedures["cases_total"].max()), h
 ui.missing_rates_warning(int(total["rate_missing"]))
 
 st.subheader(t("equipment.timeline"))
-clicked = ui.plot(equipment_charts.acquisitions(timeline), key="equipment_timeline", select=True)
+clicked = ui.plot(equipment_charts.acquisitions, timeline, key="equipment_timeline", select=True)
 ui.timeline_note(timeline)
 st.caption(t("equipment.timeline_caption"))
 if clicked and clicked.selection.points:
@@ -126,14 +126,14 @@ else:
     by_category, by_year = st.columns(2)
     with by_category:
         st.markdown(f"**{t('equipment.by_category')}**")
-        ui.plot(equipment_charts.spending_bars(spending, "category", currency), key="equipment_by_category")
+        ui.plot(equipment_charts.spending_bars, spending, "category", currency, key="equipment_by_category")
         st.caption(spending_note)
     with by_year:
         st.markdown(f"**{t('equipment.by_year')}**")
-        ui.plot(equipment_charts.spending_bars(spending, "year", currency), key="equipment_by_year")
+        ui.plot(equipment_charts.spending_bars, spending, "year", currency, key="equipment_by_year")
         st.caption(spending_note)
     st.markdown(f"**{t('equipment.by_institution')}**")
-    ui.plot(equipment_charts.spending_bars(spending, "institution", currency), key="equipment_by_institution")
+    ui.plot(equipment_charts.spending_bars, spending, "institution", currency, key="equipment_by_institution")
     if total["institutions"] > INSTITUTION_LIMIT:
         st.caption(t("equipment.showing_top_institutions", shown=INSTITUTION_LIMIT,
                      total=ui.number(int(total["institutions"]))))
@@ -143,7 +143,7 @@ st.subheader(t("equipment.procedures"))
 if procedures.empty:
     st.info(t("equipment.no_procedures"))
 else:
-    ui.plot(equipment_charts.procedure_bars(procedures), key="equipment_procedures")
+    ui.plot(equipment_charts.procedure_bars, procedures, key="equipment_procedures")
     if procedures["items_total"].iloc[0] > PROCEDURE_LIMIT:
         st.caption(t("equipment.showing_top_items", shown=PROCEDURE_LIMIT,
                      total=ui.number(int(procedures["items_total"].iloc[0]))))

@@ -86,11 +86,11 @@ else:
     st.markdown(f"**{t('impact.shift')}:** {charts.shift_sentence(before_after)}")
 
 with volumes_chart:
-    ui.plot(charts.monthly_volumes(volumes, milestones, reference=None if reference is None else reference["key"]),
+    ui.plot(charts.monthly_volumes, volumes, milestones, reference=None if reference is None else reference["key"],
             key="impact_volumes")
 
 st.subheader(t("impact.shift"))
-ui.plot(charts.technique_shift(shares, reference), key="impact_technique_shift")
+ui.plot(charts.technique_shift, shares, reference, key="impact_technique_shift")
 st.caption(t("impact.shift_caption"))
 quarters_total = 0 if shares.empty else int(shares["quarters_total"].iloc[0])
 if quarters_total > QUARTERS_SHOWN:

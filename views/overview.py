@@ -42,13 +42,13 @@ ui.missing_rates_warning(figures["investment_rate_missing"])
 st.subheader(t("overview.flows"))
 if flows.empty:
     st.info(t("overview.no_flows"))
-ui.plot(charts.flow_map(flows), key="overview_flow_map")
+ui.plot(charts.flow_map, flows, key="overview_flow_map")
 st.caption(t("overview.flows_caption"))
 if len(flows) and flows["flows_total"].iloc[0] > len(flows):
     st.caption(t("overview.flows_cut", shown=ui.number(len(flows)), total=ui.number(int(flows["flows_total"].iloc[0]))))
 
 st.subheader(t("overview.timeline"))
-ui.plot(charts.timeline(timeline), key="overview_timeline")
+ui.plot(charts.timeline, timeline, key="overview_timeline")
 ui.timeline_note(timeline)
 
 if briefing_countries:

@@ -51,7 +51,7 @@ located = ui.read("institution_activity", limit=MAP_LIMIT)
 if located.empty:
     st.info(t("partners.no_located"))
 else:
-    ui.plot(partner_charts.partner_map(located, selected=chosen), key="partner_map", select=True)
+    ui.plot(partner_charts.partner_map, located, selected=chosen, key="partner_map", select=True)
     st.caption(t("partners.map_caption"))
     showing_note(located, "partners.map_cut")
 
@@ -116,7 +116,7 @@ else:
                                help=t("partners.counterpart_filter_help"))
     items = ui.read("partner_timeline", institution=requested, counterparts=tuple(only_with),
                     per_lane=TIMELINE_PER_LANE)
-    ui.plot(partner_charts.partner_timeline(items), key="partner_timeline")
+    ui.plot(partner_charts.partner_timeline, items, key="partner_timeline")
     ui.timeline_note(items)
     with st.expander(t("partners.timeline_table")):
         ui.table(partner_charts.timeline_rows(items),

@@ -166,7 +166,7 @@ ui.missing_rates_warning(int(totals["cost_rate_missing"]))
 
 opened = st.session_state.get("programmes_opened", 0)
 st.subheader(t("programmes.timeline"))
-clicked = ui.plot(shown.gantt(programmes), key=f"programmes_timeline_{opened}", select=True)
+clicked = ui.plot(shown.gantt, programmes, key=f"programmes_timeline_{opened}", select=True)
 st.caption(t("programmes.timeline_caption"))
 if totals["lane_total"] > len(programmes):
     st.caption(t("chart.showing_of", shown=ui.number(len(programmes)), total=ui.number(int(totals["lane_total"])),

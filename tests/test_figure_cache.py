@@ -1,0 +1,55 @@
+"""Figures are built once per input and language, for every session (ui.plot's shared figure cache)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+from streamlit.testing.v1 import AppTest
+
+BUILT: list[tuple[str, int]] = []  # (language, rows) of every figure really built
+
+
+def counted_bars(frame: pd.DataFrame, title: str) -> go.Figure:
+    """A chart builder that records each call."""
+    from portal.i18n import language
+
+    BUILT.append((language(), len(frame)))
+    return go.Figure(go.Bar(x=frame["x"], y=frame["y"]), layout={"title": title})
+
+
+def page() -> None:
+    """A page drawing one chart from session-state inputs."""
+    import pandas as pd
+    import streamlit as st
+
+    from portal import ui
+    from portal.i18n import set_language
+    from test_figure_cache import counted_bars
+
+    set_language(st.session_state["language"])
+    rows = st.session_state["rows"]
+    ui.plot(counted_bars, pd.DataFrame({"x": list(range(rows)), "y": [1] * rows, "topics": [["a"]] * rows}), "Cases", key="bars")
+
+
+def session(language: str = "en", rows: int = 3) -> AppTest:
+    app = AppTest.from_function(page, default_timeout=30)
+    app.session_state["language"], app.session_state["rows"] = language, rows
+    return app.run()
+
+
+def test_a_figure_is_built_once_for_every_session_and_rebuilt_for_new_input_or_language():
+    from portal import ui
+
+    ui._figure.clear()
+    BUILT.clear()
+    first = session()
+    assert not first.exception
+    second = session()  # another visitor, same data (with lists, which pandas cannot hash) and language
+    second.run()  # and a rerun
+    assert BUILT == [("en", 3)]
+    assert json.loads(first.get("plotly_chart")[0].proto.spec) == json.loads(second.get("plotly_chart")[0].proto.spec)
+    session(rows=4)
+    session(language="mn")
+    assert BUILT == [("en", 3), ("en", 4), ("mn", 3)]
