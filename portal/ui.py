@@ -113,6 +113,13 @@ def _figure(name: str, language: str, args: tuple, kwargs: tuple, _builder: Call
     return _builder(*args, **dict(kwargs))
 
 
+def forget_results() -> None:
+    """Forget every cached query result and figure (the database connection stays open): the next run
+    does all its work again."""
+    st.cache_data.clear()
+    _figure.clear()
+
+
 def plot(builder: Callable, *args: object, key: str, select: bool = False, **kwargs: object):
     """Show the figure `builder(*args, **kwargs)` (a chart builder of portal.charts) with the portal's offline map
     shapes; with `select`, return what was clicked.
