@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -166,18 +167,15 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
         return figure
     largest = max(float(flows["weight"].max()), 1.0)
     widths = 1.5 + 8.5 * (flows["weight"].astype(float) / largest) ** 0.5
-    frame = flows.assign(width_class=(widths * 2).round() / 2)
+    # One trace per kind and whole-pixel width (a trace has one width): few traces, quick to build and draw.
+    frame = flows.assign(width_class=widths.round(), hover=[_flow_hover(flow) for flow in flows.to_dict("records")])
     for (kind, width), part in frame.groupby(["kind", "width_class"], sort=True):
-        lats, lons, hovers = [], [], []
-        for flow in part.itertuples():
-            lats += [flow.home_latitude, flow.host_latitude, None]
-            lons += [flow.home_longitude, flow.host_longitude, None]
-            hovers += [_flow_hover(flow)] * 2 + [None]
         name = label("programme_kind", kind)
-        figure.add_scattergeo(lat=lats, lon=lons, mode="lines", name=name, legendgroup=kind,
-                              showlegend=name not in _names(figure),
+        figure.add_scattergeo(lat=_segments(part["home_latitude"], part["host_latitude"]),
+                              lon=_segments(part["home_longitude"], part["host_longitude"]), mode="lines",
+                              name=name, legendgroup=kind, showlegend=name not in _names(figure),
                               line=dict(width=float(width), color=colour("programme_kind", kind)),
-                              opacity=0.75, hovertext=hovers, hoverinfo="text")
+                              opacity=0.75, hovertext=_segments(part["hover"], part["hover"]), hoverinfo="text")
     ends = pd.concat([
         flows[["home_id", "home_name", "home_latitude", "home_longitude"]].set_axis(
             ["id", "name", "lat", "lon"], axis=1).assign(role=t("map.home")),
@@ -193,11 +191,19 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
     return figure
 
 
-def _flow_hover(flow) -> str:
-    people = (t("map.participants", count=int(flow.participants)) if flow.weight_is_participants
+def _segments(starts: pd.Series, ends: pd.Series) -> list[object]:
+    """start, end, None for each row: the values of one line trace drawing every row as its own segment."""
+    values = np.full(3 * len(starts), None, dtype=object)
+    values[0::3], values[1::3] = starts.to_numpy(dtype=object), ends.to_numpy(dtype=object)
+    return values.tolist()
+
+
+def _flow_hover(flow: dict[str, object]) -> str:
+    people = (t("map.participants", count=int(flow["participants"])) if flow["weight_is_participants"]
               else t("map.participants_not_reported"))
-    return (f"<b>{_escape(flow.home_name)} → {_escape(flow.host_name)}</b><br>"
-            f"{label('programme_kind', flow.kind)}: {t('map.programmes', count=int(flow.programmes))}<br>{people}")
+    return (f"<b>{_escape(flow['home_name'])} → {_escape(flow['host_name'])}</b><br>"
+            f"{label('programme_kind', flow['kind'])}: {t('map.programmes', count=int(flow['programmes']))}<br>"
+            f"{people}")
 
 
 def institution_map(institutions: pd.DataFrame, selected: str | None = None,
