@@ -4,7 +4,8 @@ A pack holds the subject, the date of the data, key figures, a map, a timeline, 
 converted (with both rates used), data-quality flags and the sources. It reads through
 portal/queries/brief_*.sql only, so the viewer's access rules apply, and every text comes from t().
 It is drawn with reportlab: the map from the portal's own TopoJSON shapes, the text in the fonts of the
-Debian packages fonts-dejavu-core (Latin, Cyrillic) and fonts-nanum (Hangul). No network is used.
+Debian packages fonts-dejavu-core (Latin, Cyrillic), fonts-nanum (Hangul) and fonts-ipafont-gothic (kanji).
+No network is used.
 """
 
 from __future__ import annotations
@@ -38,28 +39,34 @@ from portal.i18n import label, t
 
 # ---------------------------------------------------------------- fonts
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/nanum")]
-# reportlab name: (file, Debian package). DejaVu draws every character it has; Nanum draws the rest (Hangul).
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/nanum"),
+             Path("/usr/share/fonts/opentype/ipafont-gothic")]
+# reportlab name: (file, Debian package). DejaVu draws every character it has; Nanum draws the rest (Hangul),
+# and IPA Gothic the Han characters Nanum lacks (kanji in Japanese names). Both are TrueType: reportlab
+# cannot embed the CFF outlines of Noto CJK.
 FONT_FILES = {
     "DejaVuSans": ("DejaVuSans.ttf", "fonts-dejavu-core"),
     "DejaVuSans-Bold": ("DejaVuSans-Bold.ttf", "fonts-dejavu-core"),
     "NanumGothic": ("NanumGothic.ttf", "fonts-nanum"),
     "NanumGothicBold": ("NanumGothicBold.ttf", "fonts-nanum"),
+    "IPAGothic": ("ipag.ttf", "fonts-ipafont-gothic"),  # one weight: bold text uses it too
 }
-REGULAR, BOLD, FALLBACK, FALLBACK_BOLD = FONT_FILES
+REGULAR, BOLD, FALLBACK, FALLBACK_BOLD, HAN = FONT_FILES
+# The faces in the order they are tried, each as (regular, bold).
+FACES = ((REGULAR, BOLD), (FALLBACK, FALLBACK_BOLD), (HAN, HAN))
 
 
 class FontsMissing(RuntimeError):
     """The font files a briefing pack needs are not installed (the message names the Debian packages)."""
 
 
-def _fonts() -> frozenset[int]:
-    """Register the fonts (once per set of font folders); return the characters the main font has."""
+def _fonts() -> tuple[frozenset[int], ...]:
+    """Register the fonts (once per set of font folders); return the characters each face has."""
     return _register(tuple(str(folder) for folder in FONT_DIRS))
 
 
 @lru_cache(maxsize=None)
-def _register(folders: tuple[str, ...]) -> frozenset[int]:
+def _register(folders: tuple[str, ...]) -> tuple[frozenset[int], ...]:
     found, missing = {}, []
     for name, (file, package) in FONT_FILES.items():
         path = next((Path(f) / file for f in folders if (Path(f) / file).is_file()), None)
@@ -72,39 +79,40 @@ def _register(folders: tuple[str, ...]) -> frozenset[int]:
                              packages=packages))
     for name, path in found.items():
         pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
-    pdfmetrics.registerFontFamily(FALLBACK, normal=FALLBACK, bold=FALLBACK_BOLD, italic=FALLBACK,
-                                  boldItalic=FALLBACK_BOLD)
-    return frozenset(pdfmetrics.getFont(REGULAR).face.charToGlyph)
+    for regular, bold in FACES:
+        pdfmetrics.registerFontFamily(regular, normal=regular, bold=bold, italic=regular, boldItalic=bold)
+    return tuple(frozenset(pdfmetrics.getFont(regular).face.charToGlyph) for regular, _ in FACES)
 
 
-def _runs(text: str) -> list[tuple[bool, str]]:
-    """Split text into runs of (needs the fallback font, characters); spaces stay with the run they are in."""
-    main = _fonts()
+def _runs(text: str) -> list[tuple[int, str]]:
+    """Split text into runs of (index in FACES of the first face that has the characters, characters);
+    spaces stay with the run they are in. A character no face has goes to the Hangul face (which shows a box)."""
+    faces = _fonts()
     runs: list[list] = []
     for character in text:
-        fallback = ord(character) not in main
+        face = next((index for index, has in enumerate(faces) if ord(character) in has), 1)
         if character.isspace() and runs:
-            fallback = runs[-1][0]
-        if runs and runs[-1][0] == fallback:
+            face = runs[-1][0]
+        if runs and runs[-1][0] == face:
             runs[-1][1] += character
         else:
-            runs.append([fallback, character])
-    return [(fallback, chunk) for fallback, chunk in runs]
+            runs.append([face, character])
+    return [(face, chunk) for face, chunk in runs]
 
 
 def _markup(text: object) -> str:
-    """Paragraph markup for plain text: escaped, with Hangul (and whatever DejaVu lacks) in the fallback font."""
-    return "".join(f'<font face="{FALLBACK}">{escape(chunk)}</font>' if fallback else escape(chunk)
-                   for fallback, chunk in _runs(str(text)))
+    """Paragraph markup for plain text: escaped, with Hangul and Han characters (whatever DejaVu lacks) in
+    their faces."""
+    return "".join(f'<font face="{FACES[face][0]}">{escape(chunk)}</font>' if face else escape(chunk)
+                   for face, chunk in _runs(str(text)))
 
 
-def _font(fallback: bool, bold: bool) -> str:
-    return (FALLBACK_BOLD if bold else FALLBACK) if fallback else (BOLD if bold else REGULAR)
+def _font(face: int, bold: bool) -> str:
+    return FACES[face][bold]
 
 
 def _width(text: str, size: float, bold: bool = False) -> float:
-    return sum(pdfmetrics.stringWidth(chunk, _font(fallback, bold), size) for fallback, chunk in _runs(text))
+    return sum(pdfmetrics.stringWidth(chunk, _font(face, bold), size) for face, chunk in _runs(text))
 
 
 def _fit(text: str, width: float, size: float, bold: bool = False) -> str:
@@ -120,8 +128,8 @@ def _placed(x: float, text: str, size: float, bold: bool, anchor: str) -> list[t
     """(x, font, characters) for each run of a line of text anchored at x ("start", "middle" or "end")."""
     x -= {"start": 0, "middle": 0.5, "end": 1}[anchor] * _width(text, size, bold)
     placed = []
-    for fallback, chunk in _runs(text):
-        font = _font(fallback, bold)
+    for face, chunk in _runs(text):
+        font = _font(face, bold)
         placed.append((x, font, chunk))
         x += pdfmetrics.stringWidth(chunk, font, size)
     return placed

@@ -204,14 +204,21 @@ def test_missing_fonts_name_the_debian_packages(seed_db, monkeypatch, tmp_path):
         brief.programme_brief(db.open_store(seed_db), db.FULL_SCOPE, "NCTD-2024-SCH")
     message = str(raised.value)
     assert "DejaVuSans.ttf" in message and "NanumGothic.ttf" in message
-    assert "apt-get install -y fonts-dejavu-core fonts-nanum" in message
+    assert "apt-get install -y fonts-dejavu-core fonts-ipafont-gothic fonts-nanum" in message
 
 
 def test_hangul_is_drawn_with_the_fallback_font():
-    assert brief._runs("Bucheon 순천향 병원 (Гэмтэл)") == [(False, "Bucheon "), (True, "순천향 병원 "),
-                                                           (False, "(Гэмтэл)")]
+    assert brief._runs("Bucheon 순천향 병원 (Гэмтэл)") == [(0, "Bucheon "), (1, "순천향 병원 "), (0, "(Гэмтэл)")]
     assert 'face="NanumGothic">순천향</font>' in brief._markup("A & 순천향")
     assert brief._markup("A & B <b>") == "A &amp; B &lt;b&gt;"  # names from imported files are never markup
+
+
+def test_japanese_names_are_drawn_whole(seed_db, tmp_path):
+    # Nanum has the Hanja of Korean (藤, 田) but not Japanese forms such as 滝 or 学, once printed as blanks.
+    assert brief._runs("Dr. 藤田 滝 (Fujita)") == [(0, "Dr. "), (1, "藤田 "), (2, "滝 "), (0, "(Fujita)")]
+    assert 'face="IPAGothic">滝</font>' in brief._markup("滝")
+    pdf = brief.institution_brief(db.open_store(seed_db), db.FULL_SCOPE, "JPN-MCU", "USD", True)
+    assert "楓運河大学病院" in pdf_text(pdf, tmp_path)
 
 
 def test_world_shapes_decode_from_the_portals_topojson():
