@@ -68,31 +68,36 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
     if items.empty:
         return empty_figure(t("chart.nothing_in_range"))
     figure = go.Figure()
+    records = list(items.itertuples())
     # One row per item (labels repeat: two microscopes), keyed by lane and id, labelled by its name.
-    rows = [f"{r.lane}:{r.item_id}" for r in items.itertuples()]
-    row_labels = dict(zip(rows, (_row_label(r) for r in items.itertuples())))
-    frame = items.assign(row=rows, group=[_group(r, colour_by) for r in items.itertuples()],
-                         hover=[_hover(r) for r in items.itertuples()],
-                         imprecise=[is_imprecise(r.start_date) or is_imprecise(r.end_date)
-                                    or not r.end_reported for r in items.itertuples()],
-                         point=[_is_point(r) for r in items.itertuples()])
+    rows = [f"{r.lane}:{r.item_id}" for r in records]
+    row_labels = dict(zip(rows, (_row_label(r) for r in records)))
+    frame = items.assign(row=rows, group=[_group(r, colour_by) for r in records], hover=[_hover(r) for r in records],
+                         imprecise=[is_imprecise(r.start_date) or is_imprecise(r.end_date) or not r.end_reported
+                                    for r in records],
+                         point=[_is_point(r) for r in records])
+    in_legend: set[str] = set()
+    # Traces get plain lists, not Series: plotly validates those much faster.
     for (group, imprecise), part in frame[~frame["point"]].groupby(["group", "imprecise"], sort=False):
         name, fill = group
         first = pd.to_datetime(part["first_day"])
         last = pd.to_datetime(part["last_day"]) + timedelta(days=1)  # a bar covers its last day too
         figure.add_bar(
-            y=part["row"], base=first.dt.strftime("%Y-%m-%d"), x=(last - first).dt.total_seconds() * 1000,
-            orientation="h", name=name, legendgroup=name, showlegend=name not in _names(figure),
+            y=part["row"].tolist(), base=first.dt.strftime("%Y-%m-%d").tolist(),
+            x=((last - first).dt.total_seconds() * 1000).tolist(),
+            orientation="h", name=name, legendgroup=name, showlegend=name not in in_legend,
             marker=dict(color=fill, opacity=0.55 if imprecise else 0.9,
                         pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fgcolor="#333", size=6),
                         line=dict(color=fill, width=1)),
-            hovertext=part["hover"], hoverinfo="text", customdata=part["item_id"])
+            hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
+        in_legend.add(name)
     points = frame[frame["point"]]
     for (name, fill), part in points.groupby("group", sort=False):
-        figure.add_scatter(y=part["row"], x=pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d"),
-                           mode="markers", name=name, legendgroup=name, showlegend=name not in _names(figure),
+        figure.add_scatter(y=part["row"].tolist(), x=pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d").tolist(),
+                           mode="markers", name=name, legendgroup=name, showlegend=name not in in_legend,
                            marker=dict(symbol="diamond", size=11, color=fill, line=dict(color="#333", width=1)),
-                           hovertext=part["hover"], hoverinfo="text", customdata=part["item_id"])
+                           hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
+        in_legend.add(name)
     figure.update_layout(
         title=title, barmode="overlay", height=max(260, 26 * len(row_labels) + 130),
         xaxis=dict(type="date"),  # dates need no axis title, and one would collide with the legend
@@ -182,10 +187,10 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
         flows[["host_id", "host_name", "host_latitude", "host_longitude"]].set_axis(
             ["id", "name", "lat", "lon"], axis=1).assign(role=t("map.host")),
     ]).drop_duplicates("id")
-    figure.add_scattergeo(lat=ends["lat"], lon=ends["lon"], mode="markers", name=t("map.institutions"),
+    figure.add_scattergeo(lat=ends["lat"].tolist(), lon=ends["lon"].tolist(), mode="markers", name=t("map.institutions"),
                           marker=dict(size=7, color="#1f2d3d", line=dict(color="white", width=1)),
                           hovertext=[f"<b>{_escape(n)}</b><br>{r}" for n, r in zip(ends["name"], ends["role"])],
-                          hoverinfo="text", customdata=ends["id"])
+                          hoverinfo="text", customdata=ends["id"].tolist())
     _geo_layout(figure, ends["lat"], ends["lon"])
     figure.update_layout(title=title)
     return figure
@@ -220,12 +225,13 @@ def institution_map(institutions: pd.DataFrame, selected: str | None = None,
     largest = max(float(located["activity"].max()), 1.0)
     for kind, part in located.groupby("kind", sort=True):
         figure.add_scattergeo(
-            lat=part["latitude"], lon=part["longitude"], mode="markers", name=label("institution_kind", kind),
-            marker=dict(size=8 + 30 * (part["activity"].astype(float) / largest) ** 0.5,
+            lat=part["latitude"].tolist(), lon=part["longitude"].tolist(), mode="markers",
+            name=label("institution_kind", kind),
+            marker=dict(size=(8 + 30 * (part["activity"].astype(float) / largest) ** 0.5).tolist(),
                         color=colour("institution_kind", kind), opacity=0.8,
                         line=dict(width=[4 if i == selected else 1 for i in part["institution_id"]],
                                   color=["#d62728" if i == selected else "white" for i in part["institution_id"]])),
-            hovertext=part["hover"], hoverinfo="text", customdata=part["institution_id"])
+            hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["institution_id"].tolist())
     _geo_layout(figure, located["latitude"], located["longitude"])
     figure.update_layout(title=title, clickmode="event+select")
     return figure
@@ -245,7 +251,7 @@ def bars(frame: pd.DataFrame, x: str, y: str, colour_column: str | None = None, 
     for value, part in groups:
         name = label(colour_group, value) if colour_group else (value or "")
         marker = dict(color=colour(colour_group, value)) if colour_group else {}
-        figure.add_bar(x=part[y] if horizontal else part[x], y=part[x] if horizontal else part[y], name=name,
+        figure.add_bar(x=part[y if horizontal else x].tolist(), y=part[x if horizontal else y].tolist(), name=name,
                        orientation="h" if horizontal else "v", marker=marker, showlegend=colour_column is not None)
     figure.update_layout(title=title, barmode="stack", xaxis_title=y_title if horizontal else x_title,
                          yaxis_title=x_title if horizontal else y_title, **BASE_LAYOUT)
