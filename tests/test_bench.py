@@ -93,8 +93,9 @@ def test_the_benchmark_csv_is_a_valid_workbook(tmp_path):
 
 @pytest.mark.browser
 def test_cold_start_and_sessions_during_an_import(small_db, tmp_path):
-    started = bench.cold_start(small_db, tmp_path, charts=2)
+    started = bench.cold_start(small_db, tmp_path, charts=2, starts=2)
     assert 0 < started.server_s <= started.title_s <= started.drawn_s and started.rss > 0
+    assert len(started.drawn_runs) == 2 and started.drawn_s in started.drawn_runs
     crowd = bench.concurrency(small_db, tmp_path, sessions=3, import_rows=500)
     assert crowd.errors == [] and crowd.import_status == 0
     assert crowd.loads == 3 * crowd.rounds and crowd.rounds >= 2
