@@ -73,6 +73,7 @@ def significant(value: float, digits: int = 4) -> str:
 
 def investment_rows(items: pd.DataFrame, currency: str) -> pd.DataFrame:
     """equipment_items rows as the investments table shows them (columns of INVESTMENT_HEADERS)."""
+    rows = list(items.itertuples())
     return pd.DataFrame({
         "name": items["name"], "manufacturer": items["manufacturer"], "model": items["model"],
         "institution": items["institution_name"], "country": [country_name(c) for c in items["country"]],
@@ -80,9 +81,9 @@ def investment_rows(items: pd.DataFrame, currency: str) -> pd.DataFrame:
         "acquired": [date_text(d) for d in items["start_date"]],
         "quantity": [number(q) for q in items["quantity"]],
         "status": [t("value.not_reported") if is_missing(s) else label("equipment_status", s) for s in items["status"]],
-        "amount": [money(i.amount, i.currency) for i in items.itertuples()],
-        "converted": [converted_text(i, currency) for i in items.itertuples()],
-        "rate": [rate_text(i, currency) for i in items.itertuples()],
+        "amount": [money(i.amount, i.currency) for i in rows],
+        "converted": [converted_text(i, currency) for i in rows],
+        "rate": [rate_text(i, currency) for i in rows],
         "year": [str(y) for y in items["year"]],
         "programmes": [_titles(p) for p in items["programmes"]],
         "cases": [number(c) for c in items["cases"]],
@@ -166,9 +167,9 @@ def spending_bars(spending: pd.DataFrame, dimension: str, currency: str) -> go.F
                   y_title=t("equipment.spending_axis", currency=currency), horizontal=horizontal)
     if frame.empty:
         return figure
-    for trace, (_, part) in zip(figure.data, frame.groupby("category", sort=True)):
-        trace.hovertext = [_bar_hover(row, currency) for row in part.itertuples()]
-        trace.hoverinfo = "text"
+    hovers = [[_bar_hover(row, currency) for row in part.itertuples()] for _, part in frame.groupby("category", sort=True)]
+    for trace, hover in zip(figure.data, hovers):
+        trace.update(hovertext=hover, hoverinfo="text")  # one validation per trace, not one per property
     order = list(dict.fromkeys(frame["bar"]))
     if dimension == "year":
         years = [int(y) for y in order]
