@@ -36,6 +36,10 @@ QUERIES_DIR = Path(__file__).parent / "queries"
 PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 JSON_TYPES = {"number": "DOUBLE", "integer": "INTEGER", "list": ["VARCHAR"], "id_list": ["VARCHAR"]}
+# A change (an upload on the Data page runs inside the server) may use this much of DuckDB's memory; beyond it
+# DuckDB spills to a temporary folder beside the working copy. A million-row import into the 10M-row
+# benchmark database stays under it (BENCHMARKS.md, "Importing").
+WRITER_MEMORY = "512MB"
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -368,7 +372,7 @@ def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
         base_version = file_identity(path)
         if path.exists() and not fresh:
             shutil.copyfile(path, working)
-        connection = duckdb.connect(str(working), config={"memory_limit": "512MB"})
+        connection = duckdb.connect(str(working), config={"memory_limit": WRITER_MEMORY})
         try:
             create_schema(connection)
             connection.execute("BEGIN TRANSACTION")
