@@ -42,7 +42,7 @@ def session(language: str = "en", rows: int = 3) -> AppTest:
 def test_a_figure_is_built_once_for_every_session_and_rebuilt_for_new_input_or_language():
     from portal import ui
 
-    ui._figure.clear()
+    ui.forget_results()
     BUILT.clear()
     first = session()
     assert not first.exception
