@@ -13,6 +13,7 @@ if seed.ensure_default_database(db.database_path()):
     st.toast(t("app.seed_built"))
 
 access.identify()
+access.settings_notice()
 stewardship = [
     st.Page("views/data.py", title=t("nav.data"), icon=":material/upload_file:"),
     st.Page("views/records.py", title=t("nav.records"), icon=":material/edit_note:"),

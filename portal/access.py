@@ -7,7 +7,11 @@ signed in; signing out, a password change or disabling the account makes it wort
 
 from __future__ import annotations
 
+import logging
 import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
 
 import streamlit as st
 
@@ -27,16 +31,57 @@ def accounts() -> str:
 
 def identity_provider_configured() -> bool:
     """Whether .streamlit/secrets.toml configures OpenID Connect ([auth] for st.login)."""
+    if settings_problem():
+        return False
     try:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all: Streamlit raises rather than returning an empty mapping
         return False
 
 
+def settings_problem() -> str | None:
+    """What is wrong with the deployment's secrets.toml files (a TOML syntax error), or None.
+
+    Streamlit treats a secrets file it cannot parse like a missing one, so a typo would silently turn off
+    OIDC sign-in and every setting in it; the portal says so instead (server log and app, see app.py).
+    """
+    from streamlit import config
+
+    for name in config.get_option("secrets.files"):
+        path = Path(name)
+        try:
+            stamp = path.stat().st_mtime_ns if path.suffix == ".toml" and path.is_file() else None
+        except OSError:
+            stamp = None
+        problem = _toml_problem(str(path), stamp) if stamp is not None else None
+        if problem:
+            return problem
+    return None
+
+
+@lru_cache(maxsize=8)
+def _toml_problem(path: str, stamp: int) -> str | None:
+    """The parse error of one TOML file as it is at `stamp` (its mtime), logged once; None if it parses."""
+    try:
+        tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        problem = f"{path}: {error}"
+        logging.getLogger("portal").error("The settings file cannot be read, so its settings are off: %s", problem)
+        return problem
+    return None
+
+
+def settings_notice() -> None:
+    """Say, once per rerun, that the settings file is broken: details to administrators, a short note otherwise."""
+    problem = settings_problem()
+    if problem and may(ADMINISTRATOR_ROLES):
+        st.error(t("access.settings_broken_admin", problem=problem), icon=":material/settings_alert:")
+
+
 def signed_in_user() -> auth.User | None:
     """The person signed in now, checked against the accounts on every rerun, or None."""
     if identity_provider_configured() and st.user.is_logged_in:
-        return auth.identity_provider_user(auth.accounts_path(db.database_path()), st.user.get("email"))
+        return auth.identity_provider_user(auth.accounts_path(db.database_path()), st.user.to_dict())
     token = st.session_state.get("session_token") or _cookie(SESSION_COOKIE)
     user = auth.session_user(auth.accounts_path(db.database_path()), token)
     if user is None and token:
@@ -53,6 +98,19 @@ def _cookie(name: str) -> str | None:
     except Exception:  # no browser request behind this session (tests, bare mode)
         return None
     return value if isinstance(value, str) else None
+
+
+def client_address() -> str | None:
+    """The browser's network address, for throttling sign-in; None for this machine or outside a browser.
+
+    Streamlit gives the connection's peer. Behind a reverse proxy that is the proxy, unless the proxy's
+    X-Forwarded-For is trusted: uvicorn trusts it from 127.0.0.1 and ::1 only, or from the addresses in
+    the environment variable FORWARDED_ALLOW_IPS (README "Security"). A client cannot set it itself.
+    """
+    try:
+        return st.context.ip_address
+    except Exception:  # no browser connection behind this session (tests, bare mode)
+        return None
 
 
 def identify() -> auth.User | None:
@@ -103,6 +161,8 @@ def account_box() -> None:
             sign_out()
         return
     with st.popover(t("access.sign_in"), icon=":material/login:", width="stretch"):
+        if settings_problem():
+            st.caption(t("access.settings_broken"))
         if identity_provider_configured():
             st.button(t("access.sign_in_with_provider"), key="sign_in_provider", on_click=st.login, width="stretch")
             st.divider()
@@ -113,7 +173,7 @@ def account_box() -> None:
             submitted = st.form_submit_button(t("access.sign_in_button"), type="primary")
         if submitted:
             try:
-                token = auth.sign_in(auth.accounts_path(db.database_path()), email, password)
+                token = auth.sign_in(auth.accounts_path(db.database_path()), email, password, client_address())
             except auth.AuthError as refused:
                 st.error(t(refused.message, **refused.args_))
             else:

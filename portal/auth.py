@@ -1,4 +1,4 @@
-"""Who the viewer is: local accounts (argon2id), server-side sessions, lockout, and roles for OIDC users.
+"""Who the viewer is: local accounts (argon2id), server-side sessions, throttling, and roles for OIDC users.
 
 Accounts and sessions live in a small SQLite file beside the portal database, not in DuckDB: they are
 written on every sign-in, by the app and the `users` command at once, and SQLite takes such small
@@ -8,10 +8,14 @@ concurrent writes from several processes safely. The exchange data stays in Duck
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
+import re
 import secrets
 import sqlite3
+import threading
 import time
+from collections.abc import Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,13 +23,23 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 ROLES = ("partner", "ministry", "administrator")
-MAX_FAILED_ATTEMPTS = 5
-LOCK_SECONDS = 15 * 60
+# Throttling (README "Security"): failures are counted in a sliding window, per client address and per
+# account at that address, so a guesser is slowed down without locking the owner out from elsewhere.
+WINDOW_SECONDS = 15 * 60
+ADDRESS_FAILURES = 10  # from one address (IPv6: one /64), then refused before any hashing
+ACCOUNT_FAILURES = 5  # for one account from one address, then that address cannot sign in to it
+ACCOUNT_FAILURES_ANY_ADDRESS = 25  # for one account from all addresses, then only addresses it used lately
+KNOWN_ADDRESS_SECONDS = 90 * 24 * 3600  # "lately": a successful sign-in from there in the last 90 days
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_STRENGTH = 3  # zxcvbn's score 0-4; 3 is "safely unguessable" for a slow hash like argon2id
 SESSION_SECONDS = 12 * 3600  # a session ends after a working day, whatever else happens
 HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
+# At most one argon2 hash per core at a time: its CPU and its 64 MiB each stay bounded, whoever knocks.
+_HASHING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -34,8 +48,6 @@ CREATE TABLE IF NOT EXISTS users (
     institution_id TEXT,
     password_hash TEXT,
     disabled INTEGER NOT NULL DEFAULT 0,
-    failed_attempts INTEGER NOT NULL DEFAULT 0,
-    locked_until REAL NOT NULL DEFAULT 0,
     credentials_changed_at REAL NOT NULL,
     created_at REAL NOT NULL
 );
@@ -45,6 +57,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_at REAL NOT NULL,
     revoked INTEGER NOT NULL DEFAULT 0
 );
+-- Sign-in attempts for throttling. The email is kept only as a hash: what people type there may be
+-- anything (a password typed in the wrong box), and unknown emails count too.
+CREATE TABLE IF NOT EXISTS sign_in_attempts (
+    at REAL NOT NULL,
+    address TEXT NOT NULL,
+    email_hash TEXT NOT NULL,
+    succeeded INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_attempts_by_address ON sign_in_attempts (address, at);
+CREATE INDEX IF NOT EXISTS sign_in_attempts_by_email ON sign_in_attempts (email_hash, at);
 """
 
 
@@ -104,6 +126,25 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _email_hash(email: str) -> str:
+    return hashlib.sha256(_normal(email).encode()).hexdigest()
+
+
+def address_bucket(address: str | None) -> str:
+    """The unit throttling counts by: an IPv4 address, an IPv6 /64 (one subscriber's whole range), or "local"."""
+    if not address:
+        return "local"  # Streamlit reports no address for connections from this machine
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return "other:" + address.strip()[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def add_user(path: Path, email: str, role: str, institution_id: str | None, password: str | None) -> None:
     """Create an account. A password is optional: OIDC users sign in through their identity provider."""
     if role not in ROLES:
@@ -111,7 +152,7 @@ def add_user(path: Path, email: str, role: str, institution_id: str | None, pass
     if (role == "partner") != bool(institution_id):
         raise AuthError("users.partner_institution")
     if password is not None:
-        _check_password(password)
+        check_password(password, email)
     now = time.time()
     with _connect(path) as connection:
         try:
@@ -123,19 +164,35 @@ def add_user(path: Path, email: str, role: str, institution_id: str | None, pass
             raise AuthError("users.exists", email=_normal(email)) from None
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
+def check_password(password: str, email: str | None = None) -> None:
+    """Refuse a new password that breaks the policy (README "Security"), saying which rule; offline."""
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AuthError("users.password_long", length=MAX_PASSWORD_LENGTH)
+    # Spaces around it and runs of spaces inside it add nothing a guesser has to find.
+    counted = re.sub(r"\s+", " ", password).strip()
+    if len(counted) < MIN_PASSWORD_LENGTH:
         raise AuthError("users.password_short", length=MIN_PASSWORD_LENGTH)
+    # zxcvbn (offline) knows the 30,000 most common passwords, English words, names, keyboard walks,
+    # repeats and dates; it reads at most 72 characters, and a longer password is at least that strong.
+    hints = [email, email.split("@")[0]] if email else []
+    if zxcvbn(counted[:72], user_inputs=hints)["score"] < MIN_PASSWORD_STRENGTH:
+        raise AuthError("users.password_guessable")
 
 
 def list_users(path: Path) -> list[dict[str, object]]:
-    """Every account, without its password hash."""
+    """Every account, without its password hash; "locked" if some address cannot sign in to it now."""
+    since = time.time() - WINDOW_SECONDS
     with _connect(path, write=False) as connection:
         rows = connection.execute(
-            "SELECT email, role, institution_id, disabled, locked_until, password_hash IS NOT NULL"
-            " FROM users ORDER BY email").fetchall()
-    return [{"email": e, "role": r, "institution_id": i, "disabled": bool(d), "locked": lock > time.time(),
-             "local_password": bool(p)} for e, r, i, d, lock, p in rows]
+            "SELECT email, role, institution_id, disabled, password_hash IS NOT NULL FROM users ORDER BY email"
+        ).fetchall()
+        failures = connection.execute(
+            "SELECT email_hash, max(n), sum(n) FROM (SELECT email_hash, address, count(*) AS n"
+            " FROM sign_in_attempts WHERE succeeded = 0 AND at > ? GROUP BY email_hash, address) GROUP BY email_hash",
+            (since,)).fetchall()
+    locked = {e for e, most, total in failures if most >= ACCOUNT_FAILURES or total >= ACCOUNT_FAILURES_ANY_ADDRESS}
+    return [{"email": e, "role": r, "institution_id": i, "disabled": bool(d), "locked": _email_hash(e) in locked,
+             "local_password": bool(p)} for e, r, i, d, p in rows]
 
 
 def disable_user(path: Path, email: str) -> None:
@@ -149,59 +206,90 @@ def disable_user(path: Path, email: str) -> None:
 
 def set_password(path: Path, email: str, password: str) -> None:
     """Set a new password, lift any lockout, and end every session the account had."""
-    _check_password(password)
+    check_password(password, email)
     with _connect(path) as connection:
         updated = connection.execute(
-            "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = 0, credentials_changed_at = ?"
-            " WHERE email = ?", (HASHER.hash(password), time.time(), _normal(email))).rowcount
+            "UPDATE users SET password_hash = ?, credentials_changed_at = ? WHERE email = ?",
+            (HASHER.hash(password), time.time(), _normal(email))).rowcount
         if not updated:
             raise AuthError("users.unknown", email=_normal(email))
         connection.execute("UPDATE sessions SET revoked = 1 WHERE email = ?", (_normal(email),))
+        connection.execute("DELETE FROM sign_in_attempts WHERE email_hash = ? AND succeeded = 0",
+                           (_email_hash(email),))
 
 
-def sign_in(path: Path, email: str, password: str) -> str:
-    """Check a local account's password; return a new session token, or raise AuthError saying why not.
+def sign_in(path: Path, email: str, password: str, address: str | None = None) -> str:
+    """Check a local account's password from a client address; a new session token, or AuthError.
 
-    Five failures in a row lock the account for 15 minutes, whatever is typed meanwhile. The same message
-    answers an unknown email and a wrong password, so sign-in does not tell which emails exist.
+    Every refusal of an account reads the same ("signin.refused") and costs the same argon2 work: unknown
+    email, wrong password, an account locked at this address, a disabled account, an account without a
+    local password. So neither the answer nor its time tells which emails exist or whether a password was
+    right. Only the address throttle answers differently ("signin.throttled"), before looking at the email.
     """
-    now = time.time()
+    now, bucket, email_hash = time.time(), address_bucket(address), _email_hash(email)
+    with _connect(path, write=False) as connection:
+        wait = _address_wait(connection, bucket, now)
+        if wait:
+            raise AuthError("signin.throttled", minutes=int(wait // 60) + 1)
+        row = connection.execute("SELECT password_hash, disabled FROM users WHERE email = ?",
+                                 (_normal(email),)).fetchone()
+        locked = _account_locked(connection, email_hash, bucket, now)
+    stored = row[0] if row and row[0] else _dummy_hash(HASHER)
+    with _HASHING:  # outside any transaction: no sign-in waits for another's hashing to write
+        try:
+            right = HASHER.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            right = False
+    allowed = right and row is not None and row[0] is not None and not row[1] and not locked
+    token = secrets.token_urlsafe(32) if allowed else None
     with _connect(path) as connection:
-        # The outcome is decided inside the transaction but raised after it commits, so a failed attempt
-        # is counted even though sign-in fails.
-        refusal, token = _attempt(connection, _normal(email), password, now), None
-        if refusal is None:
-            token = secrets.token_urlsafe(32)
+        connection.execute("DELETE FROM sign_in_attempts WHERE at < ?", (now - KNOWN_ADDRESS_SECONDS,))
+        connection.execute("INSERT INTO sign_in_attempts (at, address, email_hash, succeeded) VALUES (?, ?, ?, ?)",
+                           (now, bucket, email_hash, int(allowed)))
+        if allowed:
+            connection.execute("DELETE FROM sign_in_attempts WHERE email_hash = ? AND address = ? AND succeeded = 0",
+                               (email_hash, bucket))
             connection.execute("INSERT INTO sessions (token_hash, email, created_at) VALUES (?, ?, ?)",
                                (_token_hash(token), _normal(email), now))
-    if refusal is not None:
-        raise refusal
+            if HASHER.check_needs_rehash(stored):  # hashes made with older parameters catch up
+                connection.execute("UPDATE users SET password_hash = ? WHERE email = ?",
+                                   (HASHER.hash(password), _normal(email)))
+    if not allowed:
+        raise AuthError("signin.refused")
     return token
 
 
-def _attempt(connection: sqlite3.Connection, email: str, password: str, now: float) -> AuthError | None:
-    """Check one sign-in attempt, counting failures; the refusal to raise, or None if it succeeded."""
-    row = connection.execute(
-        "SELECT password_hash, disabled, failed_attempts, locked_until FROM users WHERE email = ?",
-        (email,)).fetchone()
-    if row is None or row[0] is None:
-        HASHER.hash(password)  # as slow as a real check, so timing does not tell either
-        return AuthError("signin.wrong")
-    password_hash, disabled, failed, locked_until = row
-    if locked_until > now:
-        return AuthError("signin.locked", minutes=int((locked_until - now) // 60) + 1)
-    try:
-        HASHER.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failed += 1
-        lock = now + LOCK_SECONDS if failed >= MAX_FAILED_ATTEMPTS else 0
-        connection.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE email = ?",
-                           (0 if lock else failed, lock, email))
-        return AuthError("signin.locked", minutes=LOCK_SECONDS // 60) if lock else AuthError("signin.wrong")
-    if disabled:
-        return AuthError("signin.disabled")
-    connection.execute("UPDATE users SET failed_attempts = 0 WHERE email = ?", (email,))
-    return None
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash no password matches, made with the same parameters as real ones, for emails without one."""
+    return hasher.hash(secrets.token_urlsafe(32))
+
+
+def _address_wait(connection: sqlite3.Connection, bucket: str, now: float) -> float:
+    """Seconds until this address may try again (0: now): ADDRESS_FAILURES failures within the window."""
+    failures = [at for (at,) in connection.execute(
+        "SELECT at FROM sign_in_attempts WHERE address = ? AND succeeded = 0 AND at > ? ORDER BY at DESC LIMIT ?",
+        (bucket, now - WINDOW_SECONDS, ADDRESS_FAILURES))]
+    return failures[-1] + WINDOW_SECONDS - now if len(failures) >= ADDRESS_FAILURES else 0
+
+
+def _account_locked(connection: sqlite3.Connection, email_hash: str, bucket: str, now: float) -> bool:
+    """Whether this account refuses sign-in from this address now, right password or not.
+
+    Too many failures from this address lock the account here only; its owner elsewhere is not locked
+    out. Many failures from many addresses lock it everywhere except addresses it signed in from lately.
+    """
+    here, everywhere = connection.execute(
+        "SELECT count(*) FILTER (WHERE address = ?), count(*) FROM sign_in_attempts"
+        " WHERE email_hash = ? AND succeeded = 0 AND at > ?", (bucket, email_hash, now - WINDOW_SECONDS)).fetchone()
+    if here >= ACCOUNT_FAILURES:
+        return True
+    if everywhere < ACCOUNT_FAILURES_ANY_ADDRESS:
+        return False
+    known = connection.execute(
+        "SELECT 1 FROM sign_in_attempts WHERE email_hash = ? AND address = ? AND succeeded = 1 AND at > ?",
+        (email_hash, bucket, now - KNOWN_ADDRESS_SECONDS)).fetchone()
+    return known is None
 
 
 def session_user(path: Path, token: str | None) -> User | None:
@@ -224,10 +312,17 @@ def sign_out(path: Path, token: str | None) -> None:
             connection.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", (_token_hash(token),))
 
 
-def identity_provider_user(path: Path, email: str | None) -> User | None:
-    """The portal's own record of a person signed in through OpenID Connect; the role never comes from the
-    browser or the identity provider, only from the users table. None for unknown or disabled emails."""
-    if not email:
+def identity_provider_user(path: Path, claims: Mapping[str, object] | None) -> User | None:
+    """The portal's own record of a person signed in through OpenID Connect (`claims` is st.user).
+
+    The role never comes from the browser or the identity provider, only from the users table, matched by
+    the `email` claim, and only when the provider says it verified that email (`email_verified`): anyone
+    can create an account at many providers with someone else's address. None otherwise, and for unknown
+    or disabled emails.
+    """
+    email = (claims or {}).get("email")
+    verified = (claims or {}).get("email_verified")
+    if not isinstance(email, str) or not email or not (verified is True or str(verified).lower() == "true"):
         return None
     with _connect(path, write=False) as connection:
         row = connection.execute("SELECT email, role, institution_id FROM users WHERE email = ? AND disabled = 0",

@@ -36,6 +36,8 @@ def preload(wait_s: float = 60.0) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - only a head start: the page imports it again and reports any error
             return
+    # A broken secrets.toml goes to the server log at start, not only when someone opens the app.
+    importlib.import_module("portal.access").settings_problem()
 
 
 def main(argv: list[str]) -> None:
