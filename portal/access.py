@@ -108,9 +108,10 @@ def client_address() -> str | None:
     the environment variable FORWARDED_ALLOW_IPS (README "Security"). A client cannot set it itself.
     """
     try:
-        return st.context.ip_address
+        address = st.context.ip_address
     except Exception:  # no browser connection behind this session (tests, bare mode)
         return None
+    return address if isinstance(address, str) else None
 
 
 def identify() -> auth.User | None:
