@@ -1,8 +1,9 @@
 """The viewer in the app: who is signed in (local account or OpenID Connect), their scope, and the sign-in box.
 
 A local sign-in gives a random session token kept on the server (portal/auth.py). The browser holds only
-that token, in session state and in a SameSite cookie so a reload or a shared link in a new tab stays
-signed in; signing out, a password change or disabling the account makes it worthless at once.
+that token, in session state and in an HttpOnly, SameSite=Strict cookie (portal/session_cookie.py) so a
+reload or a shared link in a new tab stays signed in; signing out, a password change or disabling the
+account makes it worthless at once.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from portal import auth, db
+from portal import auth, db, session_cookie
 from portal.i18n import t
 
-SESSION_COOKIE = "portal_session"
+SESSION_COOKIE = session_cookie.COOKIE
 # Roles that may use each part of the portal; anonymous visitors are role None.
 MINISTRY_ROLES = ("ministry", "administrator")
 ADMINISTRATOR_ROLES = ("administrator",)
@@ -194,15 +195,25 @@ def sign_out() -> None:
 
 
 def _remember_token(token: str) -> None:
-    # The token is URL-safe base64 from secrets.token_urlsafe: nothing in it can break out of the string.
-    st.session_state["set_cookie"] = (
-        f"document.cookie = '{SESSION_COOKIE}={token}; Path=/; SameSite=Strict; Max-Age={auth.SESSION_SECONDS}'"
-        " + (location.protocol === 'https:' ? '; Secure' : '');")
+    st.session_state["set_cookie"] = _cookie_script(token)
 
 
 def _forget_token() -> None:
     st.session_state.pop("session_token", None)
-    st.session_state["set_cookie"] = f"document.cookie = '{SESSION_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0';"
+    st.session_state["set_cookie"] = _cookie_script(None)
+
+
+def _cookie_script(token: str | None) -> str:
+    """JavaScript that makes the browser keep `token` as the session cookie (None: drop it)."""
+    if session_cookie.served:  # the portal's server (server.py): it sets the cookie itself, HttpOnly
+        body = f'{{"code": "{session_cookie.hand_over(token)}"}}'  # URL-safe base64: nothing to escape
+        return (f"fetch('{session_cookie.PATH}', {{method: 'POST', credentials: 'same-origin',"
+                f" headers: {{'Content-Type': 'application/json'}}, body: '{body}'}});")
+    # `streamlit run app.py` while developing has no such route: the page sets a script-readable cookie.
+    # The token is URL-safe base64 from secrets.token_urlsafe: nothing in it can break out of the string.
+    value, age = (token, auth.SESSION_SECONDS) if token else ("", 0)
+    return (f"document.cookie = '{SESSION_COOKIE}={value}; Path=/; SameSite=Strict; Max-Age={age}'"
+            " + (location.protocol === 'https:' ? '; Secure' : '');")
 
 
 def write_cookie() -> None:

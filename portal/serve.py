@@ -1,4 +1,5 @@
-"""Start the portal's server (`streamlit run app.py`), with the pages' code loaded before the first visitor needs it.
+"""Start the portal's server (`streamlit run server.py`: app.py plus the session-cookie route), with the pages'
+code loaded before the first visitor needs it.
 
 Usage: python -m portal.serve [streamlit run options], e.g. --server.port 8502.
 """
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+SERVER = APP.with_name("server.py")  # st.App around app.py: it adds the route that sets the HttpOnly cookie
 
 # What a first page run imports beyond Streamlit (about 0.8 s on a 2-core machine). Imported once the server
 # listens, while the first browser is still loading Streamlit's JavaScript, so that visitor does not wait.
@@ -41,11 +43,11 @@ def preload(wait_s: float = 60.0) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """Run `streamlit run app.py` with `argv`, preloading the page code in the background."""
+    """Run `streamlit run server.py` with `argv`, preloading the page code in the background."""
     threading.Thread(target=preload, name="portal-preload", daemon=True).start()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *argv]
+    sys.argv = ["streamlit", "run", str(SERVER), *argv]
     sys.exit(cli.main())
 
 
