@@ -235,6 +235,27 @@ def test_the_sign_in_with_an_organisations_account_has_its_dependency():
     assert "authlib==" in pins.lower() and "httpx==" in pins
 
 
+def test_streamlit_builds_the_identity_provider_client_from_secrets(tmp_path):
+    """What st.login runs first (Streamlit's own code): offline, up to the provider's metadata request."""
+    import streamlit as st
+    from streamlit import config
+    from streamlit.web.server.starlette.starlette_auth_routes import _create_oauth_client
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n'
+                       'cookie_secret = "only for this test"\nclient_id = "portal"\nclient_secret = "s"\n'
+                       'server_metadata_url = "https://id.example.org/.well-known/openid-configuration"\n')
+    previous = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(secrets)])
+    st.secrets._reset()
+    try:
+        client, redirect = _create_oauth_client("default")
+        assert client.client_id == "portal" and redirect == "http://localhost:8501/oauth2callback"
+    finally:
+        config.set_option("secrets.files", previous)
+        st.secrets._reset()
+
+
 @pytest.fixture
 def broken_secrets(tmp_path, monkeypatch):
     from streamlit import config
