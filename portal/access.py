@@ -159,6 +159,8 @@ def account_box() -> None:
         if user.institution_id:
             what = t("access.role_with_institution", role=what, institution=user.institution_id)
         st.caption(t("access.signed_in_as", email=user.email, role=what))
+        if st.session_state.get("session_token"):  # a local account (not one of the identity provider)
+            _password_change(user)
         if st.button(t("access.sign_out"), key="sign_out", icon=":material/logout:"):
             sign_out()
         return
@@ -183,6 +185,33 @@ def account_box() -> None:
                 _remember_token(token)
                 st.rerun()
     st.caption(t("access.anonymous_note"))
+
+
+def _password_change(user: auth.User) -> None:
+    """The signed-in person's own password change, under the same policy as the `users` command."""
+    with st.popover(t("access.change_password"), icon=":material/password:", width="stretch"):
+        with st.form("change_password", border=False, clear_on_submit=True):
+            current = st.text_input(t("access.current_password"), type="password", key="password_current",
+                                    autocomplete="current-password")
+            new = st.text_input(t("access.new_password"), type="password", key="password_new",
+                                autocomplete="new-password")
+            again = st.text_input(t("access.new_password_again"), type="password", key="password_again",
+                                  autocomplete="new-password")
+            submitted = st.form_submit_button(t("access.change_password"), type="primary")
+        if not submitted:
+            return
+        if new != again:
+            st.error(t("users.passwords_differ"))
+            return
+        try:
+            token = auth.change_password(auth.accounts_path(db.database_path()), user.email, current, new,
+                                         client_address())
+        except auth.AuthError as refused:
+            st.error(t(refused.message, **refused.args_))
+        else:
+            st.session_state["session_token"] = token
+            _remember_token(token)
+            st.success(t("access.password_changed"))
 
 
 def sign_out() -> None:

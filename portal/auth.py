@@ -218,6 +218,18 @@ def set_password(path: Path, email: str, password: str) -> None:
                            (_email_hash(email),))
 
 
+def change_password(path: Path, email: str, current: str, new: str, address: str | None = None) -> str:
+    """A signed-in person's own password change; the token of a new session (every other one ends).
+
+    The new password must follow the policy; the current one is checked as a sign-in is (same throttle,
+    same answer), so a session left open cannot be used to guess it or to change it without knowing it.
+    """
+    check_password(new, email)
+    sign_out(path, sign_in(path, email, current, address))
+    set_password(path, email, new)
+    return sign_in(path, email, new, address)
+
+
 def sign_in(path: Path, email: str, password: str, address: str | None = None) -> str:
     """Check a local account's password from a client address; a new session token, or AuthError.
 

@@ -293,3 +293,35 @@ def test_a_broken_secrets_file_goes_to_the_server_log(broken_secrets, caplog):
 def test_secret_files_are_ignored_by_git(name):
     result = subprocess.run(["git", "check-ignore", "-q", name], cwd=PROJECT)
     assert result.returncode == 0, f"{name} is not in .gitignore"
+
+
+# ---------------------------------------------------------------- the in-app password change
+
+
+@pytest.mark.real_sign_in
+def test_the_in_app_password_change_follows_the_policy_and_needs_the_current_password(monkeypatch, loaded_db):
+    monkeypatch.setenv("PORTAL_DB", str(loaded_db))
+    path = auth.accounts_path(loaded_db)
+    auth.add_user(path, OWNER, "partner", "UB-TRAUMA", PASSWORD)
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+    app.text_input(key="sign_in_email").input(OWNER)
+    app.text_input(key="sign_in_password").input(PASSWORD)
+    next(b for b in app.button if b.label == "Sign in").click().run()
+
+    def change(current: str, new: str, again: str | None = None) -> AppTest:
+        app.text_input(key="password_current").input(current)
+        app.text_input(key="password_new").input(new)
+        app.text_input(key="password_again").input(new if again is None else again)
+        next(b for b in app.button if b.label == "Change password").click().run()
+        return app
+
+    assert "at least 12 characters" in change(PASSWORD, " " * 12).error[0].value
+    assert "too easy to guess" in change(PASSWORD, "passwordpassword").error[0].value
+    assert "differ" in change(PASSWORD, "a brand new passphrase", "something else").error[0].value
+    assert "cannot sign in now" in change("not the password", "a brand new passphrase").error[0].value
+    assert auth.sign_in(path, OWNER, PASSWORD)  # nothing changed so far
+    assert "Password changed" in change(PASSWORD, "a brand new passphrase").success[0].value
+    app.run()
+    assert "Signed in as partner@example.org" in " ".join(c.value for c in app.caption)  # still signed in
+    assert refusal(path, OWNER, PASSWORD).message == "signin.refused"
+    assert auth.sign_in(path, OWNER, "a brand new passphrase")
