@@ -3,6 +3,7 @@ password policy, OIDC's email_verified rule and its dependency, a broken secrets
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -141,6 +142,18 @@ def test_a_spread_out_attack_locks_the_account_except_where_its_owner_signed_in_
         refusal(accounts, OWNER, f"guess number {n}", f"203.0.{n}.1")
     assert refusal(accounts, OWNER, PASSWORD, "192.0.2.77").message == "signin.refused"  # a new address
     assert auth.sign_in(accounts, OWNER, PASSWORD, "198.51.100.20")  # the office still works
+
+
+def test_a_hash_made_with_weaker_parameters_is_renewed_at_sign_in(tmp_path, monkeypatch):
+    path = tmp_path / "accounts.sqlite"
+    strong = auth.HASHER
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    auth.add_user(path, OWNER, "partner", "UB-TRAUMA", PASSWORD)
+    monkeypatch.setattr(auth, "HASHER", strong)
+    auth.sign_in(path, OWNER, PASSWORD)
+    with sqlite3.connect(path) as connection:
+        [stored] = connection.execute("SELECT password_hash FROM users").fetchone()
+    assert f"m={strong.memory_cost}," in stored and auth.sign_in(path, OWNER, PASSWORD)
 
 
 def test_a_new_password_lifts_every_lock(accounts):
