@@ -558,16 +558,22 @@ def test_an_upload_is_private_while_read_and_gone_afterwards(tmp_path):
 
 
 def test_the_load_data_page_leaves_no_upload_on_disk(monkeypatch, loaded_db, tmp_path):
+    import hashlib
     import tempfile
 
+    shared = Path(tempfile.gettempdir())  # where uploads used to stay, world-readable, named by checksum
+    path = tmp_path / "upload.xlsx"
+    book = valid_workbook()
+    book["programmes"][0]["title"] = f"Upload {time.time()}"  # a checksum no earlier run left behind
+    write_workbook(book, path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    app = open_app(monkeypatch, loaded_db, "views/data.py")  # AppTest makes its own temporary folder
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "uploads-here"))
     (tmp_path / "uploads-here").mkdir()
-    path = tmp_path / "upload.xlsx"
-    write_workbook(valid_workbook(), path)
-    app = open_app(monkeypatch, loaded_db, "views/data.py")
     app.file_uploader[0].set_value(("hospital.xlsx", path.read_bytes(),
                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
     assert not app.exception
     app.button(key="apply_import").click().run()
     assert not app.exception
-    assert list((tmp_path / "uploads-here").iterdir()) == []
+    assert list((tmp_path / "uploads-here").rglob("*")) == []
+    assert not list(shared.rglob(f"{digest}*"))
