@@ -15,7 +15,7 @@ from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook, omitted_lines
 from portal.stewardship import StewardshipError, rollback
 from portal.template import write_template
-from portal.workbook import write_workbook
+from portal.workbook import MAX_CELL_CHARS, write_workbook
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,8 +105,11 @@ def run_export(args: argparse.Namespace, database: Path) -> int:
         print(t("cli.no_database", database=database), file=sys.stderr)
         return 1
     tables = db.export_tables(database)
-    write_workbook(tables, args.out)
+    cut = write_workbook(tables, args.out)
     print(t("cli.export_done", out=args.out, rows=sum(len(rows) for rows in tables.values())))
+    if cut:
+        print(t("cli.export_cut", count=len(cut), limit=MAX_CELL_CHARS,
+                places="; ".join(f"{sheet} {row} {column}" for sheet, row, column in cut[:20])), file=sys.stderr)
     return 0
 
 

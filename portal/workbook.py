@@ -373,11 +373,15 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def write_workbook(tables: dict[str, list[dict[str, object]]], out: Path) -> None:
-    """Write sheets of records as one .xlsx (when `out` ends in .xlsx) or a folder of CSV files."""
+def write_workbook(tables: dict[str, list[dict[str, object]]], out: Path) -> list[tuple[str, int, str]]:
+    """Write sheets of records as one .xlsx (when `out` ends in .xlsx) or a folder of CSV files.
+
+    Returns the cells an .xlsx could not keep whole (sheet, row, column): text over MAX_CELL_CHARS, which
+    imports refuse but a database filled before that rule may hold. CSV keeps every cell whole.
+    """
     out = Path(out)
     if out.suffix.lower() == ".xlsx":
-        _write_xlsx(tables, out)
+        return _write_xlsx(tables, out)
     else:
         out.mkdir(parents=True, exist_ok=True)
         for sheet in SHEET_ORDER:
@@ -387,6 +391,7 @@ def write_workbook(tables: dict[str, list[dict[str, object]]], out: Path) -> Non
                     columns = SHEETS[sheet].column_names
                     writer.writerow(columns)
                     writer.writerows(csv_row(r, SHEETS[sheet].columns) for r in tables[sheet])
+        return []
 
 
 def csv_row(record: dict[str, object], columns) -> list[str]:
@@ -395,10 +400,11 @@ def csv_row(record: dict[str, object], columns) -> list[str]:
             else escape_formula(cell_text(record.get(c.name))) for c in columns]
 
 
-def _write_xlsx(tables: dict[str, list[dict[str, object]]], out: Path) -> None:
+def _write_xlsx(tables: dict[str, list[dict[str, object]]], out: Path) -> list[tuple[str, int, str]]:
     # Text is always written as a string cell, so "=SUM(A1)" is never a live formula; numbers as numbers.
     out.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_formulas": False})
+    cut = []
     try:
         for sheet in SHEET_ORDER:
             if sheet not in tables:
@@ -414,6 +420,9 @@ def _write_xlsx(tables: dict[str, list[dict[str, object]]], out: Path) -> None:
                             and not math.isnan(value):
                         worksheet.write_number(row_index, col, value)
                     elif text := cell_text(value):
+                        if len(text) > MAX_CELL_CHARS:  # xlsxwriter would cut it silently
+                            cut.append((sheet, row_index + 1, column.name))
                         worksheet.write_string(row_index, col, text)
     finally:
         book.close()
+    return cut

@@ -577,3 +577,10 @@ def test_the_load_data_page_leaves_no_upload_on_disk(monkeypatch, loaded_db, tmp
     assert not app.exception
     assert list((tmp_path / "uploads-here").rglob("*")) == []
     assert not list(shared.rglob(f"{digest}*"))
+
+
+def test_an_xlsx_export_says_which_cells_it_could_not_keep_whole(loaded_db, tmp_path):
+    with db.writing(loaded_db) as writer:  # a database filled before imports refused such text
+        writer.connection.execute("UPDATE programmes SET description = repeat('x', 40000)")
+    result = portal_cli("export", tmp_path / "out.xlsx", "--db", loaded_db)
+    assert "1 cell(s) hold more than 32767 characters" in result.stderr and "programmes 2 description" in result.stderr
