@@ -584,3 +584,11 @@ def test_an_xlsx_export_says_which_cells_it_could_not_keep_whole(loaded_db, tmp_
         writer.connection.execute("UPDATE programmes SET description = repeat('x', 40000)")
     result = portal_cli("export", tmp_path / "out.xlsx", "--db", loaded_db)
     assert "1 cell(s) hold more than 32767 characters" in result.stderr and "programmes 2 description" in result.stderr
+
+
+def test_an_xlsx_that_unpacks_beyond_the_limit_is_refused_before_calamine_reads_it(loaded_db, tmp_path):
+    bomb = zip_of_blank_lines(tmp_path / "bomb.xlsx", MAX_UNPACKED_BYTES + (8 << 20), member="xl/worksheets/sheet1.xml")
+    result, seconds, peak_kb = run_measured("import", str(bomb), "--db", str(loaded_db))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "unpacks to at most 512 MiB" in result.stderr
+    assert seconds < 20 and peak_kb < 300_000, (seconds, peak_kb)
