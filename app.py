@@ -2,18 +2,16 @@
 
 import streamlit as st
 
-from portal import access, db, seed, ui
+from portal import access, ui
 from portal.i18n import t
 
 ui.choose_language()  # first: every text below is in the viewer's language
 st.set_page_config(page_title=t("app.title"), page_icon="🌏", layout="wide")
 ui.preload_chart_library()
 
-if seed.ensure_default_database(db.database_path()):
-    st.toast(t("app.seed_built"))
-
 access.identify()
 access.settings_notice()
+ui.stop_unless_database_readable()  # a missing or damaged database is a message, never a stand-in
 stewardship = [
     st.Page("views/data.py", title=t("nav.data"), icon=":material/upload_file:"),
     st.Page("views/records.py", title=t("nav.records"), icon=":material/edit_note:"),

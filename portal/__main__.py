@@ -12,10 +12,10 @@ import pandas as pd
 
 from portal import auth, bench, db, seed, synth
 from portal.i18n import t
-from portal.importer import ImportRejected, import_workbook
+from portal.importer import ImportRejected, import_workbook, omitted_lines
 from portal.stewardship import StewardshipError, rollback
 from portal.template import write_template
-from portal.workbook import write_workbook
+from portal.workbook import MAX_CELL_CHARS, write_workbook
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,16 +71,27 @@ def main(argv: list[str] | None = None) -> int:
     commands_run = {"import": run_import, "export": run_export, "seed": run_seed, "template": run_template,
                     "history": run_history, "rollback": run_rollback, "users": run_users, "synth": run_synth,
                     "bench": run_bench}
-    return commands_run[args.command](args, database)
+    try:
+        return commands_run[args.command](args, database)
+    except db.WriteFailed as failed:  # disk full, read-only folder...: nothing changed, no traceback
+        print(t("write.failed", path=failed.path, reason=t(f"write.reason_{failed.reason}"), detail=failed.detail),
+              file=sys.stderr)
+        return 1
+    except db.DatabaseUnavailable as unavailable:
+        print(t(f"app.database_{unavailable.reason}", path=unavailable.path, detail=unavailable.detail),
+              file=sys.stderr)
+        return 1
 
 
 def run_import(args: argparse.Namespace, database: Path) -> int:
     try:
         result = import_workbook(args.path, database, getpass.getuser())
     except ImportRejected as rejected:
-        print(t("cli.import_rejected", count=len(rejected.problems), path=args.path), file=sys.stderr)
+        print(t("cli.import_rejected", count=rejected.count, path=args.path), file=sys.stderr)
         for problem in rejected.problems:
             print(f"  - {problem}", file=sys.stderr)
+        for line in omitted_lines(rejected):
+            print(f"  {line}", file=sys.stderr)
         _print_warnings(rejected.warnings)
         return 1
     print(t("cli.import_done", id=result.import_id, path=args.path, database=database))
@@ -94,8 +105,11 @@ def run_export(args: argparse.Namespace, database: Path) -> int:
         print(t("cli.no_database", database=database), file=sys.stderr)
         return 1
     tables = db.export_tables(database)
-    write_workbook(tables, args.out)
+    cut = write_workbook(tables, args.out)
     print(t("cli.export_done", out=args.out, rows=sum(len(rows) for rows in tables.values())))
+    if cut:
+        print(t("cli.export_cut", count=len(cut), limit=MAX_CELL_CHARS,
+                places="; ".join(f"{sheet} {row} {column}" for sheet, row, column in cut[:20])), file=sys.stderr)
     return 0
 
 

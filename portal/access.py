@@ -84,7 +84,10 @@ def signed_in_user() -> auth.User | None:
     if identity_provider_configured() and st.user.is_logged_in:
         return auth.identity_provider_user(auth.accounts_path(db.database_path()), st.user.to_dict())
     token = st.session_state.get("session_token") or _cookie(SESSION_COOKIE)
-    user = auth.session_user(auth.accounts_path(db.database_path()), token)
+    try:
+        user = auth.session_user(auth.accounts_path(db.database_path()), token)
+    except auth.AuthError:  # the accounts cannot be read (a read-only data folder): nobody is signed in
+        return None
     if user is None and token:
         _forget_token()
     elif user is not None:

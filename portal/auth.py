@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Mapping
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -105,14 +105,25 @@ def _prepare(path: str) -> None:
 
 @contextmanager
 def _connect(path: Path, write: bool = True):
-    """A transaction on the accounts: writers take turns (counters and sessions stay exact), readers don't."""
-    _prepare(str(path))
-    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
+    """A transaction on the accounts: writers take turns (counters and sessions stay exact), readers don't.
+
+    An accounts file that cannot be opened or written (a read-only data folder) is AuthError, not a crash.
+    """
+    try:
+        _prepare(str(path))
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
         connection.execute("PRAGMA foreign_keys=ON")
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    except (sqlite3.OperationalError, OSError) as error:
+        raise AuthError("access.accounts_unavailable", error=str(error)) from None
+    with closing(connection):
         try:
             yield connection
             connection.execute("COMMIT")
+        except sqlite3.OperationalError as error:  # e.g. "attempt to write a readonly database"
+            with suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            raise AuthError("access.accounts_unavailable", error=str(error)) from None
         except BaseException:
             connection.execute("ROLLBACK")
             raise

@@ -22,6 +22,12 @@ EVENT_KINDS = (
     "agreement", "visit", "joint_surgery", "first_procedure", "equipment_commissioned", "graduation", "other",
 )
 TECHNIQUES = ("open", "microscopic", "endoscopic", "other")
+# Numbers the portal stores (README, "Limits"): amounts and other numbers at most MAX_NUMBER, so sums of
+# millions of them stay finite; whole numbers within the database's INTEGER.
+MAX_NUMBER = 1e15
+MAX_INTEGER = 2**31 - 1
+# The smallest rate: converting the largest amount at it stays finite.
+MIN_UNITS_PER_USD = 1e-9
 # How each column type is stored; every other type is text.
 ARROW_TYPES = {"number": pa.float64(), "integer": pa.int64(), "list": pa.list_(pa.string()),
                "id_list": pa.list_(pa.string())}
@@ -156,7 +162,7 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (
     Sheet("fx_rates", key=("currency", "year"), columns=(
         Column("currency", "currency", True),
         Column("year", "integer", True, minimum=1900, maximum=2200),
-        Column("units_per_usd", "number", True, minimum=0),
+        Column("units_per_usd", "number", True, minimum=MIN_UNITS_PER_USD),
         _source(),
     )),
 )}
@@ -172,6 +178,10 @@ ILLUSTRATIVE_MARK = "illustrative"
 
 # The reporting currency that needs no rate: one US dollar is one US dollar.
 BASE_CURRENCY = "USD"
+
+
+class ErrorCell(str):
+    """An Excel error cell (#DIV/0!, #N/A, #VALUE!, ...) as read from an .xlsx: its text is the error."""
 
 
 @dataclass

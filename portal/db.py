@@ -9,11 +9,14 @@ take turns through a lock file beside the database.
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import glob
 import json
 import os
 import re
 import shutil
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +48,41 @@ WRITER_MEMORY = "512MB"
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
     """The database file: the one named, else $PORTAL_DB, else data/portal.duckdb."""
     return Path(explicit or os.environ.get("PORTAL_DB") or DEFAULT_DB)
+
+
+class DatabaseUnavailable(Exception):
+    """The database file is missing or cannot be read as a database; `path` names it, `reason` says which."""
+
+    def __init__(self, path: Path, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {path}" + (f" ({detail})" if detail else ""))
+        self.path, self.reason, self.detail = path, reason, detail  # reason: "missing" or "unreadable"
+
+
+class WriteFailed(Exception):
+    """The database could not be written (disk full, a read-only folder...); nothing changed.
+
+    `reason` is "disk_full", "read_only", "no_folder" or "other"; `detail` is the system's own words.
+    """
+
+    def __init__(self, path: Path, reason: str, detail: str):
+        super().__init__(f"{path}: {reason} ({detail})")
+        self.path, self.reason, self.detail = path, reason, detail
+
+    @classmethod
+    def of(cls, path: Path, error: BaseException) -> "WriteFailed":
+        """Name what went wrong from the error the system or DuckDB raised."""
+        text = str(error)
+        code = getattr(error, "errno", None)
+        if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or any(
+                words in text for words in ("No space left", "File too large", "Disk quota",
+                                            "Current transaction is aborted")):
+            return cls(path, "disk_full", text)
+        if code in (errno.EACCES, errno.EPERM, errno.EROFS) or "Permission denied" in text or \
+                "Read-only file system" in text:
+            return cls(path, "read_only", text)
+        if isinstance(error, FileNotFoundError) and not path.parent.is_dir():
+            return cls(path, "no_folder", text)
+        return cls(path, "other", text)
 
 
 @dataclass(frozen=True)
@@ -118,15 +156,29 @@ class Store:
         with self._lock:
             identity = file_identity(self.path)
             if identity is None:
-                raise FileNotFoundError(f"no database at {self.path}")
+                raise DatabaseUnavailable(self.path, "missing")
             if identity != self._identity or self._connection is None:
-                self._reopen(identity)
+                try:
+                    self._reopen(identity)
+                except duckdb.Error as error:  # not a DuckDB file, damaged, or not readable by this process
+                    raise DatabaseUnavailable(self.path, "unreadable", str(error)) from None
             cursor = self._connection.cursor()
         try:
             cursor.execute("USE portal")
             yield cursor
         finally:
             cursor.close()
+
+    def problem(self) -> DatabaseUnavailable | None:
+        """Why the database cannot be read now (missing, unreadable), or None when it can."""
+        try:
+            with self.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM imports").fetchall()
+        except DatabaseUnavailable as unavailable:
+            return unavailable
+        except duckdb.Error as error:  # a DuckDB file, but not the portal's
+            return DatabaseUnavailable(self.path, "unreadable", str(error))
+        return None
 
     def _reopen(self, identity: tuple[int, int, int]) -> None:
         # An in-memory database that attaches the file: a fresh instance each time, so a swapped-in file
@@ -362,18 +414,26 @@ def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
 def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
     """Change the database atomically: on success the changed copy replaces the file, else nothing changes.
 
-    With `fresh`, start from an empty database instead of a copy of the current one.
+    With `fresh`, start from an empty database instead of a copy of the current one. A fault (disk full,
+    read-only folder, a folder that does not exist) raises WriteFailed and leaves no working copy behind.
+    The file keeps its permissions.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
+    path = Path(path)
+    try:
+        lock = open(path.with_name(path.name + ".lock"), "a")
+    except OSError as error:
+        raise WriteFailed.of(path, error) from None
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # writers take turns; readers never wait
+        remove_stale_copies(path)
         working = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        _remove(working)
-        base_version = file_identity(path)
-        if path.exists() and not fresh:
-            shutil.copyfile(path, working)
-        connection = duckdb.connect(str(working), config={"memory_limit": WRITER_MEMORY})
+        connection = None
         try:
+            base_version = file_identity(path)
+            if path.exists() and not fresh:
+                shutil.copyfile(path, working)
+                os.chmod(working, stat.S_IMODE(path.stat().st_mode))  # chmod 600 stays 600
+            connection = duckdb.connect(str(working), config={"memory_limit": WRITER_MEMORY})
             create_schema(connection)
             connection.execute("BEGIN TRANSACTION")
             yield Writer(connection, base_version)
@@ -383,11 +443,46 @@ def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
             _fsync(working)
             os.replace(working, path)
             _fsync(path.parent)
-        except BaseException:
-            connection.close()
-            raise
+        except (OSError, duckdb.Error) as error:
+            raise WriteFailed.of(path, error) from error
         finally:
+            if connection is not None:
+                connection.close()
             _remove(working)
+
+
+def remove_stale_copies(path: Path) -> None:
+    """Remove what writers killed before they could clean up left beside `path`: their working copies,
+    write-ahead logs and spill folders, and the seed builds of processes that no longer run.
+
+    Called with the writer lock held: every writer holds it while its working copy exists, so any copy
+    found then belongs to a writer that is gone.
+    """
+    folder, name = path.parent, glob.escape(path.name)
+    for leftover in folder.glob(f".{name}.*.tmp*"):
+        _remove_path(leftover)
+    for building in folder.glob(f".{name}.seed-*"):
+        pid = building.name.rsplit("seed-", 1)[1].split(".")[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            for leftover in (building, *folder.glob(f".{glob.escape(building.name)}.*.tmp*")):
+                _remove_path(leftover)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _remove_path(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _fsync(path: Path) -> None:
@@ -399,8 +494,9 @@ def _fsync(path: Path) -> None:
 
 
 def _remove(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    # The working copy, its write-ahead log and the folder DuckDB spills to (beside the file, ".tmp").
+    for leftover in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".tmp")):
+        _remove_path(leftover)
 
 
 def create_empty(path: Path) -> None:

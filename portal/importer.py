@@ -22,10 +22,17 @@ PREVIEW_RECORDS = 200
 class ImportRejected(Exception):
     """The workbook breaks the contract; nothing was written. `problems` lists every reason."""
 
-    def __init__(self, problems: list[Problem], warnings: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem],
+                 omitted: dict[tuple[str, str], int] | None = None):
         super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+        self.problems = problems  # the first validate.MAX_REPORTED per sheet and rule
         self.warnings = warnings
+        self.omitted = omitted or {}  # (sheet, rule) -> how many more problems of that kind were found
+
+    @property
+    def count(self) -> int:
+        """Every problem found, listed or not."""
+        return len(self.problems) + sum(self.omitted.values())
 
 
 class DatabaseChanged(Exception):
@@ -83,7 +90,7 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
             except WorkbookError as error:  # the file is read as it is checked
                 raise ImportRejected(error.problems, []) from None
             if checked.problems:
-                raise ImportRejected(checked.problems, checked.warnings)
+                raise ImportRejected(checked.problems, checked.warnings, checked.omitted)
             import_id = writer.begin(action, user, file_name or source.name, checksum)
             counts = writer.merge(import_id, checked.tables, progress)
             if preview:
@@ -110,6 +117,16 @@ def field_changes(changes: pd.DataFrame) -> pd.DataFrame:
                     rows.append((sheet, record, "changed", column, cell_text(before.get(column)),
                                  cell_text(after.get(column))))
     return pd.DataFrame(rows, columns=["sheet", "record", "status", "field", "before", "after"])
+
+
+def omitted_lines(rejected: ImportRejected) -> list[str]:
+    """"and 999,900 more in programmes: ..." for each sheet and rule whose problems were not all listed."""
+    from portal.i18n import format_number, t
+
+    examples = {(p.sheet, p.expected): p for p in reversed(rejected.problems)}
+    return [t("problem.omitted", count=format_number(count), sheet=sheet or t("problem.file"),
+              expected=examples[(sheet, expected)].expected_text())
+            for (sheet, expected), count in rejected.omitted.items()]
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from portal import db
@@ -22,16 +23,11 @@ def build(database: Path) -> list[ImportResult]:
     try:
         results = [import_workbook(SEED_DIR / part, building, SEED_USER, action="seed", fresh=index == 0)
                    for index, part in enumerate(SEED_PARTS)]
+        if database.exists():  # a rebuild (--force) keeps the file's permissions
+            os.chmod(building, stat.S_IMODE(database.stat().st_mode))
         os.replace(building, database)
     finally:
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".lock").unlink(missing_ok=True)
     return results
 
-
-def ensure_default_database(database: Path) -> bool:
-    """Build the seed database when the file is missing; True if it was built."""
-    if database.exists():
-        return False
-    build(database)
-    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import pickle
+import sys
 from collections.abc import Callable
 from numbers import Integral, Real
 from pathlib import Path
@@ -148,8 +149,32 @@ def money(amount: object, currency: str) -> str:
 
 
 def database_ready() -> bool:
-    """Whether the database file exists (the app builds the seed when it does not)."""
+    """Whether the database file exists."""
     return store().version() is not None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _database_problem(path: str, version: tuple) -> tuple[str, str] | None:
+    # Checked once per file version, not on every rerun.
+    problem = store().problem()
+    return (problem.reason, problem.detail) if problem else None
+
+
+def stop_unless_database_readable() -> None:
+    """Show why the database cannot be read and stop the page: anonymous visitors and partners get a short
+    message, ministry and administrators the path and what to do (the server's log always has both)."""
+    version = store().version()
+    problem = ("missing", "") if version is None else _database_problem(str(store().path), version)
+    if problem is None:
+        return
+    reason, detail = problem
+    print(f"portal: database {reason}: {store().path} {detail}".rstrip(), file=sys.stderr, flush=True)
+    st.error(t("app.database_unavailable"), icon=":material/error:")
+    if access.may(access.MINISTRY_ROLES):
+        st.caption(t(f"app.database_{reason}", path=str(store().path), detail=detail))
+    with st.sidebar:
+        access.account_box()
+    st.stop()
 
 
 def is_missing(value: object) -> bool:

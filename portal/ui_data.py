@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +20,7 @@ from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
 from portal.validate import record_key
-from portal.workbook import cell_text
+from portal.workbook import MAX_FILE_BYTES, cell_text
 
 PROBLEM_HEADERS = {"sheet": "data.col_sheet", "row": "data.col_row", "column": "data.col_column",
                    "value": "data.col_value", "expected": "data.col_expected"}
@@ -24,7 +28,6 @@ COUNT_HEADERS = {"sheet": "data.col_sheet", "added": "imports.col_added", "chang
                  "unchanged": "imports.col_unchanged", "removed": "imports.col_removed"}
 CHANGE_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status": "data.col_status",
                   "field": "data.col_field", "before": "data.col_before", "after": "data.col_after"}
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "exchange-portal-uploads"
 
 
 def database() -> Path:
@@ -37,30 +40,45 @@ def viewer_name() -> str:
     return t("user.app_not_signed_in")
 
 
-def saved_upload(upload) -> Path:
-    """The uploaded file on disk (named by its checksum, with its own extension), for the importer to read."""
-    content = upload.getvalue()
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{hashlib.sha256(content).hexdigest()}{Path(upload.name).suffix.lower()}"
-    if not path.exists():
-        path.write_bytes(content)
-    return path
+@contextmanager
+def upload_on_disk(upload) -> Iterator[Path]:
+    """The uploaded file on disk for the importer to read, only while it reads it: in a private folder
+    (0700, the file 0600) that is removed as soon as the preview or import is done, whatever happens."""
+    folder = Path(tempfile.mkdtemp(prefix="exchange-portal-upload-"))  # mkdtemp makes it 0700
+    try:
+        path = folder / f"upload{Path(upload.name).suffix.lower()}"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(upload.getbuffer())
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-def preview_upload(upload, status) -> ImportResult | ImportRejected:
+def upload_too_large(upload) -> bool:
+    """Whether an upload is over the import's file-size limit (refused before it is written anywhere)."""
+    return upload.size > MAX_FILE_BYTES
+
+
+def preview_upload(upload, status) -> ImportResult | ImportRejected | db.WriteFailed:
     """Check an upload and preview its changes, once per file and database version (reruns reuse it)."""
-    source = saved_upload(upload)
-    key = (source.name, db.file_identity(database()))
+    key = (hashlib.sha256(upload.getbuffer()).hexdigest(), db.file_identity(database()))
     cached = st.session_state.get("upload_preview")
     if cached and cached[0] == key:
         return cached[1]
     try:
-        outcome = import_workbook(source, database(), viewer_name(), preview=True, file_name=upload.name,
-                                  progress=progress_reporter(status))
-    except ImportRejected as rejected:
-        outcome = rejected
+        with upload_on_disk(upload) as source:
+            outcome = import_workbook(source, database(), viewer_name(), preview=True, file_name=upload.name,
+                                      progress=progress_reporter(status))
+    except (ImportRejected, db.WriteFailed) as refused:
+        outcome = refused
     st.session_state["upload_preview"] = (key, outcome)
     return outcome
+
+
+def write_failed_text(failed: db.WriteFailed) -> str:
+    """What went wrong writing the database, and that nothing changed."""
+    return t("write.failed", path=str(failed.path), reason=t(f"write.reason_{failed.reason}"), detail=failed.detail)
 
 
 def progress_reporter(status):

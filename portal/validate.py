@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -12,11 +13,18 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 import pycountry
 
-from portal.contract import BASE_CURRENCY, GUIDE_SHEETS, LOCATED_KINDS, SHEET_ORDER, SHEETS, Column, Problem, Sheet, SheetRows
-from portal.workbook import cell_text
+from portal.contract import (BASE_CURRENCY, GUIDE_SHEETS, LOCATED_KINDS, MAX_INTEGER, MAX_NUMBER, SHEET_ORDER, SHEETS,
+                             Column, ErrorCell, Problem, Sheet, SheetRows)
+from portal.workbook import MAX_CELL_CHARS, cell_text
 
+# ASCII digits only: \d and float() also take full-width (２０２４) and Arabic-Indic (٢٠٢٣) digits, which
+# the database cannot read back as dates or numbers.
 ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
-PARTIAL_DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+PARTIAL_DATE_PATTERN = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+# What a number cell may hold as text: a decimal number, optionally with an exponent (no "1_000", "inf", "nan").
+NUMBER_PATTERN = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+# Problems reported per sheet and rule; the rest are counted (README, "Limits").
+MAX_REPORTED = 100
 COUNTRIES = frozenset(c.alpha_3 for c in pycountry.countries)
 CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 
@@ -43,8 +51,34 @@ class CheckedWorkbook:
     """The outcome of checking: clean records per sheet, problems (errors) and warnings."""
 
     tables: dict[str, pa.Table]  # sheet -> its records, with the sheet's columns
-    problems: list[Problem]
+    problems: list[Problem]  # the first MAX_REPORTED per sheet and rule
     warnings: list[Problem]
+    omitted: dict[tuple[str, str], int] = field(default_factory=dict)  # (sheet, rule) -> problems not listed
+
+
+class ProblemLog:
+    """Problems as they are found: the first MAX_REPORTED per sheet and rule kept, the rest only counted, so
+    a million bad rows cost a counter, not a million messages."""
+
+    def __init__(self) -> None:
+        self.kept: list[Problem] = []
+        self.seen: Counter = Counter()
+        self.total = 0
+
+    def add(self, problem: Problem) -> None:
+        key = (problem.sheet, problem.expected)
+        self.seen[key] += 1
+        self.total += 1
+        if self.seen[key] <= MAX_REPORTED:
+            self.kept.append(problem)
+
+    def __iadd__(self, problems: Iterable[Problem]) -> "ProblemLog":
+        for problem in problems:
+            self.add(problem)
+        return self
+
+    def omitted(self) -> dict[tuple[str, str], int]:
+        return {key: count - MAX_REPORTED for key, count in self.seen.items() if count > MAX_REPORTED}
 
 
 # ---------------------------------------------------------------- single cells
@@ -107,7 +141,7 @@ def parse_partial_date(value: object, column: Column) -> str:
 def parse_number(value: object, column: Column) -> float:
     if isinstance(value, bool):
         raise CellError("problem.number")
-    if isinstance(value, str) and "_" in value:  # Python reads "1_000" as 1000; a spreadsheet does not
+    if isinstance(value, str) and not NUMBER_PATTERN.fullmatch(value):
         raise CellError("problem.number")
     try:
         # float() passes over surrounding spaces itself; other cell types (dates) are read as their text
@@ -129,12 +163,14 @@ def parse_integer(value: object, column: Column) -> int:
 
 def _check_range(number: float, column: Column) -> None:
     low, high = column.minimum, column.maximum
+    if high is None:  # the portal's own bound: what the database column holds, sums that stay finite
+        high = MAX_INTEGER if column.type == "integer" else MAX_NUMBER
+    if low is None:
+        low = -high
     if (low is not None and number < low) or (high is not None and number > high) or \
             (column.name == "units_per_usd" and number <= 0):
-        if column.name == "units_per_usd":
+        if column.name == "units_per_usd" and number <= 0:
             raise CellError("problem.positive")
-        if high is None:
-            raise CellError("problem.at_least", minimum=_plain(low))
         raise CellError("problem.between", minimum=_plain(low), maximum=_plain(high))
 
 
@@ -200,7 +236,7 @@ def check_workbook(sheets: dict[str, SheetRows], existing: Existing, whole_workb
     Each sheet's rows are read once, as they are checked, and kept only as compact Arrow tables.
     `whole_workbook` False checks a part (a single edited record) that need not carry an institutions sheet.
     """
-    problems: list[Problem] = []
+    problems = ProblemLog()
     warnings: list[Problem] = []
     tables: dict[str, pa.Table] = {}
 
@@ -208,7 +244,7 @@ def check_workbook(sheets: dict[str, SheetRows], existing: Existing, whole_workb
         if name not in SHEETS and name not in GUIDE_SHEETS:
             warnings.append(Problem(name, None, "", "", "problem.unknown_sheet"))
     if whole_workbook and "institutions" not in sheets:
-        problems.append(Problem("institutions", None, "", "", "problem.sheet_missing"))
+        problems.add(Problem("institutions", None, "", "", "problem.sheet_missing"))
 
     # A sheet only refers to sheets before it, so references are checked as each sheet is read; costs need
     # their fx rates, which come last, so those are read first.
@@ -217,8 +253,9 @@ def check_workbook(sheets: dict[str, SheetRows], existing: Existing, whole_workb
     for name in sorted(SHEET_ORDER, key=lambda sheet: sheet != "fx_rates"):
         if name in sheets:
             tables[name] = _check_sheet(SHEETS[name], sheets[name], known, rates, problems, warnings)
-    problems.sort(key=lambda p: (SHEET_ORDER.index(p.sheet) if p.sheet in SHEET_ORDER else -1, p.row or 0))
-    return CheckedWorkbook(tables if not problems else {}, problems, warnings)
+    listed = sorted(problems.kept, key=lambda p: (SHEET_ORDER.index(p.sheet) if p.sheet in SHEET_ORDER else -1,
+                                                   p.row or 0))
+    return CheckedWorkbook(tables if not problems.total else {}, listed, warnings, problems.omitted())
 
 
 # Rows become Arrow tables this many at a time: few enough that the rows in flight stay small.
@@ -226,17 +263,17 @@ CHUNK_ROWS = 50_000
 
 
 def _check_sheet(sheet: Sheet, raw: SheetRows, known: dict[str, set[str]], rates: set[tuple[str, int]],
-                 problems: list[Problem], warnings: list[Problem]) -> pa.Table:
+                 problems: ProblemLog, warnings: list[Problem]) -> pa.Table:
     """Check one sheet's rows as they are read; add its problems and warnings, return its clean records.
 
     `known` (ids by sheet) and `rates` ((currency, year) pairs) gain what this sheet defines.
     """
-    first_problem = len(problems)
+    first_problem = problems.total
     positions: dict[str, int] = {}
     unnamed: list[int] = []  # columns without a header: warned about only if they hold something
     for index, name in enumerate(raw.header):
         if name in positions:
-            problems.append(Problem(sheet.name, 1, name, name, "problem.duplicate_column"))
+            problems.add(Problem(sheet.name, 1, name, name, "problem.duplicate_column"))
         elif name in sheet.column_names:
             positions[name] = index
         elif name:
@@ -245,7 +282,7 @@ def _check_sheet(sheet: Sheet, raw: SheetRows, known: dict[str, set[str]], rates
             unnamed.append(index)
     for column in sheet.columns:
         if column.required and column.name not in positions:
-            problems.append(Problem(sheet.name, 1, column.name, "", "problem.column_missing"))
+            problems.add(Problem(sheet.name, 1, column.name, "", "problem.column_missing"))
 
     present = [(c, positions[c.name], PARSERS[c.type]) for c in sheet.columns if c.name in positions]
     absent = [c.name for c in sheet.columns if c.name not in positions]
@@ -261,24 +298,29 @@ def _check_sheet(sheet: Sheet, raw: SheetRows, known: dict[str, set[str]], rates
         failed = set(absent)  # columns with no usable value: rules across columns pass over them
         for column, index, parse in present:
             value = raw_row[index] if index < len(raw_row) else None
+            if type(value) is ErrorCell or (type(value) is str and len(value) > MAX_CELL_CHARS):
+                record[column.name] = None
+                failed.add(column.name)
+                problems.add(_unreadable_cell(sheet.name, row_number, column.name, value))
+                continue
             if is_blank(value):
                 record[column.name] = None
                 if column.required:
                     failed.add(column.name)
-                    problems.append(Problem(sheet.name, row_number, column.name, "", "problem.required"))
+                    problems.add(Problem(sheet.name, row_number, column.name, "", "problem.required"))
                 continue
             try:
                 record[column.name] = parse(value, column)
             except CellError as error:
                 record[column.name] = None
                 failed.add(column.name)
-                problems.append(Problem(sheet.name, row_number, column.name, cell_text(value),
-                                        error.expected, error.args_))
+                problems.add(Problem(sheet.name, row_number, column.name, cell_text(value),
+                                     error.expected, error.args_))
         problems += _check_row(sheet.name, record, row_number, failed)
         problems += _check_key(sheet, record, row_number, first_row)
         problems += _check_references(sheet.name, references, record, row_number, known)
         problems += _check_rate(sheet.name, record, row_number, rates)
-        if len(problems) == first_problem:  # once a sheet fails, its records are not kept
+        if problems.total == first_problem:  # once a sheet fails, its records are not kept
             records.append(record)
             if len(records) == CHUNK_ROWS:
                 chunks.append(sheet.records_table(records))
@@ -288,6 +330,14 @@ def _check_sheet(sheet: Sheet, raw: SheetRows, known: dict[str, set[str]], rates
     if sheet.name == "fx_rates":
         rates.update(first_row)
     return pa.concat_tables([*chunks, sheet.records_table(records)])
+
+
+def _unreadable_cell(sheet: str, row: int, column: str, value: str) -> Problem:
+    """An Excel error cell (never stored as "not reported"), or text longer than an .xlsx cell holds."""
+    if type(value) is ErrorCell:
+        return Problem(sheet, row, column, str(value), "problem.excel_error")
+    return Problem(sheet, row, column, value[:40] + "…", "problem.cell_too_long",
+                   (("limit", MAX_CELL_CHARS), ("length", len(value))))
 
 
 def _check_row(sheet: str, record: dict[str, object], row: int, failed: set[str]) -> list[Problem]:

@@ -261,14 +261,14 @@ def test_not_utf8_csv(loaded_db, tmp_path):
     assert (problem.sheet, problem.row) == ("institutions", 2) and "UTF-8" in str(problem)
 
 
-def test_csv_the_csv_module_cannot_read(loaded_db, tmp_path):
+def test_a_csv_cell_beyond_what_the_csv_module_reads_is_refused_naming_the_cell_limit(loaded_db, tmp_path):
     folder = tmp_path / "huge-cell"
     folder.mkdir()
     (folder / "institutions.csv").write_text("institution_id,name,kind,country\nX,Ministry,ministry,DEU\n"
                                              f"Y,{'x' * 200_000},ministry,DEU\n", encoding="utf-8")
     problem = reject(loaded_db, folder)[0]
-    assert (problem.sheet, problem.row, problem.expected) == ("institutions", 3, "problem.csv_unreadable")
-    assert "field limit" in str(problem)
+    assert (problem.sheet, problem.row, problem.expected) == ("institutions", 3, "problem.cell_too_long")
+    assert "32767 characters" in str(problem)
 
 
 def test_a_large_sheet_is_checked_in_chunks_and_keeps_its_checks_across_them(loaded_db, tmp_path, monkeypatch):

@@ -62,13 +62,6 @@ def test_empty_database_explains_how_to_import(monkeypatch, empty_db):
     assert "python -m portal import" in app.code[0].value
 
 
-def test_missing_database_is_built_from_the_seed(monkeypatch, tmp_path):
-    database = tmp_path / "new" / "portal.duckdb"
-    app = run_page(monkeypatch, database)
-    assert database.exists()
-    assert {m.label: m.value for m in app.metric}["Programmes"] == "51"
-
-
 def chart_data(app: AppTest, index: int) -> dict:
     """The plotly figure an element sends to the browser, as JSON."""
     return json.loads(app.get("plotly_chart")[index].proto.spec)

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from portal import access, ui, ui_data
+from portal import access, db, ui, ui_data
 from portal.i18n import t
-from portal.importer import DatabaseChanged, ImportRejected, field_changes, import_workbook, problems_frame
+from portal.importer import (DatabaseChanged, ImportRejected, field_changes, import_workbook, omitted_lines,
+                             problems_frame)
+from portal.workbook import MAX_FILE_BYTES
 
 ui.require(access.ADMINISTRATOR_ROLES)
 
@@ -20,17 +22,25 @@ if applied:
     ui.table(ui_data.counts_frame(applied.counts), ui_data.COUNT_HEADERS, download="import-result")
 
 upload = st.file_uploader(t("data.upload"), type=["xlsx", "zip"], key=f"workbook_upload_{generation}",
-                          help=t("data.upload_help"))
+                          help=t("data.upload_help"), max_upload_size=MAX_FILE_BYTES // 1024**2)
 if upload is None:
+    st.stop()
+if ui_data.upload_too_large(upload):
+    st.error(t("data.too_large", file=upload.name, limit=MAX_FILE_BYTES // 1024**2))
     st.stop()
 
 with st.status(t("data.checking"), expanded=False) as status:
     preview = ui_data.preview_upload(upload, status)
     status.update(label=t("data.checked"), state="complete")
 
+if isinstance(preview, db.WriteFailed):
+    st.error(ui_data.write_failed_text(preview))
+    st.stop()
 if isinstance(preview, ImportRejected):
-    st.error(t("data.rejected", count=len(preview.problems), file=upload.name))
+    st.error(t("data.rejected", count=preview.count, file=upload.name))
     ui.table(problems_frame(preview.problems), ui_data.PROBLEM_HEADERS, download="import-problems")
+    for line in omitted_lines(preview):
+        st.caption(line)
     if preview.warnings:
         st.warning(t("data.warnings", count=len(preview.warnings)))
         ui.table(problems_frame(preview.warnings), ui_data.PROBLEM_HEADERS, download="import-warnings")
@@ -53,11 +63,15 @@ else:
 if st.button(t("data.apply"), type="primary", key="apply_import"):
     try:
         with st.status(t("data.applying"), expanded=True) as status:
-            result = import_workbook(ui_data.saved_upload(upload), ui_data.database(), ui_data.viewer_name(),
-                                     file_name=upload.name, expected_version=preview.base_version,
-                                     progress=ui_data.progress_reporter(status))
+            with ui_data.upload_on_disk(upload) as source:
+                result = import_workbook(source, ui_data.database(), ui_data.viewer_name(), file_name=upload.name,
+                                         expected_version=preview.base_version,
+                                         progress=ui_data.progress_reporter(status))
     except DatabaseChanged:
         st.error(t("data.changed_meanwhile"))
+        st.stop()
+    except db.WriteFailed as failed:
+        st.error(ui_data.write_failed_text(failed))
         st.stop()
     st.session_state["applied_import"] = result
     st.session_state["upload_generation"] = generation + 1  # a fresh, empty uploader
