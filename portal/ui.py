@@ -191,6 +191,7 @@ class Column:
     link: str | None = None
     optional: bool = False
     instead: str | None = None
+    private: str | None = None  # "costs" or "names": the scope rule that hides it (money and person: implied)
 
 
 HASH_SHOWN = 12  # characters of a SHA-256 shown in a table
@@ -202,7 +203,8 @@ def _column(spec: str | Column) -> Column:
 
 def hidden_for_viewer(column: Column) -> bool:
     """Whether the viewer's scope hides this whole column (costs, or people's names)."""
-    return (column.kind == "money" and not costs_visible()) or (column.kind == "person" and not names_visible())
+    rule = column.private or {"money": "costs", "person": "names"}.get(column.kind)
+    return (rule == "costs" and not costs_visible()) or (rule == "names" and not names_visible())
 
 
 def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

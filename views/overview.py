@@ -65,6 +65,7 @@ if access.may(access.MINISTRY_ROLES):
         st.markdown(f"**{t('overview.imports')}**")
         ui.table(imports, {"import_id": "imports.col_id", "action": "imports.col_action",
                            "imported_at": "imports.col_at", "imported_by": "imports.col_by",
-                           "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
-                           "added": "imports.col_added", "changed": "imports.col_changed",
-                           "unchanged": "imports.col_unchanged"})
+                           "file_name": "imports.col_file", "file_sha256": ui.Column("imports.col_sha", "hash"),
+                           "added": ui.Column("imports.col_added", "count"),
+                           "changed": ui.Column("imports.col_changed", "count"),
+                           "unchanged": ui.Column("imports.col_unchanged", "count")})
