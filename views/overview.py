@@ -3,7 +3,7 @@
 import streamlit as st
 
 from portal import access, charts, ui
-from portal.i18n import country_name, t
+from portal.i18n import by_name, country_name, t
 
 contents = ui.read("database_contents")
 
@@ -19,7 +19,7 @@ figures = ui.read("overview_figures", year_from=year_from, year_to=year_to).iloc
 flows = ui.read("programme_flows", year_from=year_from, year_to=year_to, limit=ui.FLOW_LIMIT)
 timeline = ui.read("overview_timeline", year_from=year_from, year_to=year_to, per_lane=ui.TIMELINE_PER_LANE)
 imports = ui.read("import_history", limit=5)
-briefing_countries = ui.read("visible_countries")["country"].tolist()
+briefing_countries = by_name(ui.read("visible_countries")["country"], country_name)
 
 programmes, people, partners, countries, investment = st.columns(5)
 programmes.metric(t("overview.programmes"), ui.number(figures["programmes"]))

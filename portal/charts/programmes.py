@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import date_text, timeline
-from portal.i18n import country_name, label, t
+from portal.i18n import by_name, country_name, label, t
 from portal.ui import money, number
 
 # Characters that Markdown or Streamlit's own directives (":red[...]", ":material/x:", "$math$") would read.
@@ -34,13 +34,16 @@ def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
     """
     codes = {column: [str(code) for code in facets[column]] for column in (
         "home_countries", "host_countries", "institution_ids", "institution_names", "kinds", "statuses")}
-    return {
+    named = {
         "home_country": {c: country_name(c) for c in codes["home_countries"]},
         "host_country": {c: country_name(c) for c in codes["host_countries"]},
         "institution": dict(zip(codes["institution_ids"], codes["institution_names"])),
         "kind": {k: label("programme_kind", k) for k in codes["kinds"]},
         "status": {s: label("programme_status", s) for s in codes["statuses"]},
     }
+    # Listed by name in the reader's language (statuses keep their life-cycle order).
+    return {facet: names if facet == "status" else {c: names[c] for c in by_name(names, names.get)}
+            for facet, names in named.items()}
 
 
 def institution_text(name: str, name_local: str | None, city: str | None, country: str) -> str:
