@@ -42,7 +42,14 @@ ui.missing_rates_warning(figures["investment_rate_missing"])
 st.subheader(t("overview.flows"))
 if flows.empty:
     st.info(t("overview.no_flows"))
-ui.plot(charts.flow_map, flows, key="overview_flow_map")
+clicked = charts.clicked_map_target(ui.plot(charts.flow_map, flows, key="overview_flow_map", select=True))
+if clicked:  # a marker opens its institution, an arc lists its programmes
+    st.session_state.pop("overview_flow_map", None)  # or the click would act again on the way back
+    kind, ids = clicked
+    if kind == "institution":
+        st.switch_page("views/partners.py", query_params={"institution": ids[0], "lang": st.query_params["lang"]})
+    st.switch_page("views/programmes.py", query_params={"institution": ids[:2], "kind": ids[2],
+                                                        "lang": st.query_params["lang"]})
 st.caption(t("overview.flows_caption"))
 if len(flows) and flows["flows_total"].iloc[0] > len(flows):
     st.caption(t("overview.flows_cut", shown=ui.number(len(flows)), total=ui.number(int(flows["flows_total"].iloc[0]))))
