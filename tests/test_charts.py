@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from portal import charts
+from portal import charts, contract
 
 
 def items(*rows):
@@ -131,3 +131,25 @@ def test_institutions_at_nearly_the_same_place_stay_apart():
     figure = charts.institution_map(frame)
     points = {(lon, lat) for trace in figure.data for lon, lat in zip(trace.lon, trace.lat)}
     assert len(points) == 2 and max(abs(a[1] - b[1]) + abs(a[0] - b[0]) for a in points for b in points) > 1
+
+
+def test_timeline_labels_wrap_at_spaces_and_the_chart_says_how_many_it_shows():
+    long = "Spine surgery training at Soonchunhyang University Bucheon Hospital with a very long name"
+    frame = items(("programme", "P1", long, "training_abroad", "2024", None, date(2024, 1, 1), date(2024, 12, 31),
+                   False, 40))
+    figure = charts.timeline(frame)
+    [tick] = figure.layout.yaxis.ticktext
+    assert "…" not in tick and tick.replace("<br>", " ") == "Programme · " + long
+    notes = [a.text for a in figure.layout.annotations]
+    assert any("showing the 1 most recent of 40 programmes" in n and "narrow the years" in n for n in notes)
+
+
+def test_kinds_have_distinct_colours_from_a_colour_blind_safe_palette_even_when_dates_are_partial():
+    colours = [charts.colour("programme_kind", kind) for kind in contract.PROGRAMME_KINDS]
+    assert len(set(colours)) == len(colours) and set(colours) <= set(charts.OKABE_ITO)
+    frame = items(("programme", "P1", "a", "training_abroad", "2024", None, date(2024, 1, 1), date(2024, 12, 31),
+                   False, 1), ("event", "E1", "b", "agreement", "2024", None, date(2024, 1, 1), date(2024, 12, 31),
+                   True, 1))
+    bars = [trace for trace in charts.timeline(frame, colour_by="kind").data if trace.type == "bar"]
+    assert len({trace.marker.color for trace in bars}) == 2  # partial dates keep their kind's own colour
+    assert all(trace.marker.pattern.shape == "/" and trace.marker.opacity == 0.9 for trace in bars)

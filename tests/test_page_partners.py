@@ -208,11 +208,16 @@ def test_real_case_shows_its_two_equipment_items_timeline_and_sources(monkeypatc
     assert equipment["Cost"].isna().all()  # empty cells, which read "not reported": never 0
 
     timeline = chart(app, "partner_timeline")
-    assert timeline["layout"]["yaxis"]["ticktext"] == [
-        "Programme · Korea University Ansan Hospital — Spine surgery…",
-        "Programme · Soonchunhyang University Bucheon Hospital — Spi…",
-        "Programme · Soonchunhyang University Bucheon Hospital — Joi…",
-        "Event · Soonchunhyang University Bucheon Hospital — Mic…"]
+    ticks = [tick.replace("<br>", " ") for tick in timeline["layout"]["yaxis"]["ticktext"]]
+    assert ticks == [  # whole titles, wrapped at spaces: never cut
+        "Programme · Korea University Ansan Hospital — Spine surgery training at Korea University Ansan Hospital",
+        "Programme · Soonchunhyang University Bucheon Hospital — Spine surgery training at Soonchunhyang "
+        "University Bucheon Hospital",
+        "Programme · Soonchunhyang University Bucheon Hospital — Joint microscopic spinal surgery with "
+        "Soonchunhyang Bucheon neurosurgery",
+        "Event · Soonchunhyang University Bucheon Hospital — Microscopic spinal surgery performed with a "
+        "visiting Bucheon neurosurgeon"]
+    assert all(len(line) <= 40 for tick in timeline["layout"]["yaxis"]["ticktext"] for line in tick.split("<br>"))
     hovers = [h for trace in timeline["data"] for h in trace["hovertext"]]
     assert any("2024 (month not reported) to end not reported" in h for h in hovers)
 
@@ -227,7 +232,8 @@ def test_counterpart_filter_narrows_the_timeline(monkeypatch, seed_db):
     app = open_partners(monkeypatch, seed_db, "MNG-NCTD")
     app.multiselect(key="partner_counterparts").set_value(["KOR-KU-ANSAN"]).run()
     ticks = chart(app, "partner_timeline")["layout"]["yaxis"]["ticktext"]
-    assert ticks == ["Programme · Korea University Ansan Hospital — Spine surgery…"]
+    assert [tick.replace("<br>", " ") for tick in ticks] == [
+        "Programme · Korea University Ansan Hospital — Spine surgery training at Korea University Ansan Hospital"]
     assert len(counterpart_counts(app)) == 2  # the table of counterparts is not filtered
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from portal.charts import geometry
-from portal.i18n import country_name, format_partial_date, label, t
+from portal.i18n import country_name, format_number, format_partial_date, label, t
 
-PALETTE = qualitative.Safe + qualitative.Vivid
+# Okabe & Ito's eight colours, designed to stay distinct under the common colour-vision deficiencies (and in
+# grey): every fixed list of kinds has at most eight values. Paul Tol's muted scheme follows for longer lists.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
+PALETTE = OKABE_ITO + TOL_MUTED
+LABEL_LINE = 34  # characters per line of a timeline's row label: long titles wrap at spaces, never cut
 LANE_GROUPS = {"programme": "programme_kind", "equipment": "equipment_category", "event": "event_kind"}
 IMPRECISE_PATTERN = "/"
 # How a figure fits the page: no drag-zoom traps on small screens, a legend that wraps.
@@ -29,7 +34,9 @@ def colour(group: str, value: str, values: tuple[str, ...] | None = None) -> str
         "event_kind": contract.EVENT_KINDS, "technique": contract.TECHNIQUES,
         "institution_kind": contract.INSTITUTION_KINDS, "programme_status": contract.PROGRAMME_STATUSES,
     }[group]
-    return PALETTE[values.index(value) % len(PALETTE)] if value in values else "#888888"
+    # Events share timelines with programmes: their kinds take Tol's colours, so no event looks like a programme.
+    palette = TOL_MUTED if group == "event_kind" else PALETTE
+    return palette[values.index(value) % len(palette)] if value in values else "#888888"
 
 
 def date_text(partial: str | None) -> str:
@@ -87,8 +94,10 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
             y=part["row"].tolist(), base=first.dt.strftime("%Y-%m-%d").tolist(),
             x=((last - first).dt.total_seconds() * 1000).tolist(),
             orientation="h", name=name, legendgroup=name, showlegend=name not in in_legend,
-            marker=dict(color=fill, opacity=0.55 if imprecise else 0.9,
-                        pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fgcolor="#333", size=6),
+            # Imprecise dates keep their kind's full colour under white hatching, so no two kinds look alike.
+            marker=dict(color=fill, opacity=0.9,
+                        pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fillmode="overlay",
+                                     fgcolor="white", fgopacity=0.7, size=7, solidity=0.35),
                         line=dict(color=fill, width=1)),
             hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
         in_legend.add(name)
@@ -99,15 +108,31 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
                            marker=dict(symbol="diamond", size=11, color=fill, line=dict(color="#333", width=1)),
                            hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
         in_legend.add(name)
+    lines = max((text.count("<br>") + 1 for text in row_labels.values()), default=1)
     figure.update_layout(
-        title=title, barmode="overlay", height=max(260, 26 * len(row_labels) + 130),
+        title=title, barmode="overlay", height=max(260, (14 * lines + 12) * len(row_labels) + 130),
         xaxis=dict(type="date"),  # dates need no axis title, and one would collide with the legend
         yaxis=dict(autorange="reversed", title=None, categoryorder="array", categoryarray=list(row_labels),
                    tickmode="array", tickvals=list(row_labels), ticktext=list(row_labels.values())),
         **BASE_LAYOUT)
     figure.add_annotation(text=t("chart.hatched_means_imprecise"), showarrow=False, xref="paper", yref="paper",
                           x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11, color="#555"))
+    cut = showing_text(items)
+    if cut:  # on the chart itself, where a reader looks, not only in a caption under it
+        figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
+                              yanchor="bottom", font=dict(size=11, color="#8a3b00"))
     return figure
+
+
+def showing_text(items: pd.DataFrame) -> str | None:
+    """"Showing the 15 most recent of 40 programmes · narrow the years or filters to see the rest", for each lane
+    of a timeline cut to fewer items than match (None when nothing is cut)."""
+    if "lane_total" not in items.columns or items.empty:
+        return None
+    totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
+    cut = [t("chart.showing_of", shown=format_number(int(r.shown)), total=format_number(int(r.total)),
+             what=t("lane.plural." + lane)) for lane, r in totals.iterrows() if r.total > r.shown]
+    return " · ".join(cut) + " · " + t("chart.see_the_rest") if cut else None
 
 
 def _names(figure: go.Figure) -> set[str]:
@@ -115,8 +140,13 @@ def _names(figure: go.Figure) -> set[str]:
 
 
 def _row_label(item) -> str:
-    text = item.label if len(item.label) <= 48 else item.label[:47] + "…"
-    return f"{t('lane.' + item.lane)} · {text}" if item.lane else text
+    text = f"{t('lane.' + item.lane)} · {item.label}" if item.lane else str(item.label)
+    return wrapped(text)
+
+
+def wrapped(text: str, width: int = LABEL_LINE) -> str:
+    """Text broken into lines of about `width` characters at spaces (plotly's <br>), never inside a word."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
 def _group(item, colour_by: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ import pandas as pd
 
 import plotly.graph_objects as go
 
-from portal.charts import date_text, timeline
+from portal.charts import date_text, timeline, wrapped
 from portal.i18n import by_name, country_name, label, t
 from portal.ui import money, number
 
@@ -188,9 +188,9 @@ def gantt(programmes: pd.DataFrame) -> go.Figure:
     Every row is a programme, so the lane prefix is dropped, and each kind is listed once in the legend.
     """
     figure = timeline(programmes, colour_by="kind")
-    prefix = f"{t('lane.programme')} · "
-    if figure.layout.yaxis.ticktext:
-        figure.update_yaxes(ticktext=[text.removeprefix(prefix) for text in figure.layout.yaxis.ticktext])
+    if figure.layout.yaxis.tickvals:  # the title alone, wrapped as the shared timeline wraps it
+        titles = dict(zip("programme:" + programmes["item_id"].astype(str), programmes["label"]))
+        figure.update_yaxes(ticktext=[wrapped(titles[row]) for row in figure.layout.yaxis.tickvals])
     listed = set()
     for trace in figure.data:
         trace.showlegend = trace.name not in listed
