@@ -92,6 +92,23 @@ CHART_LIBRARY = next((p.name for p in (Path(st.__file__).parent / "static" / "st
                      None)
 
 
+# Streamlit cuts long metric values and labels, and sidebar page names, with an ellipsis ("not repor…",
+# "харуулах…"): they wrap instead, and a metric's figure shrinks with the window before it would overflow.
+READABLE_TEXT_CSS = """<style>
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"],
+[data-testid="stMetricLabel"] * , [data-testid="stSidebarNav"] a span, [data-testid="stSidebarNavLink"] span {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: break-word; height: auto !important; }
+[data-testid="stMetricValue"] { font-size: clamp(1.2rem, 1.9vw, 2.25rem) !important; line-height: 1.2 !important; }
+[data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
+</style>"""
+
+
+def readable_text() -> None:
+    """Let metric tiles and sidebar page names wrap rather than be cut (any language, 1,000 px and up)."""
+    st.html(READABLE_TEXT_CSS)
+
+
 def preload_chart_library() -> None:
     """On a session's first run, have the browser load the chart library at once, while the server is still
     building the page, instead of after the page's first chart arrives."""
@@ -241,7 +258,24 @@ def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple
                            for v, note in zip(values, notes)]
         if column.optional:
             config[title] = {**config[title], "hidden": True}
+    _fit(config, headers)
     return shown, download, config
+
+
+TABLE_WIDTH = 880  # pixels the columns shown at first may take: a page's content at 1,400 px, beside the sidebar
+FIXED_WIDTHS = {"link": 110, "count": 90, "number": 100, "money": 120, "date": 150, "hash": 110}
+
+
+def _fit(config: dict, headers: dict[str, str | Column]) -> None:
+    """Widths for the columns shown at first, so that together they fit TABLE_WIDTH (no sideways scrolling):
+    typed columns their usual width, text columns the rest in equal parts (a long text opens in full on a
+    double-click, and downloads in full)."""
+    shown = [(title, _column(spec)) for title, spec in zip(config, headers.values()) if not _column(spec).optional]
+    fixed = sum(FIXED_WIDTHS.get(column.kind, 0) for _, column in shown)
+    texts = [title for title, column in shown if column.kind not in FIXED_WIDTHS]
+    text_width = max(100, (TABLE_WIDTH - fixed) // max(1, len(texts)))
+    for title, column in shown:
+        config[title] = {**config[title], "width": FIXED_WIDTHS.get(column.kind, text_width)}
 
 
 def _cell_text(value: object, column: Column) -> str:

@@ -336,8 +336,11 @@ def bars(frame: pd.DataFrame, x: str, y: str, colour_column: str | None = None, 
     for value, part in groups:
         name = label(colour_group, value) if colour_group else (value or "")
         marker = dict(color=colour(colour_group, value)) if colour_group else {}
+        # Every bar names itself on hover: where it stands, what it counts, how much (builders may add more).
+        where, much = ("y", "x") if horizontal else ("x", "y")
         figure.add_bar(x=part[y if horizontal else x].tolist(), y=part[x if horizontal else y].tolist(), name=name,
-                       orientation="h" if horizontal else "v", marker=marker, showlegend=colour_column is not None)
+                       orientation="h" if horizontal else "v", marker=marker, showlegend=colour_column is not None,
+                       hovertemplate=f"<b>%{{{where}}}</b><br>%{{fullData.name}}: %{{{much}:,}}<extra></extra>")
     figure.update_layout(title=title, barmode="stack", xaxis_title=y_title if horizontal else x_title,
                          yaxis_title=x_title if horizontal else y_title, **BASE_LAYOUT)
     if horizontal:
