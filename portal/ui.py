@@ -99,7 +99,7 @@ READABLE_TEXT_CSS = """<style>
 [data-testid="stMetricLabel"] * , [data-testid="stSidebarNav"] a span, [data-testid="stSidebarNavLink"] span {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: break-word; height: auto !important; }
-[data-testid="stMetricValue"] { font-size: clamp(1.2rem, 1.9vw, 2.25rem) !important; line-height: 1.2 !important; }
+[data-testid="stMetricValue"] { font-size: clamp(1rem, 1.6vw, 2.25rem) !important; line-height: 1.2 !important; }
 [data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
 </style>"""
 
@@ -263,7 +263,7 @@ def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple
 
 
 TABLE_WIDTH = 880  # pixels the columns shown at first may take: a page's content at 1,400 px, beside the sidebar
-FIXED_WIDTHS = {"link": 110, "count": 90, "number": 100, "money": 120, "date": 150, "hash": 110}
+FIXED_WIDTHS = {"link": 100, "count": 90, "number": 100, "money": 120, "date": 140, "hash": 110}
 
 
 def _fit(config: dict, headers: dict[str, str | Column]) -> None:
@@ -273,7 +273,7 @@ def _fit(config: dict, headers: dict[str, str | Column]) -> None:
     shown = [(title, _column(spec)) for title, spec in zip(config, headers.values()) if not _column(spec).optional]
     fixed = sum(FIXED_WIDTHS.get(column.kind, 0) for _, column in shown)
     texts = [title for title, column in shown if column.kind not in FIXED_WIDTHS]
-    text_width = max(100, (TABLE_WIDTH - fixed) // max(1, len(texts)))
+    text_width = max(90, (TABLE_WIDTH - fixed) // max(1, len(texts)))
     for title, column in shown:
         config[title] = {**config[title], "width": FIXED_WIDTHS.get(column.kind, text_width)}
 
