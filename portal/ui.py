@@ -95,12 +95,12 @@ CHART_LIBRARY = next((p.name for p in (Path(st.__file__).parent / "static" / "st
 # Streamlit cuts long metric values and labels, and sidebar page names, with an ellipsis ("not repor…",
 # "харуулах…"): they wrap instead, and a metric's figure shrinks with the window before it would overflow.
 READABLE_TEXT_CSS = """<style>
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"],
-[data-testid="stMetricLabel"] * , [data-testid="stSidebarNav"] a span, [data-testid="stSidebarNavLink"] span {
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"],
+[data-testid="stMetricLabel"] *, [data-testid="stSidebarNavLink"], [data-testid="stSidebarNavLink"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-  overflow-wrap: break-word; height: auto !important; }
+  height: auto !important; }
 [data-testid="stMetricValue"] { font-size: clamp(1rem, 1.6vw, 2.25rem) !important; line-height: 1.2 !important; }
-[data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
+[data-testid="stSidebarNavLink"] { min-height: 2rem; }
 </style>"""
 
 

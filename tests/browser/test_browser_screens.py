@@ -18,7 +18,10 @@ PAGES = {"overview": "/", "programmes": "/programmes", "programme": "/programmes
 LANGUAGES = ("en", "mn", "ko")
 
 # What the page shows that a reader cannot read in full, found in the page itself.
-PROBLEMS = """() => {
+# Metric tiles and sidebar page names, and every element inside them (Streamlit's own ellipsis sits in a child).
+TEXTS = ("[data-testid=stMetricValue], [data-testid=stMetricValue] *, [data-testid=stMetricLabel], "
+         "[data-testid=stMetricLabel] *, [data-testid=stSidebarNavLink], [data-testid=stSidebarNavLink] *")
+PROBLEMS = """(TEXTS) => {
   const cut = el => el.scrollWidth > el.clientWidth + 1;
   const problems = [];
   for (const tick of document.querySelectorAll('.js-plotly-plot .ytick text, .js-plotly-plot .xtick text'))
@@ -30,14 +33,11 @@ PROBLEMS = """() => {
   }
   for (const grid of document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller'))
     if (cut(grid)) problems.push('table scrolls sideways: ' + grid.scrollWidth + ' > ' + grid.clientWidth);
-  for (const el of document.querySelectorAll('[data-testid=stMetricValue], [data-testid=stMetricLabel]'))
-    if (cut(el) || el.textContent.endsWith('…')) problems.push('metric cut: ' + el.textContent);
-  for (const el of document.querySelectorAll('[data-testid=stSidebarNavLink] span'))
-    if (cut(el)) problems.push('sidebar item cut: ' + el.textContent);
+  for (const el of document.querySelectorAll(TEXTS))
+    if (cut(el) || el.textContent.endsWith('…')) problems.push('text cut: ' + el.textContent);
   return problems;
 }"""
-WIDTH_ONLY = """() => [...document.querySelectorAll(
-  '[data-testid=stMetricValue], [data-testid=stMetricLabel], [data-testid=stSidebarNavLink] span')]
+WIDTH_ONLY = """(TEXTS) => [...document.querySelectorAll(TEXTS)]
   .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => 'cut at 1,000 px: ' + el.textContent)"""
 
 
@@ -52,10 +52,10 @@ def photograph_every_page(portal, viewer: str) -> dict[str, list[str]]:
             portal.page.set_viewport_size({"width": 1400, "height": 1800})
             portal.open(path + ("&" if "?" in path else "?") + f"lang={language}")
             portal.page.screenshot(path=str(folder / f"{page}.png"), full_page=True)
-            problems = portal.page.evaluate(PROBLEMS) + [f"exception: {e}" for e in portal.exceptions()]
+            problems = portal.page.evaluate(PROBLEMS, TEXTS) + [f"exception: {e}" for e in portal.exceptions()]
             portal.page.set_viewport_size({"width": 1000, "height": 1800})
             portal.page.wait_for_timeout(700)
-            problems += portal.page.evaluate(WIDTH_ONLY)
+            problems += portal.page.evaluate(WIDTH_ONLY, TEXTS)
             portal.page.screenshot(path=str(folder / f"{page}-1000px.png"))
             found[page] = problems
     (folder / f"{viewer}-problems.json").write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
