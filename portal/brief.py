@@ -33,9 +33,10 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from portal import charts, db, ui
+from portal.charts import geometry
 from portal.charts.partners import country_name
 from portal.contract import ILLUSTRATIVE_MARK
-from portal.i18n import label, t
+from portal.i18n import by_name, label, t
 
 # ---------------------------------------------------------------- fonts
 
@@ -456,15 +457,15 @@ def _world() -> tuple[tuple, ...]:
         return tuple(points)
 
     countries = []
-    for geometry in topology["objects"]["countries"]["geometries"]:
-        polygons = {"Polygon": [geometry.get("arcs", [])], "MultiPolygon": geometry.get("arcs", [])}.get(
-            geometry["type"], [])
+    for shape in topology["objects"]["countries"]["geometries"]:
+        polygons = {"Polygon": [shape.get("arcs", [])], "MultiPolygon": shape.get("arcs", [])}.get(
+            shape["type"], [])
         rings = tuple(part for polygon in polygons for r in polygon for part in _unwrapped(ring(r)))
         if rings:
             lons = [p[0] for r in rings for p in r]
             lats = [p[1] for r in rings for p in r]
-            centre = tuple(geometry.get("properties", {}).get("ct") or ()) or None
-            countries.append(((min(lons), min(lats), max(lons), max(lats)), rings, geometry.get("id"), centre))
+            centre = tuple(shape.get("properties", {}).get("ct") or ()) or None
+            countries.append(((min(lons), min(lats), max(lons), max(lats)), rings, shape.get("id"), centre))
     return tuple(countries)
 
 
@@ -579,7 +580,7 @@ def _map(records: pd.DataFrame, institutions: pd.DataFrame, numbers: dict[str, i
         width = 0.8 + 2.4 * math.sqrt(int(pair.pair_programmes) / largest)
         _arc(clipped, project(pair.home_longitude, pair.home_latitude),
              project(pair.host_longitude, pair.host_latitude), width,
-             _colour(charts.colour("programme_kind", pair.kind)), (0.18 + 0.1 * (pair.bend // 2)) * (-1) ** pair.bend)
+             _colour(charts.colour("programme_kind", pair.kind)), geometry.bend(pair.bend))
 
     for institution in located.sort_values("in_subject").itertuples():
         x, y = dots[institution.record_id]
@@ -594,31 +595,22 @@ def _map(records: pd.DataFrame, institutions: pd.DataFrame, numbers: dict[str, i
     if located["in_subject"].any():
         legend.append((SUBJECT, t("brief.map_subject"), "dot"))
     legend += [(_colour(charts.colour("programme_kind", kind)), label("programme_kind", kind), "line")
-               for kind in sorted(pairs["kind"].unique())]
+               for kind in by_name(pairs["kind"].unique(), partial(label, "programme_kind"))]
     return [KeepTogether([drawing, _legend(legend), _p(t("brief.map_caption"), "caption")])]
 
 
 def _clusters(points: dict[str, tuple[float, float]], reach: float = 4.0) -> list[tuple[tuple[float, float], list]]:
     """Points grouped with the first earlier point within `reach` (drawn on top of each other)."""
-    groups: list[tuple[tuple[float, float], list]] = []
-    for key, (x, y) in points.items():
-        group = next((g for g in groups if math.hypot(g[0][0] - x, g[0][1] - y) <= reach), None)
-        if group:
-            group[1].append(key)
-        else:
-            groups.append(((x, y), [key]))
-    return groups
+    return geometry.clusters(points, reach)
 
 
 def _arc(drawing: Group, start: tuple[float, float], end: tuple[float, float], width: float, colour,
          bend: float) -> None:
     """A line from home to host, bent to one side by `bend` of its length, ending in an arrowhead."""
     (x1, y1), (x2, y2) = start, end
-    length = math.hypot(x2 - x1, y2 - y1)
-    if length < 1:
+    if math.hypot(x2 - x1, y2 - y1) < 1:
         return
-    bend *= length
-    cx, cy = (x1 + x2) / 2 - (y2 - y1) / length * bend, (y1 + y2) / 2 + (x2 - x1) / length * bend
+    cx, cy = geometry.control_point(start, end, bend)
     line = Outline(strokeColor=colour, strokeWidth=width, fillColor=None, strokeOpacity=0.85, strokeLineCap=1)
     line.moveTo(x1, y1)
     line.curveTo(cx, cy, cx, cy, x2, y2)
@@ -732,7 +724,7 @@ def _timeline(records: pd.DataFrame) -> list:
     for lane, part in items.groupby("record_kind", sort=False):
         legend.append((INK, t("brief.legend_lane", lane=t("brief.lane." + lane)), "heading"))
         legend += [(_colour(charts.colour(LANE_GROUPS[lane], kind)), label(LANE_GROUPS[lane], kind), "box")
-                   for kind in sorted(part["kind"].unique())]
+                   for kind in by_name(part["kind"].unique(), partial(label, LANE_GROUPS[lane]))]
     legend += [(MUTED, t("chart.hatched_means_imprecise"), "hatched"), (MUTED, t("brief.single_day"), "diamond")]
     story += [_p(t("brief.timeline_caption"), "lead"), _Timeline(rows, first, last, _legend(legend))]
     return story + _cut_notes(items)

@@ -6,6 +6,7 @@ A language's catalog is every JSON file in portal/locales/LANG/ (one per area of
 from __future__ import annotations
 
 import json
+import unicodedata
 from contextvars import ContextVar
 from datetime import date
 from functools import lru_cache
@@ -95,6 +96,24 @@ def format_partial_date(partial: str) -> str:
     day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     skeleton = {1: "y", 2: "yMMM", 3: "yMMMd"}[len(parts)]
     return dates.format_skeleton(skeleton, day, locale=language())
+
+
+# Mongolian Cyrillic puts Ө after О and Ү after У; Unicode's code points do not (Ү U+04AF, Ө U+04E9).
+_MONGOLIAN = "абвгдеёжзийклмноөпрстуүфхцчшщъыьэюя"
+_MONGOLIAN_KEY = {letter: chr(0x0430 + 0x100 + rank) for rank, letter in enumerate(_MONGOLIAN)}
+
+
+def name_key(text: object) -> str:
+    """A sort key that orders names as the current language's alphabet does (case and accents aside): Hangul
+    syllables and Latin letters in their code-point order, Mongolian Cyrillic by its own alphabet."""
+    if language() == "mn":  # й and ё are letters of their own here, not и and е with marks
+        return "".join(_MONGOLIAN_KEY.get(c, c) for c in unicodedata.normalize("NFC", str(text).casefold()))
+    return "".join(c for c in unicodedata.normalize("NFKD", str(text).casefold()) if not unicodedata.combining(c))
+
+
+def by_name(codes, name) -> list:
+    """`codes` sorted by the name each is shown by (`name(code)`), in the reader's language."""
+    return sorted(codes, key=lambda code: name_key(name(code)))
 
 
 def country_name(alpha_3: str | None) -> str:

@@ -7,6 +7,7 @@ import math
 import pickle
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -90,6 +91,23 @@ def currency_choice() -> None:
 # about 1 s of work for the browser on a 2-core machine. Named with a hash that changes with Streamlit.
 CHART_LIBRARY = next((p.name for p in (Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js")),
                      None)
+
+
+# Streamlit cuts long metric values and labels, and sidebar page names, with an ellipsis ("not repor…",
+# "харуулах…"): they wrap instead, and a metric's figure shrinks with the window before it would overflow.
+READABLE_TEXT_CSS = """<style>
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"],
+[data-testid="stMetricLabel"] *, [data-testid="stSidebarNavLink"], [data-testid="stSidebarNavLink"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  height: auto !important; }
+[data-testid="stMetricValue"] { font-size: clamp(1rem, 1.6vw, 2.25rem) !important; line-height: 1.2 !important; }
+[data-testid="stSidebarNavLink"] { min-height: 2rem; }
+</style>"""
+
+
+def readable_text() -> None:
+    """Let metric tiles and sidebar page names wrap rather than be cut (any language, 1,000 px and up)."""
+    st.html(READABLE_TEXT_CSS)
 
 
 def preload_chart_library() -> None:
@@ -196,16 +214,130 @@ def not_reported_note(missing: object, total: object) -> str:
     return t("value.some_not_reported", missing=number(missing), total=number(total))
 
 
-def table(frame: pd.DataFrame, headers: dict[str, str], download: str = "table", **dataframe_options):
-    """Show a table with translated column headers, "not reported" in missing cells, and CSV/.xlsx downloads.
+@dataclass(frozen=True)
+class Column:
+    """How ui.table shows one column: its header (a message id), its type, and whether it starts hidden.
 
-    `download` names the downloaded files. Returns what st.dataframe returns (the selection, when
-    `on_select` is among the options).
+    kind: "text"; "count" and "number" (right-aligned numbers, sortable); "money" (a number in `currency`, named in the header,
+    hidden from viewers who may not see costs); "person" (hidden from viewers who may not see names);
+    "date" (a partial date as read; ISO order, so it sorts by time); "link" (the value is an id, linked
+    to `link`, a page address with {} for it); "hash" (shortened on screen, in full in the download).
+    `optional` columns start hidden: the table's "Show/hide columns" menu brings them back.
+    `instead` names a column of the frame holding, per row, a text shown in place of the value ("not shown"
+    where the viewer may not see that row's value, "no fx rate"...); empty where the value itself shows.
     """
-    shown = frame[list(headers)].rename(columns={c: t(k) for c, k in headers.items()})
-    shown = shown.astype(object).where(shown.notna(), t("value.not_reported"))
-    result = st.dataframe(shown, hide_index=True, width="stretch", **dataframe_options)
-    download_buttons(shown, download, key="-".join(headers))
+
+    header: str
+    kind: str = "text"
+    currency: str | None = None
+    link: str | None = None
+    optional: bool = False
+    instead: str | None = None
+    private: str | None = None  # "costs" or "names": the scope rule that hides it (money and person: implied)
+
+
+HASH_SHOWN = 12  # characters of a SHA-256 shown in a table
+
+
+def _column(spec: str | Column) -> Column:
+    return spec if isinstance(spec, Column) else Column(spec)
+
+
+def hidden_for_viewer(column: Column) -> bool:
+    """Whether the viewer's scope hides this whole column (costs, or people's names)."""
+    rule = column.private or {"money": "costs", "person": "names"}.get(column.kind)
+    return (rule == "costs" and not costs_visible()) or (rule == "names" and not names_visible())
+
+
+def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The table as shown (typed values, missing left empty), as downloaded (every value in words) and its
+    column settings. Hidden values read "not shown", missing ones "not reported": never one for the other."""
+    shown, download, config = pd.DataFrame(index=frame.index), pd.DataFrame(index=frame.index), {}
+    hidden_text, missing_text = t("value.hidden"), t("value.not_reported")
+    for name, spec in headers.items():
+        column = _column(spec)
+        title = t(column.header, currency=column.currency) if column.currency else t(column.header)
+        values = frame[name]
+        if hidden_for_viewer(column):
+            notes = pd.Series(hidden_text, index=frame.index, dtype=object)
+        elif column.instead:
+            notes = frame[column.instead].astype(object).where(frame[column.instead].notna(), None)
+        else:
+            notes = pd.Series(None, index=frame.index, dtype=object)
+        noted = notes.notna()
+        if noted.all() and len(frame):
+            # Nothing to sort or add up: each cell says why there is no value (the whole column, when hidden).
+            shown[title] = notes
+            config[title] = st.column_config.TextColumn(title, help=t("table.hidden_help"))
+        elif noted.any():
+            # A typed column has one placeholder for all its empty cells, so a column with a reason in some rows
+            # is text: the reason there, the value as read elsewhere, empty (so "not reported") when missing.
+            shown[title] = [note if isinstance(note, str) else (None if is_missing(v) else _cell_text(v, column))
+                            for v, note in zip(values, notes)]
+            config[title] = st.column_config.TextColumn(title, help=t("table.hidden_help"))
+        else:
+            shown[title] = ([None if is_missing(v) else f"{column.link.format(v)}&lang={language()}" for v in values]
+                            if column.kind == "link" else values)
+            config[title] = _column_config(title, column)
+        download[title] = [note if isinstance(note, str) else (missing_text if is_missing(v) else v)
+                           for v, note in zip(values, notes)]
+        if column.optional:
+            config[title] = {**config[title], "hidden": True}
+    _fit(config, headers)
+    return shown, download, config
+
+
+TABLE_WIDTH = 880  # pixels the columns shown at first may take: a page's content at 1,400 px, beside the sidebar
+FIXED_WIDTHS = {"link": 100, "count": 90, "number": 100, "money": 120, "date": 140, "hash": 110}
+
+
+def _fit(config: dict, headers: dict[str, str | Column]) -> None:
+    """Widths for the columns shown at first, so that together they fit TABLE_WIDTH (no sideways scrolling):
+    typed columns their usual width, text columns the rest in equal parts (a long text opens in full on a
+    double-click, and downloads in full)."""
+    shown = [(title, _column(spec)) for title, spec in zip(config, headers.values()) if not _column(spec).optional]
+    fixed = sum(FIXED_WIDTHS.get(column.kind, 0) for _, column in shown)
+    texts = [title for title, column in shown if column.kind not in FIXED_WIDTHS]
+    text_width = max(90, (TABLE_WIDTH - fixed) // max(1, len(texts)))
+    for title, column in shown:
+        config[title] = {**config[title], "width": FIXED_WIDTHS.get(column.kind, text_width)}
+
+
+def _cell_text(value: object, column: Column) -> str:
+    if column.kind in ("count", "number", "money"):
+        return money(value, column.currency) if column.kind == "money" and column.currency else number(value)
+    return str(value)
+
+
+def _column_config(title: str, column: Column) -> dict:
+    if column.kind == "count":
+        return st.column_config.NumberColumn(title, format="localized", step=1)
+    if column.kind == "number":
+        return st.column_config.NumberColumn(title, format="localized")
+    if column.kind == "money":
+        return st.column_config.NumberColumn(title, format="localized")  # the currency is in the header
+    if column.kind == "link":
+        return st.column_config.LinkColumn(title, display_text=r"[?&][a-z_]+=([^&]*)")
+    if column.kind == "hash":
+        return st.column_config.TextColumn(title, help=t("table.hash_help"), width="small")
+    return st.column_config.TextColumn(title)
+
+
+def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str = "table", **dataframe_options):
+    """Show a table with translated headers and typed columns, "not reported" in missing cells, "not shown" in
+    hidden ones, and CSV/.xlsx downloads of every row and column.
+
+    `headers` maps a column of `frame` to its header's message id or a Column. `download` names the downloaded
+    files. Returns what st.dataframe returns (the selection, when `on_select` is among the options).
+    """
+    shown, full, config = table_frames(frame, headers)
+    data = shown
+    hashes = [title for title, spec in zip(shown.columns, headers.values()) if _column(spec).kind == "hash"]
+    if hashes:  # the full value stays in the cell (copied, and shown when the cell is opened); the start shows
+        data = shown.style.format(lambda v: v if is_missing(v) else f"{str(v)[:HASH_SHOWN]}…", subset=hashes)
+    result = st.dataframe(data, hide_index=True, width="stretch", column_config=config,
+                          placeholder=t("value.not_reported"), **dataframe_options)
+    download_buttons(full, download, key="-".join(headers))
     return result
 
 

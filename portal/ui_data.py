@@ -19,6 +19,7 @@ from portal.contract import SHEET_ORDER, SHEETS, Column
 from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
+from portal.ui import Column as TableColumn
 from portal.validate import record_key
 from portal.workbook import MAX_FILE_BYTES, cell_text
 
@@ -112,11 +113,12 @@ def _template_bytes() -> bytes:
     return buffer.getvalue()
 
 
-HISTORY_HEADERS = {"import_id": "imports.col_id", "action": "imports.col_action", "when": "imports.col_at",
-                   "imported_by": "imports.col_by", "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
-                   "added": "imports.col_added", "changed": "imports.col_changed",
-                   "unchanged": "imports.col_unchanged", "removed": "imports.col_removed",
-                   "status": "imports.col_status"}
+HISTORY_HEADERS = {"import_id": TableColumn("imports.col_id", "count"), "action": "imports.col_action",
+                   "when": "imports.col_at", "imported_by": "imports.col_by", "file_name": "imports.col_file",
+                   "file_sha256": TableColumn("imports.col_sha", "hash"), "added": TableColumn("imports.col_added", "count"),
+                   "changed": TableColumn("imports.col_changed", "count"),
+                   "unchanged": TableColumn("imports.col_unchanged", "count"),
+                   "removed": TableColumn("imports.col_removed", "count"), "status": "imports.col_status"}
 
 
 def history_rows(history: pd.DataFrame) -> pd.DataFrame:

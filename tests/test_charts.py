@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from portal import charts
+from portal import charts, contract
 
 
 def items(*rows):
@@ -59,8 +59,9 @@ def test_empty_timeline_says_so():
 
 
 def flows(**overrides):
-    row = dict(home_id="H", home_name="Home", home_latitude=47.9, home_longitude=106.9, host_id="K",
-               host_name="Host", host_latitude=37.5, host_longitude=126.8, kind="training_abroad", programmes=2,
+    row = dict(home_id="H", home_name="Home", home_city="Ulaanbaatar", home_country="MNG", home_latitude=47.9,
+               home_longitude=106.9, host_id="K", host_name="Host", host_city="Seoul", host_country="KOR",
+               host_latitude=37.5, host_longitude=126.8, kind="training_abroad", programmes=2,
                participants=12, participants_not_reported=0, weight=12, weight_is_participants=True)
     row.update(overrides)
     return row
@@ -75,11 +76,17 @@ def test_flow_map_widths_follow_weight_and_colours_follow_kind():
     lines = {trace.legendgroup: trace for trace in figure.data if trace.mode == "lines"}
     assert lines["training_abroad"].line.width > lines["fellowship"].line.width
     assert lines["training_abroad"].line.color != lines["fellowship"].line.color
-    assert list(lines["training_abroad"].lat) == [47.9, 37.5, None]
-    assert "12 participants reported" in lines["training_abroad"].hovertext[0]
-    assert "participants not reported" in lines["fellowship"].hovertext[0]
-    [ends] = [trace for trace in figure.data if trace.mode == "markers"]
-    assert set(ends.customdata) == {"H", "K", "D"}
+    lat = list(lines["training_abroad"].lat)
+    assert (lat[0], lat[-2], lat[-1]) == (47.9, 37.5, None) and len(lat) > 3  # a bent line, not a straight one
+    [middles] = [trace for trace in figure.data if trace.name == "Programme flows"]
+    hover = dict(zip(middles.customdata, middles.hovertext))
+    assert "12 participants reported" in hover["flow:H|K|training_abroad"]
+    assert "Mongolia → South Korea" in hover["flow:H|K|training_abroad"]
+    assert "participants not reported" in hover["flow:H|D|fellowship"]
+    [ends] = [trace for trace in figure.data if trace.name == "Institutions"]
+    assert set(ends.customdata) == {"institution:H", "institution:K", "institution:D"}
+    home = dict(zip(ends.customdata, ends.hovertext))["institution:H"]
+    assert "Home" in home and "Ulaanbaatar, Mongolia" in home and "3 programme(s): Fellowship, Training abroad" in home
     assert figure.layout.geo.showcountries
 
 
@@ -106,3 +113,43 @@ def test_bars_stack_one_trace_per_colour_value():
     figure = charts.bars(frame, "year", "amount", "category", "equipment_category")
     assert [trace.name for trace in figure.data] == ["Endoscope", "Microscope"]
     assert figure.layout.barmode == "stack"
+
+
+def test_arcs_between_the_same_two_places_are_drawn_apart_and_the_busiest_ends_are_labelled():
+    figure = charts.flow_map(pd.DataFrame([flows(), flows(kind="joint_surgery", programmes=1, weight=1)]))
+    lines = [trace for trace in figure.data if trace.mode == "lines"]
+    middles = [list(zip(trace.lon, trace.lat))[len(trace.lon) // 2 - 1] for trace in lines]
+    assert len(lines) == 2 and middles[0] != middles[1]  # bent to opposite sides, never on top of each other
+    [ends] = [trace for trace in figure.data if trace.name == "Institutions"]
+    assert set(ends.text) == {"Home", "Host"}
+
+
+def test_institutions_at_nearly_the_same_place_stay_apart():
+    frame = pd.DataFrame([
+        dict(institution_id=i, name=i, kind="hospital", city="x", country="KOR", latitude=37.5 + d, longitude=126.8,
+             activity=1, hover=i) for i, d in (("A", 0.0), ("B", 0.05))])
+    figure = charts.institution_map(frame)
+    points = {(lon, lat) for trace in figure.data for lon, lat in zip(trace.lon, trace.lat)}
+    assert len(points) == 2 and max(abs(a[1] - b[1]) + abs(a[0] - b[0]) for a in points for b in points) > 1
+
+
+def test_timeline_labels_wrap_at_spaces_and_the_chart_says_how_many_it_shows():
+    long = "Spine surgery training at Soonchunhyang University Bucheon Hospital with a very long name"
+    frame = items(("programme", "P1", long, "training_abroad", "2024", None, date(2024, 1, 1), date(2024, 12, 31),
+                   False, 40))
+    figure = charts.timeline(frame)
+    [tick] = figure.layout.yaxis.ticktext
+    assert "…" not in tick and tick.replace("<br>", " ") == "Programme · " + long
+    notes = [a.text for a in figure.layout.annotations]
+    assert any("showing the 1 most recent of 40 programmes" in n and "narrow the years" in n for n in notes)
+
+
+def test_kinds_have_distinct_colours_from_a_colour_blind_safe_palette_even_when_dates_are_partial():
+    colours = [charts.colour("programme_kind", kind) for kind in contract.PROGRAMME_KINDS]
+    assert len(set(colours)) == len(colours) and set(colours) <= set(charts.OKABE_ITO)
+    frame = items(("programme", "P1", "a", "training_abroad", "2024", None, date(2024, 1, 1), date(2024, 12, 31),
+                   False, 1), ("event", "E1", "b", "agreement", "2024", None, date(2024, 1, 1), date(2024, 12, 31),
+                   True, 1))
+    bars = [trace for trace in charts.timeline(frame, colour_by="kind").data if trace.type == "bar"]
+    assert len({trace.marker.color for trace in bars}) == 2  # partial dates keep their kind's own colour
+    assert all(trace.marker.pattern.shape == "/" and trace.marker.opacity == 0.9 for trace in bars)

@@ -173,8 +173,8 @@ def test_euro_totals_and_a_missing_rate_on_exact_numbers(monkeypatch, small_db):
     warnings = [w.value for w in app.warning]
     assert any("1 amount(s) cannot be shown in EUR" in w for w in warnings), warnings
     row = investments(app).set_index("Item").loc["second microscope"]
-    assert row["Cost as recorded"] == "2,600,000 KRW"
-    assert row["Cost in the reporting currency"] == "no fx rate for 2023"
+    assert (row["Cost as recorded"], row["Currency"]) == (2_600_000, "KRW")
+    assert row["Cost in EUR"] == "no fx rate for 2023"
     assert any("1 could not be converted to EUR" in c.value for c in app.caption)
 
 
@@ -191,7 +191,7 @@ def test_dollars_need_no_rate_and_show_the_rate_used(monkeypatch, small_db):
     assert metrics(app)["Spending (USD)"] == "152,000"  # 100,000 + 2,600,000 / 1,300 + 50,000
     assert not app.warning
     row = investments(app).set_index("Item").loc["second microscope"]
-    assert row["Cost in the reporting currency"] == "2,000 USD"
+    assert row["Cost in USD"] == pytest.approx(2_000)  # a number: sortable, right-aligned
     assert row["Rate"] == "1 KRW = 0.0007692 USD"
     assert row["Rate year"] == "2023"
 
@@ -205,16 +205,16 @@ def test_an_item_without_a_cost_is_not_reported_never_zero(monkeypatch, small_db
     endoscope = next(t for t in by_category["data"] if t["name"] == "Endoscope")
     assert "cost not reported: 1" in endoscope["hovertext"][0]
     row = investments(app).set_index("Item").loc["spinal endoscope"]
-    assert (row["Cost as recorded"], row["Cost in the reporting currency"]) == ("not reported", "not reported")
+    assert pd.isna(row["Cost as recorded"]) and pd.isna(row["Cost in USD"])  # empty cells: "not reported"
+    assert app.dataframe[-1].proto.placeholder == "not reported"
 
 
 def test_when_no_cost_is_known_the_charts_say_so_instead_of_drawing_zero(monkeypatch, small_db):
     app = open_page(monkeypatch, small_db,
                     query={"equipment_category": "Endoscope", "equipment_years": ["2024", "2024"]})
     assert metrics(app)["Spending (USD)"] == "not reported"
-    by_institution = chart(app, "equipment_by_institution")
-    assert not by_institution["data"]
-    assert "1 not reported" in by_institution["layout"]["annotations"][0]["text"]
+    assert not [c for c in app.get("plotly_chart") if "by_institution" in c.proto.id]  # no chart of zeros
+    assert any(i.value.startswith("No cost can be shown by category, year or institution: 1 of 1") for i in app.info)
 
 
 # ---------------------------------------------------------------- the real case
@@ -228,7 +228,7 @@ def test_the_conmed_endoscope_is_known_only_by_year_and_without_cost(monkeypatch
     table = investments(app)
     row = table[table["Manufacturer"] == "CONMED"].iloc[0]
     assert (row["Item"], row["Model"], row["Acquired"]) == ("spinal endoscope", "4K UHD", "2023 (month not reported)")
-    assert (row["Cost as recorded"], row["Cost in the reporting currency"], row["Rate"]) == ("not reported",) * 3
+    assert row[["Cost as recorded", "Cost in USD", "Rate"]].isna().all()  # empty cells: "not reported"
 
 
 def test_the_zeiss_microscope_lists_the_programmes_it_supports(monkeypatch, seed_db):
@@ -254,11 +254,11 @@ def test_hiding_illustrative_rows_leaves_two_real_items_without_costs(monkeypatc
     assert metrics(app)["Spending (USD)"] == "not reported"
     assert metrics(app)["Cases with this equipment"] == "not reported"
     assert "2 of 2 not reported" in [c.value for c in app.caption]
-    for key in ("equipment_by_category", "equipment_by_year", "equipment_by_institution"):
-        spec = chart(app, key)
-        assert not spec["data"], key  # nothing drawn, not a bar of 0
-        assert spec["layout"]["annotations"][0]["text"] == \
-            "No cost can be shown: 2 not reported, 0 without an fx rate for USD"
+    drawn = {c.proto.id for c in app.get("plotly_chart")}
+    assert not any(key in element_id for key in ("by_category", "by_year", "by_institution") for element_id in drawn)
+    no_cost = [i.value for i in app.info if i.value.startswith("No cost can be shown")]
+    assert no_cost == ["No cost can be shown by category, year or institution: 2 of 2 item(s) have no reported "
+                       "cost and 0 no fx rate for USD."]  # once, not three empty charts saying it
     assert any("No procedure is recorded with the selected equipment" in i.value for i in app.info)
 
 
@@ -274,8 +274,8 @@ def test_procedures_recorded_with_each_item_are_summed(monkeypatch, small_db):
                             "Open": {"operating microscope · First hospital": 2},
                             "Endoscopic": {"old endoscope · Second hospital": 7}}
     cases = investments(app).set_index("Item")["Procedure cases"]
-    assert (cases["operating microscope"], cases["old endoscope"], cases["spinal endoscope"]) == \
-        ("16", "7", "not reported")
+    assert (cases["operating microscope"], cases["old endoscope"]) == (16, 7)
+    assert pd.isna(cases["spinal endoscope"])  # an empty cell: "not reported"
 
 
 def test_the_detail_shows_procedures_by_month_and_keeps_year_only_cases_apart(monkeypatch, small_db):
@@ -392,3 +392,15 @@ def test_a_short_timeline_keeps_its_legend_clear_of_the_dates():
     figure = equipment_charts.acquisitions(items)
     assert figure.layout.legend.y * (figure.layout.height - 50) == pytest.approx(-90)
     assert {trace.name for trace in figure.data} == {"Microscope", "Endoscope"}
+
+
+def test_hidden_costs_read_not_shown_in_the_investments_table(monkeypatch, seed_db, viewer):
+    """Issue 11.3: an anonymous visitor's cost cells say the costs are hidden, never that they are missing."""
+    viewer(None)
+    app = open_page(monkeypatch, seed_db)
+    table = investments(app)
+    for column in ("Cost as recorded", "Currency", "Cost in USD", "Rate"):
+        assert set(table[column]) == {"not shown"}, column
+    detail = open_page(monkeypatch, seed_db, query={"equipment": "EQ-MNG-SSC-01"})
+    assert "not reported" not in {str(v) for d in detail.dataframe for v in d.value.to_numpy().ravel()}
+    assert any("Costs are shown only to signed-in users" in i.value for i in detail.info)

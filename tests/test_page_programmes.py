@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from workbooks import PROJECT, valid_workbook
+from portal import auth
 from portal.importer import import_workbook
 from portal.charts import programmes as shown
 
@@ -170,11 +171,12 @@ def test_table_rows_match_the_database(monkeypatch, seed_db):
 def test_table_shows_costs_as_reported_and_converted(monkeypatch, seed_db):
     app = open_page(monkeypatch, seed_db, {"kind": "visiting_expert"})
     row = table(app).set_index("Title").loc["Visiting experts for cervical spine surgery"]  # PRG-004
-    assert row["Cost (as reported)"] == "3,500,000 JPY"
-    assert row["Cost in USD"] == f"{3_500_000 / 108.8:,.2f} USD"
+    assert (row["Cost (as reported)"], row["Currency"]) == (3_500_000, "JPY")  # a number, sortable
+    assert row["Cost in USD"] == pytest.approx(3_500_000 / 108.8)
     assert row["Countries (home → host)"] == "Vietnam → Japan"
-    missing = table(app)[table(app)["Cost (as reported)"] == "not reported"]
-    assert len(missing) and set(missing["Cost in USD"]) == {"not reported"}  # never 0
+    missing = table(app)[table(app)["Cost (as reported)"].isna()]
+    assert len(missing) and missing["Cost in USD"].isna().all()  # empty, so "not reported"; never 0
+    assert app.dataframe[0].proto.placeholder == "not reported"
 
 
 def test_the_real_2024_trainings_span_the_year_and_say_the_month_is_not_reported(monkeypatch, seed_db):
@@ -183,8 +185,7 @@ def test_the_real_2024_trainings_span_the_year_and_say_the_month_is_not_reported
     for title in ("Spine surgery training at Soonchunhyang University Bucheon Hospital",
                   "Spine surgery training at Korea University Ansan Hospital"):
         assert rows.loc[title, "Start"] == "2024 (month not reported)"
-        assert rows.loc[title, "End"] == "not reported"
-        assert rows.loc[title, "Participants"] == "not reported"
+        assert pd.isna(rows.loc[title, "End"]) and pd.isna(rows.loc[title, "Participants"])  # "not reported"
     bars = [(trace, i) for trace in gantt(app)["data"] for i, item in enumerate(trace["customdata"])
             if item in REAL_TRAININGS]
     assert len(bars) == 2
@@ -216,7 +217,7 @@ def test_the_gantt_and_table_show_the_latest_200_and_say_how_many_match(monkeypa
 def test_missing_rates_are_a_warning_not_a_zero(monkeypatch, seed_db):
     app = open_page(monkeypatch, seed_db, {"years": ["2027", "2027"]}, reporting_currency="EUR")
     assert any("cannot be shown in EUR" in w.value for w in app.warning)
-    assert set(table(app)["Cost in EUR"]) <= {"no fx rate", "not reported"}
+    assert set(table(app)["Cost in EUR"].dropna()) == {"no fx rate"}  # the rest empty: "not reported"
 
 
 # ---------------------------------------------------------------- one programme
@@ -315,13 +316,13 @@ def test_programme_rows_read_missing_values_as_not_reported():
          "status": "planned", "participants_count": 3, "cost_amount": 15000.0, "cost_currency": "USD",
          "converted": None, "rate_missing": True},
     ])
-    rows = shown.programme_rows(frame, "EUR")
-    assert list(rows.iloc[0]) == ["Training", "Training abroad", "Home", "Host", "Mongolia → South Korea",
-                                  "2024 (month not reported)", "not reported", "Completed", "not reported",
-                                  "not reported", "not reported"]
-    assert list(rows.iloc[1])[5:] == ["2027-03 (day not reported)", "2027-05-31", "Planned", "3", "15,000 USD",
-                                      "no fx rate"]
-    assert list(rows.columns)[-1] == "Cost in EUR"
+    rows = shown.programme_rows(frame)
+    assert list(rows.iloc[0][["kind", "countries", "start", "status"]]) == [
+        "Training abroad", "Mongolia → South Korea", "2024 (month not reported)", "Completed"]
+    assert rows.iloc[0][["end", "participants", "cost", "converted", "no_rate"]].isna().all()  # left empty
+    assert list(rows.iloc[1][["start", "end", "participants", "cost", "currency", "no_rate"]]) == [
+        "2027-03 (day not reported)", "2027-05-31", 3, 15000.0, "USD", "no fx rate"]
+    assert shown.programme_headers("EUR")["converted"].currency == "EUR"
 
 
 def test_cost_rows_give_amount_year_rates_and_conversion():
@@ -427,3 +428,19 @@ def test_detail_of_a_programme_without_topics(monkeypatch, loaded_db, write):
     app.switch_page("views/programmes.py").run()
     assert not app.exception, [e.value for e in app.exception]
     assert [title.value for title in app.title] == ["Spine training"]
+
+
+def test_hidden_costs_read_not_shown_and_missing_costs_not_reported(monkeypatch, seed_db, viewer):
+    """Issue 11.3: an anonymous visitor's cost cells are hidden, not missing; a ministry's empty ones are missing."""
+    viewer(None)
+    app = open_page(monkeypatch, seed_db)
+    rows = table(app)
+    assert set(rows["Cost in USD"]) == {"not shown"}
+    assert "not reported" not in set(rows["Cost in USD"])
+
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_page(monkeypatch, seed_db)
+    rows, grid = table(app), app.dataframe[0].proto
+    assert grid.placeholder == "not reported"  # what an empty cell reads
+    assert rows["Cost in USD"].isna().any() and "not shown" not in set(rows["Cost in USD"].astype(str))
+    assert rows["Participants"].dropna().map(type).eq(int).all() or rows["Participants"].dtype.kind in "iuf"

@@ -70,7 +70,7 @@ def chart_data(app: AppTest, index: int) -> dict:
 def flow_programmes(app: AppTest) -> int:
     """Programmes drawn on the overview's flow map, read back from the arcs' hover text."""
     figure = chart_data(app, 0)
-    texts = [text for trace in figure["data"] if trace["mode"] == "lines" for text in trace["hovertext"][::3]]
+    texts = [text for trace in figure["data"] if trace.get("name") == "Programme flows" for text in trace["hovertext"]]
     return sum(int(re.search(r": (\d+) programme", text).group(1)) for text in texts)
 
 

@@ -45,8 +45,12 @@ if chosen:
     st.subheader(t("equipment.detail_facts"))
     ui.table(equipment_charts.item_facts(item), equipment_charts.FACT_HEADERS, download=chosen)
     st.subheader(t("equipment.detail_cost"))
-    ui.table(equipment_charts.cost_facts(item, currency), equipment_charts.FACT_HEADERS, download=f"{chosen}-cost")
-    ui.missing_rates_warning(int(item.rate_missing))
+    if ui.costs_visible():
+        ui.table(equipment_charts.cost_facts(item, currency), equipment_charts.FACT_HEADERS,
+                 download=f"{chosen}-cost")
+        ui.missing_rates_warning(int(item.rate_missing))
+    else:  # hidden, not missing: the table would read "not reported"
+        st.info(t("access.costs_hidden"), icon=":material/lock:")
 
     st.subheader(t("equipment.detail_programmes"))
     if programmes.empty:
@@ -119,6 +123,10 @@ if clicked and clicked.selection.points:
 st.subheader(t("equipment.spending_title", currency=currency))
 if not ui.costs_visible():
     st.info(t("access.costs_hidden"), icon=":material/lock:")
+elif equipment_charts.no_cost_known(spending):  # one sentence, not three empty charts repeating it
+    st.info(t("equipment.no_costs_at_all", not_reported=ui.number(int(total["not_reported"])),
+              items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
+              currency=currency), icon=":material/money_off:")
 else:
     spending_note = t("equipment.spending_note", not_reported=ui.number(int(total["not_reported"])),
                       items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
@@ -150,7 +158,7 @@ else:
     st.caption(t("equipment.procedures_caption"))
 
 st.subheader(t("equipment.table"))
-ui.table(equipment_charts.investment_rows(items, currency), equipment_charts.INVESTMENT_HEADERS,
+ui.table(equipment_charts.investment_rows(items, currency), equipment_charts.investment_headers(currency),
          download="equipment-investments")
 if len(items) < total["items"]:
     st.caption(t("chart.showing_of", shown=ui.number(len(items)), total=ui.number(int(total["items"])),

@@ -4,7 +4,7 @@ import streamlit as st
 
 from portal import ui
 from portal.charts import impact as charts
-from portal.i18n import t
+from portal.i18n import by_name, country_name, t
 
 MONTHS_SHOWN = 240  # at most 20 years of months x 4 techniques on the volumes chart
 QUARTERS_SHOWN = 80
@@ -18,10 +18,16 @@ if institutions.empty:
     st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
     st.stop()
 
-institution = st.selectbox(t("impact.institution"), institutions["institution_id"], key="institution",
-                           bind="query-params", help=t("impact.institution_help"))
+institution_names = dict(zip(institutions["institution_id"], institutions["name"]))
+institution_ids = by_name(institution_names, institution_names.get)
+# Shown by name, kept in the URL by id (a widget bound to the URL would put the shown name there).
+asked = st.query_params.get("institution")
+st.session_state["institution"] = asked if asked in institution_names else institution_ids[0]
+institution = st.selectbox(t("impact.institution"), institution_ids, format_func=institution_names.get,
+                           key="institution", help=t("impact.institution_help"),
+                           on_change=lambda: st.query_params.update(institution=st.session_state["institution"]))
 chosen = charts.record(institutions, "institution_id", institution)
-st.caption(t("impact.institution_caption", name=chosen["name"], country=chosen["country"],
+st.caption(t("impact.institution_caption", name=chosen["name"], country=country_name(chosen["country"]),
              cases=ui.number(chosen["cases"]), records=ui.number(chosen["records"])))
 if not chosen["records"]:
     st.info(t("impact.no_procedures", name=chosen["name"], id=institution))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from portal import access, charts, ui
-from portal.i18n import country_name, t
+from portal.i18n import by_name, country_name, t
 
 contents = ui.read("database_contents")
 
@@ -19,7 +19,7 @@ figures = ui.read("overview_figures", year_from=year_from, year_to=year_to).iloc
 flows = ui.read("programme_flows", year_from=year_from, year_to=year_to, limit=ui.FLOW_LIMIT)
 timeline = ui.read("overview_timeline", year_from=year_from, year_to=year_to, per_lane=ui.TIMELINE_PER_LANE)
 imports = ui.read("import_history", limit=5)
-briefing_countries = ui.read("visible_countries")["country"].tolist()
+briefing_countries = by_name(ui.read("visible_countries")["country"], country_name)
 
 programmes, people, partners, countries, investment = st.columns(5)
 programmes.metric(t("overview.programmes"), ui.number(figures["programmes"]))
@@ -42,7 +42,14 @@ ui.missing_rates_warning(figures["investment_rate_missing"])
 st.subheader(t("overview.flows"))
 if flows.empty:
     st.info(t("overview.no_flows"))
-ui.plot(charts.flow_map, flows, key="overview_flow_map")
+clicked = charts.clicked_map_target(ui.plot(charts.flow_map, flows, key="overview_flow_map", select=True))
+if clicked:  # a marker opens its institution, an arc lists its programmes
+    st.session_state.pop("overview_flow_map", None)  # or the click would act again on the way back
+    kind, ids = clicked
+    if kind == "institution":
+        st.switch_page("views/partners.py", query_params={"institution": ids[0], "lang": st.query_params["lang"]})
+    st.switch_page("views/programmes.py", query_params={"institution": ids[:2], "kind": ids[2],
+                                                        "lang": st.query_params["lang"]})
 st.caption(t("overview.flows_caption"))
 if len(flows) and flows["flows_total"].iloc[0] > len(flows):
     st.caption(t("overview.flows_cut", shown=ui.number(len(flows)), total=ui.number(int(flows["flows_total"].iloc[0]))))
@@ -65,6 +72,7 @@ if access.may(access.MINISTRY_ROLES):
         st.markdown(f"**{t('overview.imports')}**")
         ui.table(imports, {"import_id": "imports.col_id", "action": "imports.col_action",
                            "imported_at": "imports.col_at", "imported_by": "imports.col_by",
-                           "file_name": "imports.col_file", "file_sha256": "imports.col_sha",
-                           "added": "imports.col_added", "changed": "imports.col_changed",
-                           "unchanged": "imports.col_unchanged"})
+                           "file_name": "imports.col_file", "file_sha256": ui.Column("imports.col_sha", "hash"),
+                           "added": ui.Column("imports.col_added", "count"),
+                           "changed": ui.Column("imports.col_changed", "count"),
+                           "unchanged": ui.Column("imports.col_unchanged", "count")})

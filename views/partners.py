@@ -132,7 +132,8 @@ else:
                                      labels={"category": "equipment_category", "status": "equipment_status"}),
              {"name": "partners.col_name", "category": "partners.col_category", "make_model": "partners.col_make",
               "acquired_date": "partners.col_acquired",
-              "quantity": "partners.col_quantity", "cost": "partners.col_cost", "funding_source": "partners.col_funding",
+              "quantity": ui.Column("partners.col_quantity", "count"),
+              "cost": ui.Column("partners.col_cost", private="costs"), "funding_source": "partners.col_funding",
               "status": "partners.col_status", "source": "partners.col_source"}, download="partner_equipment")
     showing_note(equipment, "partners.equipment_cut")
 

@@ -177,10 +177,10 @@ if shown.clicked_item(clicked):
 
 st.subheader(t("programmes.table"))
 st.caption(t("programmes.table_caption"))
-st.dataframe(shown.programme_rows(programmes, ui.reporting_currency()), hide_index=True, width="stretch",
-             key=f"programmes_table_{opened}",
-             on_select=partial(open_row, f"programmes_table_{opened}", programmes["item_id"].tolist()),
-             selection_mode="single-row")
+ui.table(shown.programme_rows(programmes), shown.programme_headers(ui.reporting_currency()), download="programmes",
+         key=f"programmes_table_{opened}",
+         on_select=partial(open_row, f"programmes_table_{opened}", programmes["item_id"].tolist()),
+         selection_mode="single-row")
 st.selectbox(t("programmes.open"), programmes["item_id"].tolist(), index=None, key=f"programmes_open_{opened}",
              format_func=dict(zip(programmes["item_id"], programmes["label"])).get,
              placeholder=t("programmes.open_placeholder"),

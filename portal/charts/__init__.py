@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
-from portal.i18n import format_partial_date, label, t
+from portal.charts import geometry
+from portal.i18n import country_name, format_number, format_partial_date, label, t
 
-PALETTE = qualitative.Safe + qualitative.Vivid
+# Okabe & Ito's eight colours, designed to stay distinct under the common colour-vision deficiencies (and in
+# grey): every fixed list of kinds has at most eight values. Paul Tol's muted scheme follows for longer lists.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
+PALETTE = OKABE_ITO + TOL_MUTED
+LABEL_LINE = 34  # characters per line of a timeline's row label: long titles wrap at spaces, never cut
 LANE_GROUPS = {"programme": "programme_kind", "equipment": "equipment_category", "event": "event_kind"}
 IMPRECISE_PATTERN = "/"
 # How a figure fits the page: no drag-zoom traps on small screens, a legend that wraps.
@@ -28,7 +34,9 @@ def colour(group: str, value: str, values: tuple[str, ...] | None = None) -> str
         "event_kind": contract.EVENT_KINDS, "technique": contract.TECHNIQUES,
         "institution_kind": contract.INSTITUTION_KINDS, "programme_status": contract.PROGRAMME_STATUSES,
     }[group]
-    return PALETTE[values.index(value) % len(PALETTE)] if value in values else "#888888"
+    # Events share timelines with programmes: their kinds take Tol's colours, so no event looks like a programme.
+    palette = TOL_MUTED if group == "event_kind" else PALETTE
+    return palette[values.index(value) % len(palette)] if value in values else "#888888"
 
 
 def date_text(partial: str | None) -> str:
@@ -86,8 +94,10 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
             y=part["row"].tolist(), base=first.dt.strftime("%Y-%m-%d").tolist(),
             x=((last - first).dt.total_seconds() * 1000).tolist(),
             orientation="h", name=name, legendgroup=name, showlegend=name not in in_legend,
-            marker=dict(color=fill, opacity=0.55 if imprecise else 0.9,
-                        pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fgcolor="#333", size=6),
+            # Imprecise dates keep their kind's full colour under white hatching, so no two kinds look alike.
+            marker=dict(color=fill, opacity=0.9,
+                        pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fillmode="overlay",
+                                     fgcolor="white", fgopacity=0.7, size=7, solidity=0.35),
                         line=dict(color=fill, width=1)),
             hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
         in_legend.add(name)
@@ -98,15 +108,31 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
                            marker=dict(symbol="diamond", size=11, color=fill, line=dict(color="#333", width=1)),
                            hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
         in_legend.add(name)
+    lines = max((text.count("<br>") + 1 for text in row_labels.values()), default=1)
     figure.update_layout(
-        title=title, barmode="overlay", height=max(260, 26 * len(row_labels) + 130),
+        title=title, barmode="overlay", height=max(260, (14 * lines + 12) * len(row_labels) + 130),
         xaxis=dict(type="date"),  # dates need no axis title, and one would collide with the legend
         yaxis=dict(autorange="reversed", title=None, categoryorder="array", categoryarray=list(row_labels),
                    tickmode="array", tickvals=list(row_labels), ticktext=list(row_labels.values())),
         **BASE_LAYOUT)
     figure.add_annotation(text=t("chart.hatched_means_imprecise"), showarrow=False, xref="paper", yref="paper",
                           x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11, color="#555"))
+    cut = showing_text(items)
+    if cut:  # on the chart itself, where a reader looks, not only in a caption under it
+        figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
+                              yanchor="bottom", font=dict(size=11, color="#8a3b00"))
     return figure
+
+
+def showing_text(items: pd.DataFrame) -> str | None:
+    """"Showing the 15 most recent of 40 programmes · narrow the years or filters to see the rest", for each lane
+    of a timeline cut to fewer items than match (None when nothing is cut)."""
+    if "lane_total" not in items.columns or items.empty:
+        return None
+    totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
+    cut = [t("chart.showing_of", shown=format_number(int(r.shown)), total=format_number(int(r.total)),
+             what=t("lane.plural." + lane)) for lane, r in totals.iterrows() if r.total > r.shown]
+    return " · ".join(cut) + " · " + t("chart.see_the_rest") if cut else None
 
 
 def _names(figure: go.Figure) -> set[str]:
@@ -114,8 +140,13 @@ def _names(figure: go.Figure) -> set[str]:
 
 
 def _row_label(item) -> str:
-    text = item.label if len(item.label) <= 48 else item.label[:47] + "…"
-    return f"{t('lane.' + item.lane)} · {text}" if item.lane else text
+    text = f"{t('lane.' + item.lane)} · {item.label}" if item.lane else str(item.label)
+    return wrapped(text)
+
+
+def wrapped(text: str, width: int = LABEL_LINE) -> str:
+    """Text broken into lines of about `width` characters at spaces (plotly's <br>), never inside a word."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
 def _group(item, colour_by: str) -> tuple[str, str]:
@@ -159,10 +190,17 @@ def _geo_layout(figure: go.Figure, lat: pd.Series, lon: pd.Series, height: int =
     figure.update_layout(geo=geo, height=height, **BASE_LAYOUT)
 
 
+LABELLED = 6  # the busiest institutions named on the map itself; every other one on hover
+SPREAD_REACH, SPREAD_RADIUS = 1.0, 0.8  # degrees: institutions this close are moved apart onto a small ring
+
+
 def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Arcs from home to host institution, width by weight (participants, else programmes), colour by kind.
 
-    Columns as portal/queries/programme_flows.sql returns them.
+    Arcs between the same two places bend apart (the briefing pack's geometry); each arc names itself at its
+    middle (hover, and a click's customdata "flow:HOME|HOST|KIND"); each institution names itself on hover
+    (customdata "institution:ID"), the busiest also on the map. Columns as portal/queries/programme_flows.sql
+    returns them.
     """
     figure = go.Figure()
     if flows.empty:
@@ -170,45 +208,86 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
         figure.add_annotation(text=t("chart.nothing_in_range"), showarrow=False, xref="paper", yref="paper",
                               x=0.5, y=0.5)
         return figure
+    ends = _flow_ends(flows)
+    places = geometry.spread(dict(zip(ends["id"], zip(ends["lon"], ends["lat"]))), SPREAD_REACH, SPREAD_RADIUS)
     largest = max(float(flows["weight"].max()), 1.0)
-    widths = 1.5 + 8.5 * (flows["weight"].astype(float) / largest) ** 0.5
+    pair = [tuple(sorted(p)) for p in zip(flows["home_id"], flows["host_id"])]
+    frame = flows.assign(width_class=(1.5 + 8.5 * (flows["weight"].astype(float) / largest) ** 0.5).round(),
+                         rank=pd.Series(pair, index=flows.index).map(str).groupby(pd.Series(pair, index=flows.index)
+                                                                                   .map(str)).cumcount())
+    curves = {row.Index: geometry.curve(places[row.home_id], places[row.host_id], geometry.bend(row.rank))
+              for row in frame.itertuples()}
     # One trace per kind and whole-pixel width (a trace has one width): few traces, quick to build and draw.
-    frame = flows.assign(width_class=widths.round(), hover=[_flow_hover(flow) for flow in flows.to_dict("records")])
     for (kind, width), part in frame.groupby(["kind", "width_class"], sort=True):
         name = label("programme_kind", kind)
-        figure.add_scattergeo(lat=_segments(part["home_latitude"], part["host_latitude"]),
-                              lon=_segments(part["home_longitude"], part["host_longitude"]), mode="lines",
-                              name=name, legendgroup=kind, showlegend=name not in _names(figure),
-                              line=dict(width=float(width), color=colour("programme_kind", kind)),
-                              opacity=0.75, hovertext=_segments(part["hover"], part["hover"]), hoverinfo="text")
-    ends = pd.concat([
-        flows[["home_id", "home_name", "home_latitude", "home_longitude"]].set_axis(
-            ["id", "name", "lat", "lon"], axis=1).assign(role=t("map.home")),
-        flows[["host_id", "host_name", "host_latitude", "host_longitude"]].set_axis(
-            ["id", "name", "lat", "lon"], axis=1).assign(role=t("map.host")),
-    ]).drop_duplicates("id")
-    figure.add_scattergeo(lat=ends["lat"].tolist(), lon=ends["lon"].tolist(), mode="markers", name=t("map.institutions"),
-                          marker=dict(size=7, color="#1f2d3d", line=dict(color="white", width=1)),
-                          hovertext=[f"<b>{_escape(n)}</b><br>{r}" for n, r in zip(ends["name"], ends["role"])],
-                          hoverinfo="text", customdata=ends["id"].tolist())
+        lon, lat = [], []
+        for index in part.index:
+            lon += [x for x, _ in curves[index]] + [None]
+            lat += [y for _, y in curves[index]] + [None]
+        figure.add_scattergeo(lon=lon, lat=lat, mode="lines", name=name, legendgroup=kind,
+                              showlegend=name not in _names(figure), hoverinfo="skip",
+                              line=dict(width=float(width), color=colour("programme_kind", kind)), opacity=0.75)
+    middles = [curves[index][len(curves[index]) // 2] for index in frame.index]
+    figure.add_scattergeo(
+        lon=[x for x, _ in middles], lat=[y for _, y in middles], mode="markers", showlegend=False,
+        name=t("map.flows"), marker=dict(size=7, color=[colour("programme_kind", k) for k in frame["kind"]],
+                                         line=dict(color="white", width=1)),
+        hovertext=[_flow_hover(flow) for flow in flows.to_dict("records")], hoverinfo="text",
+        customdata=[f"flow:{h}|{g}|{k}" for h, g, k in zip(frame["home_id"], frame["host_id"], frame["kind"])])
+    busiest = set(ends.nlargest(LABELLED, "programmes")["id"])
+    figure.add_scattergeo(
+        lon=[places[i][0] for i in ends["id"]], lat=[places[i][1] for i in ends["id"]], mode="markers+text",
+        name=t("map.institutions"), marker=dict(size=8, color="#1f2d3d", line=dict(color="white", width=1)),
+        text=[_end_label(e) if e["id"] in busiest else "" for e in ends.to_dict("records")],
+        textposition="top center", textfont=dict(size=11, color="#1f2d3d"),
+        hovertext=[_end_hover(e) for e in ends.to_dict("records")], hoverinfo="text",
+        customdata=[f"institution:{i}" for i in ends["id"]])
     _geo_layout(figure, ends["lat"], ends["lon"])
-    figure.update_layout(title=title)
+    figure.update_layout(title=title, clickmode="event+select")
     return figure
 
 
-def _segments(starts: pd.Series, ends: pd.Series) -> list[object]:
-    """start, end, None for each row: the values of one line trace drawing every row as its own segment."""
-    values = np.full(3 * len(starts), None, dtype=object)
-    values[0::3], values[1::3] = starts.to_numpy(dtype=object), ends.to_numpy(dtype=object)
-    return values.tolist()
+def clicked_map_target(event: object) -> tuple[str, list[str]] | None:
+    """What a click on the flow map chose: ("institution", [id]) or ("flow", [home, host, kind]); else None."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    for point in points:
+        data = point.get("customdata")
+        data = data[0] if isinstance(data, (list, tuple)) and data else data
+        if isinstance(data, str) and ":" in data:
+            kind, value = data.split(":", 1)
+            return kind, value.split("|")
+    return None
+
+
+def _flow_ends(flows: pd.DataFrame) -> pd.DataFrame:
+    """Every institution at an end of a flow, with its programmes and their kinds over all its flows."""
+    columns = ["id", "name", "city", "country", "lat", "lon", "kind", "programmes"]
+    ends = pd.concat([
+        flows[[f"{end}_{c}" for c in ("id", "name", "city", "country", "latitude", "longitude")] + ["kind", "programmes"]]
+        .set_axis(columns, axis=1) for end in ("home", "host")])
+    return ends.groupby("id", sort=False).agg(
+        name=("name", "first"), city=("city", "first"), country=("country", "first"), lat=("lat", "first"),
+        lon=("lon", "first"), programmes=("programmes", "sum"), kinds=("kind", lambda k: sorted(set(k)))).reset_index()
+
+
+def _end_label(end: dict[str, object]) -> str:
+    return str(end["name"])
+
+
+def _end_hover(end: dict[str, object]) -> str:
+    place = ", ".join(str(p) for p in (end["city"], country_name(end["country"])) if isinstance(p, str) and p)
+    kinds = ", ".join(label("programme_kind", k) for k in end["kinds"])
+    return (f"<b>{_escape(end['name'])}</b><br>{_escape(place)}<br>"
+            f"{t('map.programmes', count=int(end['programmes']))}: {kinds}<br><i>{t('map.click_institution')}</i>")
 
 
 def _flow_hover(flow: dict[str, object]) -> str:
     people = (t("map.participants", count=int(flow["participants"])) if flow["weight_is_participants"]
               else t("map.participants_not_reported"))
     return (f"<b>{_escape(flow['home_name'])} → {_escape(flow['host_name'])}</b><br>"
+            f"{country_name(flow['home_country'])} → {country_name(flow['host_country'])}<br>"
             f"{label('programme_kind', flow['kind'])}: {t('map.programmes', count=int(flow['programmes']))}<br>"
-            f"{people}")
+            f"{people}<br><i>{t('map.click_flow')}</i>")
 
 
 def institution_map(institutions: pd.DataFrame, selected: str | None = None,
@@ -223,9 +302,15 @@ def institution_map(institutions: pd.DataFrame, selected: str | None = None,
         _geo_layout(figure, pd.Series(dtype=float), pd.Series(dtype=float))
         return figure
     largest = max(float(located["activity"].max()), 1.0)
+    # Institutions in one city would hide each other: each moves onto a small ring around the first.
+    places = geometry.spread(dict(zip(located["institution_id"], zip(located["longitude"], located["latitude"]))),
+                             SPREAD_REACH, SPREAD_RADIUS)
+    busiest = set(located.nlargest(LABELLED, "activity")["institution_id"])
     for kind, part in located.groupby("kind", sort=True):
         figure.add_scattergeo(
-            lat=part["latitude"].tolist(), lon=part["longitude"].tolist(), mode="markers",
+            lat=[places[i][1] for i in part["institution_id"]], lon=[places[i][0] for i in part["institution_id"]],
+            mode="markers+text", text=[n if i in busiest else "" for i, n in zip(part["institution_id"], part["name"])],
+            textposition="top center", textfont=dict(size=11, color="#1f2d3d"),
             name=label("institution_kind", kind),
             marker=dict(size=(8 + 30 * (part["activity"].astype(float) / largest) ** 0.5).tolist(),
                         color=colour("institution_kind", kind), opacity=0.8,
@@ -251,8 +336,11 @@ def bars(frame: pd.DataFrame, x: str, y: str, colour_column: str | None = None, 
     for value, part in groups:
         name = label(colour_group, value) if colour_group else (value or "")
         marker = dict(color=colour(colour_group, value)) if colour_group else {}
+        # Every bar names itself on hover: where it stands, what it counts, how much (builders may add more).
+        where, much = ("y", "x") if horizontal else ("x", "y")
         figure.add_bar(x=part[y if horizontal else x].tolist(), y=part[x if horizontal else y].tolist(), name=name,
-                       orientation="h" if horizontal else "v", marker=marker, showlegend=colour_column is not None)
+                       orientation="h" if horizontal else "v", marker=marker, showlegend=colour_column is not None,
+                       hovertemplate=f"<b>%{{{where}}}</b><br>%{{fullData.name}}: %{{{much}:,}}<extra></extra>")
     figure.update_layout(title=title, barmode="stack", xaxis_title=y_title if horizontal else x_title,
                          yaxis_title=x_title if horizontal else y_title, **BASE_LAYOUT)
     if horizontal:

@@ -11,16 +11,28 @@ from portal.charts import _escape, bars, date_text, empty_figure, timeline
 from portal.i18n import country_name, format_number, label, t
 from portal.ui import compact, is_missing, money, number
 
-# The investments table: column of investment_rows -> message id of its header.
-INVESTMENT_HEADERS = {
-    "name": "equipment.col_item", "manufacturer": "equipment.col_manufacturer", "model": "equipment.col_model",
-    "institution": "equipment.col_institution", "country": "equipment.col_country",
-    "category": "equipment.col_category", "acquired": "equipment.col_acquired",
-    "quantity": "equipment.col_quantity", "status": "equipment.col_status", "amount": "equipment.col_amount",
-    "converted": "equipment.col_converted", "rate": "equipment.col_rate", "year": "equipment.col_rate_year",
-    "programmes": "equipment.col_programmes", "cases": "equipment.col_cases",
-    "funding": "equipment.col_funding", "source": "equipment.col_source",
-}
+def investment_headers(currency: str) -> dict[str, object]:
+    """How ui.table shows investment_rows: what a reader needs first; the rest from the table's column menu."""
+    from portal.ui import Column
+
+    return {
+        "equipment": Column("equipment.col_id", "link", link="equipment?equipment={}"),
+        "name": "equipment.col_item", "manufacturer": Column("equipment.col_manufacturer", optional=True),
+        "model": Column("equipment.col_model", optional=True), "institution": "equipment.col_institution",
+        "country": "equipment.col_country", "category": "equipment.col_category",
+        "acquired": Column("equipment.col_acquired", "date"), "quantity": Column("equipment.col_quantity", "count"),
+        "status": Column("equipment.col_status", optional=True),
+        "amount": Column("equipment.col_amount", "money", optional=True),
+        "currency": Column("equipment.col_currency", "money", optional=True),
+        "converted": Column("equipment.col_converted_in", "money", currency=currency, instead="no_rate"),
+        "rate": Column("equipment.col_rate", private="costs", optional=True),
+        "year": Column("equipment.col_rate_year", optional=True),
+        "programmes": Column("equipment.col_programmes", optional=True),
+        "cases": Column("equipment.col_cases", "count"),
+        "funding": Column("equipment.col_funding", optional=True), "source": Column("equipment.col_source", optional=True),
+    }
+
+
 FACT_HEADERS = {"field": "equipment.col_field", "value": "equipment.col_value"}
 PROGRAMME_HEADERS = {
     "title": "equipment.col_programme", "kind": "equipment.col_kind", "when": "equipment.col_when",
@@ -72,21 +84,24 @@ def significant(value: float, digits: int = 4) -> str:
 
 
 def investment_rows(items: pd.DataFrame, currency: str) -> pd.DataFrame:
-    """equipment_items rows as the investments table shows them (columns of INVESTMENT_HEADERS)."""
+    """equipment_items rows as the investments table's values (columns of investment_headers): labels as read,
+    counts and amounts as numbers, missing ones empty."""
     rows = list(items.itertuples())
     return pd.DataFrame({
-        "name": items["name"], "manufacturer": items["manufacturer"], "model": items["model"],
-        "institution": items["institution_name"], "country": [country_name(c) for c in items["country"]],
+        "equipment": items["item_id"], "name": items["name"], "manufacturer": items["manufacturer"],
+        "model": items["model"], "institution": items["institution_name"],
+        "country": [country_name(c) for c in items["country"]],
         "category": [label("equipment_category", c) for c in items["kind"]],
         "acquired": [date_text(d) for d in items["start_date"]],
-        "quantity": [number(q) for q in items["quantity"]],
-        "status": [t("value.not_reported") if is_missing(s) else label("equipment_status", s) for s in items["status"]],
-        "amount": [money(i.amount, i.currency) for i in rows],
-        "converted": [converted_text(i, currency) for i in rows],
-        "rate": [rate_text(i, currency) for i in rows],
+        "quantity": [None if is_missing(q) else int(q) for q in items["quantity"]],
+        "status": [None if is_missing(s) else label("equipment_status", s) for s in items["status"]],
+        "amount": items["amount"], "currency": items["currency"], "converted": items["converted"],
+        "no_rate": [t("equipment.no_rate", year=i.year) if not is_missing(i.amount) and i.rate_missing else None
+                    for i in rows],
+        "rate": [None if is_missing(i.amount) else rate_text(i, currency) for i in rows],
         "year": [str(y) for y in items["year"]],
         "programmes": [_titles(p) for p in items["programmes"]],
-        "cases": [number(c) for c in items["cases"]],
+        "cases": [None if is_missing(c) else int(c) for c in items["cases"]],
         "funding": items["funding_source"], "source": items["source"],
     })
 
@@ -147,6 +162,11 @@ def acquisitions(items: pd.DataFrame) -> go.Figure:
         figure.update_layout(legend=dict(y=-90 / (figure.layout.height - 50), yanchor="top"))
     return figure
 
+
+
+def no_cost_known(spending: pd.DataFrame) -> bool:
+    """Whether no selected item has a cost that can be shown (rows of equipment_spending): no chart to draw."""
+    return bool(spending[spending["dimension"] != "total"]["spending"].isna().all())
 
 
 def spending_bars(spending: pd.DataFrame, dimension: str, currency: str) -> go.Figure:

@@ -8,8 +8,8 @@ import pandas as pd
 
 import plotly.graph_objects as go
 
-from portal.charts import date_text, timeline
-from portal.i18n import country_name, label, t
+from portal.charts import date_text, timeline, wrapped
+from portal.i18n import by_name, country_name, label, t
 from portal.ui import money, number
 
 # Characters that Markdown or Streamlit's own directives (":red[...]", ":material/x:", "$math$") would read.
@@ -34,13 +34,16 @@ def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
     """
     codes = {column: [str(code) for code in facets[column]] for column in (
         "home_countries", "host_countries", "institution_ids", "institution_names", "kinds", "statuses")}
-    return {
+    named = {
         "home_country": {c: country_name(c) for c in codes["home_countries"]},
         "host_country": {c: country_name(c) for c in codes["host_countries"]},
         "institution": dict(zip(codes["institution_ids"], codes["institution_names"])),
         "kind": {k: label("programme_kind", k) for k in codes["kinds"]},
         "status": {s: label("programme_status", s) for s in codes["statuses"]},
     }
+    # Listed by name in the reader's language (statuses keep their life-cycle order).
+    return {facet: names if facet == "status" else {c: names[c] for c in by_name(names, names.get)}
+            for facet, names in named.items()}
 
 
 def institution_text(name: str, name_local: str | None, city: str | None, country: str) -> str:
@@ -98,35 +101,44 @@ def facts(programme: pd.Series) -> str:
     return "  \n".join(f"**{t(key)}:** {value}" for key, value in lines)
 
 
-def _converted(row, currency: str) -> str:
-    if missing(row.cost_amount):
-        return t("value.not_reported")
-    return t("programmes.no_rate") if row.rate_missing else money(row.converted, currency)
+def programme_rows(programmes: pd.DataFrame) -> pd.DataFrame:
+    """The programmes table's values: names and labels as read, counts and amounts as numbers (missing: empty).
 
-
-def programme_rows(programmes: pd.DataFrame, currency: str) -> pd.DataFrame:
-    """The programmes table as read: one row per programme, translated headers, "not reported" where empty.
-
-    Columns as portal/queries/programmes_matching.sql returns them; `currency` is the reporting currency.
+    Columns as portal/queries/programmes_matching.sql returns them; shown through ui.table with
+    programme_headers, where a conversion without an fx rate reads "no fx rate" (the `no_rate` column).
     """
-    rows = [{
-        t("programmes.col_title"): p.label,
-        t("programmes.col_kind"): label("programme_kind", p.kind),
-        t("programmes.col_home"): p.home_name,
-        t("programmes.col_host"): p.host_name,
-        t("programmes.col_countries"): f"{country_name(p.home_country)} → {country_name(p.host_country)}",
-        t("programmes.col_start"): date_text(p.start_date),
-        t("programmes.col_end"): date_text(p.end_date),
-        t("programmes.col_status"): label("programme_status", p.status),
-        t("programmes.col_participants"): number(whole(p.participants_count)),
-        t("programmes.col_cost"): money(p.cost_amount, p.cost_currency),
-        t("programmes.col_converted", currency=currency): _converted(p, currency),
-    } for p in programmes.itertuples()]
-    return pd.DataFrame(rows, columns=[
-        t(k) for k in ("programmes.col_title", "programmes.col_kind", "programmes.col_home", "programmes.col_host",
-                       "programmes.col_countries", "programmes.col_start", "programmes.col_end",
-                       "programmes.col_status", "programmes.col_participants", "programmes.col_cost")
-    ] + [t("programmes.col_converted", currency=currency)])
+    return pd.DataFrame({
+        "programme": programmes["item_id"], "title": programmes["label"],
+        "kind": [label("programme_kind", k) for k in programmes["kind"]],
+        "home": programmes["home_name"], "host": programmes["host_name"],
+        "countries": [f"{country_name(h)} → {country_name(g)}"
+                      for h, g in zip(programmes["home_country"], programmes["host_country"])],
+        "start": [date_text(d) for d in programmes["start_date"]],
+        "end": [None if missing(d) else date_text(d) for d in programmes["end_date"]],
+        "status": [label("programme_status", s) for s in programmes["status"]],
+        "participants": [whole(n) for n in programmes["participants_count"]],
+        "cost": programmes["cost_amount"], "currency": programmes["cost_currency"],
+        "converted": programmes["converted"],
+        "no_rate": [t("programmes.no_rate") if rate_missing and not missing(amount) else None
+                    for rate_missing, amount in zip(programmes["rate_missing"], programmes["cost_amount"])],
+    })
+
+
+def programme_headers(currency: str) -> dict[str, object]:
+    """How ui.table shows programme_rows: what a reader needs first; the rest from the table's column menu."""
+    from portal.ui import Column
+
+    return {
+        "programme": Column("programmes.col_id", "link", link="programmes?programme={}"),
+        "title": "programmes.col_title", "kind": "programmes.col_kind",
+        "home": Column("programmes.col_home", optional=True), "host": Column("programmes.col_host", optional=True),
+        "countries": "programmes.col_countries", "start": Column("programmes.col_start", "date"),
+        "end": Column("programmes.col_end", "date", optional=True), "status": "programmes.col_status",
+        "participants": Column("programmes.col_participants", "count"),
+        "cost": Column("programmes.col_cost", "money", optional=True),
+        "currency": Column("programmes.col_currency", "money", optional=True),
+        "converted": Column("programmes.col_converted", "money", currency=currency, instead="no_rate"),
+    }
 
 
 def rate_text(rate: object, currency: str, year: object) -> str:
@@ -176,9 +188,9 @@ def gantt(programmes: pd.DataFrame) -> go.Figure:
     Every row is a programme, so the lane prefix is dropped, and each kind is listed once in the legend.
     """
     figure = timeline(programmes, colour_by="kind")
-    prefix = f"{t('lane.programme')} · "
-    if figure.layout.yaxis.ticktext:
-        figure.update_yaxes(ticktext=[text.removeprefix(prefix) for text in figure.layout.yaxis.ticktext])
+    if figure.layout.yaxis.tickvals:  # the title alone, wrapped as the shared timeline wraps it
+        titles = dict(zip("programme:" + programmes["item_id"].astype(str), programmes["label"]))
+        figure.update_yaxes(ticktext=[wrapped(titles[row]) for row in figure.layout.yaxis.tickvals])
     listed = set()
     for trace in figure.data:
         trace.showlegend = trace.name not in listed

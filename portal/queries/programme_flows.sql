@@ -1,8 +1,10 @@
--- Programmes from home to host institution, one row per (home, host, kind), for the flow map.
+-- Programmes from home to host institution, one row per (home, host, kind), for the flow map (with each end's
+-- city and country for its hover text).
 -- weight is the participants reported, or the number of programmes where no participants are reported.
 -- The $limit heaviest flows, with how many there are in all (flows_total), so the map stays light.
-SELECT home.institution_id AS home_id, home.name AS home_name, home.latitude AS home_latitude,
-       home.longitude AS home_longitude, host.institution_id AS host_id, host.name AS host_name,
+SELECT home.institution_id AS home_id, home.name AS home_name, home.city AS home_city, home.country AS home_country,
+       home.latitude AS home_latitude, home.longitude AS home_longitude, host.institution_id AS host_id,
+       host.name AS host_name, host.city AS host_city, host.country AS host_country,
        host.latitude AS host_latitude, host.longitude AS host_longitude, p.kind,
        count(*) AS programmes,
        sum(p.participants_count) AS participants,

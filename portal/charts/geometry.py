@@ -1,0 +1,61 @@
+"""Map geometry shared by the app's maps and the briefing pack's: bent lines kept apart, close points spread."""
+
+from __future__ import annotations
+
+import math
+
+
+def bend(rank: int) -> float:
+    """How far the rank-th line between the same two places bends, as a share of its length: alternate sides,
+    then further out (0.18, -0.18, 0.28, -0.28...), so parallel lines never lie on top of each other."""
+    return (0.18 + 0.1 * (rank // 2)) * (-1) ** rank
+
+
+def control_point(start: tuple[float, float], end: tuple[float, float], share: float) -> tuple[float, float] | None:
+    """The control point of a quadratic curve from `start` to `end` bent sideways by `share` of its length
+    (None when the two ends coincide)."""
+    (x1, y1), (x2, y2) = start, end
+    length = math.hypot(x2 - x1, y2 - y1)
+    if length < 1e-9:
+        return None
+    offset = share * length
+    return (x1 + x2) / 2 - (y2 - y1) / length * offset, (y1 + y2) / 2 + (x2 - x1) / length * offset
+
+
+def curve(start: tuple[float, float], end: tuple[float, float], share: float, steps: int = 8) -> list[tuple[float, float]]:
+    """Points along the bent line from `start` to `end` (a quadratic Bézier through control_point)."""
+    control = control_point(start, end, share)
+    if control is None:
+        return [start, end]
+    points = []
+    for step in range(steps + 1):
+        u = step / steps
+        points.append(tuple((1 - u) ** 2 * a + 2 * (1 - u) * u * c + u ** 2 * b
+                            for a, c, b in zip(start, control, end)))
+    return points
+
+
+def clusters(points: dict[str, tuple[float, float]], reach: float) -> list[tuple[tuple[float, float], list[str]]]:
+    """Points grouped with the first earlier point within `reach` (they would be drawn on top of each other)."""
+    groups: list[tuple[tuple[float, float], list[str]]] = []
+    for key, (x, y) in points.items():
+        group = next((g for g in groups if math.hypot(g[0][0] - x, g[0][1] - y) <= reach), None)
+        if group:
+            group[1].append(key)
+        else:
+            groups.append(((x, y), [key]))
+    return groups
+
+
+def spread(points: dict[str, tuple[float, float]], reach: float, radius: float) -> dict[str, tuple[float, float]]:
+    """Points within `reach` of each other moved onto a small ring of `radius` around the first, in order, so
+    each stays visible and clickable; lone points stay where they are."""
+    placed = {}
+    for (x, y), members in clusters(points, reach):
+        if len(members) == 1:
+            placed[members[0]] = points[members[0]]
+            continue
+        for rank, key in enumerate(members):
+            angle = math.pi / 2 + 2 * math.pi * rank / len(members)
+            placed[key] = (x + radius * math.cos(angle), y + radius * math.sin(angle))
+    return placed
