@@ -86,3 +86,15 @@ def portal_cli(*args, ok: bool = True, stdin: str = ""):
     assert (result.returncode == 0) == ok, result.stderr
     assert "Traceback" not in result.stderr
     return result
+
+
+def as_read(markdown: object) -> object:
+    """What a person reads of Markdown made by portal.display.markdown_text: its escapes and invisible word
+    joiners removed (other values pass through)."""
+    import re
+
+    from portal.display import WORD_JOINER
+
+    if not isinstance(markdown, str):
+        return markdown
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")

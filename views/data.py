@@ -3,6 +3,7 @@
 import streamlit as st
 
 from portal import access, ui, ui_data
+from portal.display import markdown_text
 from portal.i18n import t
 from portal.importer import DatabaseChanged, ImportRejected, field_changes, import_workbook, problems_frame
 
@@ -29,14 +30,14 @@ with st.status(t("data.checking"), expanded=False) as status:
     status.update(label=t("data.checked"), state="complete")
 
 if isinstance(preview, ImportRejected):
-    st.error(t("data.rejected", count=len(preview.problems), file=upload.name))
+    st.error(t("data.rejected", count=len(preview.problems), file=markdown_text(upload.name)))
     ui.table(problems_frame(preview.problems), ui_data.PROBLEM_HEADERS, download="import-problems")
     if preview.warnings:
         st.warning(t("data.warnings", count=len(preview.warnings)))
         ui.table(problems_frame(preview.warnings), ui_data.PROBLEM_HEADERS, download="import-warnings")
     st.stop()
 
-st.success(t("data.valid", file=upload.name))
+st.success(t("data.valid", file=markdown_text(upload.name)))
 if preview.warnings:
     st.warning(t("data.warnings", count=len(preview.warnings)))
     ui.table(problems_frame(preview.warnings), ui_data.PROBLEM_HEADERS, download="import-warnings")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from portal import ui
 from portal.charts import impact as charts
+from portal.display import markdown_text
 from portal.i18n import t
 
 MONTHS_SHOWN = 240  # at most 20 years of months x 4 techniques on the volumes chart
@@ -21,10 +22,10 @@ if institutions.empty:
 institution = st.selectbox(t("impact.institution"), institutions["institution_id"], key="institution",
                            bind="query-params", help=t("impact.institution_help"))
 chosen = charts.record(institutions, "institution_id", institution)
-st.caption(t("impact.institution_caption", name=chosen["name"], country=chosen["country"],
+st.caption(t("impact.institution_caption", name=markdown_text(chosen["name"]), country=markdown_text(chosen["country"]),
              cases=ui.number(chosen["cases"]), records=ui.number(chosen["records"])))
 if not chosen["records"]:
-    st.info(t("impact.no_procedures", name=chosen["name"], id=institution))
+    st.info(t("impact.no_procedures", name=markdown_text(chosen["name"]), id=markdown_text(institution)))
     st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
     st.stop()
 

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from portal.display import html_text
 from portal.i18n import format_partial_date, label, t
 
 PALETTE = qualitative.Safe + qualitative.Vivid
@@ -114,7 +115,7 @@ def _names(figure: go.Figure) -> set[str]:
 
 
 def _row_label(item) -> str:
-    text = item.label if len(item.label) <= 48 else item.label[:47] + "…"
+    text = html_text(item.label if len(item.label) <= 48 else item.label[:47] + "…")  # tick labels read HTML
     return f"{t('lane.' + item.lane)} · {text}" if item.lane else text
 
 
@@ -136,12 +137,7 @@ def _hover(item) -> str:
         end = date_text(item.end_date) if item.end_reported else t("date.end_not_reported")
         when = t("date.range", start=when, end=end)
     kind = label(LANE_GROUPS[item.lane], item.kind)
-    return f"<b>{_escape(item.label)}</b><br>{kind}<br>{when}"
-
-
-def _escape(text: str) -> str:
-    # Plotly hover text is HTML: names come from imported files and must not become markup.
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<b>{html_text(item.label)}</b><br>{kind}<br>{when}"
 
 
 # ---------------------------------------------------------------- maps
@@ -189,7 +185,7 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
     ]).drop_duplicates("id")
     figure.add_scattergeo(lat=ends["lat"].tolist(), lon=ends["lon"].tolist(), mode="markers", name=t("map.institutions"),
                           marker=dict(size=7, color="#1f2d3d", line=dict(color="white", width=1)),
-                          hovertext=[f"<b>{_escape(n)}</b><br>{r}" for n, r in zip(ends["name"], ends["role"])],
+                          hovertext=[f"<b>{html_text(n)}</b><br>{r}" for n, r in zip(ends["name"], ends["role"])],
                           hoverinfo="text", customdata=ends["id"].tolist())
     _geo_layout(figure, ends["lat"], ends["lon"])
     figure.update_layout(title=title)
@@ -206,7 +202,7 @@ def _segments(starts: pd.Series, ends: pd.Series) -> list[object]:
 def _flow_hover(flow: dict[str, object]) -> str:
     people = (t("map.participants", count=int(flow["participants"])) if flow["weight_is_participants"]
               else t("map.participants_not_reported"))
-    return (f"<b>{_escape(flow['home_name'])} → {_escape(flow['host_name'])}</b><br>"
+    return (f"<b>{html_text(flow['home_name'])} → {html_text(flow['host_name'])}</b><br>"
             f"{label('programme_kind', flow['kind'])}: {t('map.programmes', count=int(flow['programmes']))}<br>"
             f"{people}")
 
