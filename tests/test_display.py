@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import re
 import string
-import subprocess
 from datetime import date
 
 import pandas as pd
 import pytest
 
+from test_brief import pdf_text as pdf_text_of
 from workbooks import (HOSTILE_ANCHOR, HOSTILE_DIRECTIVES, HOSTILE_IMAGE, HOSTILE_LINK, as_read,
                        hostile_workbook)
 from portal import brief, charts, db
@@ -168,20 +168,12 @@ def hostile_db(tmp_path, write):
     return database
 
 
-def _pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "brief.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    return " ".join(out.split())
-
-
 @pytest.mark.parametrize("kind, subject", [("programme", "P1"), ("institution", "MNG-NCTD"), ("country", "MNG")])
 def test_briefing_packs_print_hostile_names_as_written(hostile_db, tmp_path, kind, subject):
     makers = {"programme": brief.programme_brief, "institution": brief.institution_brief,
               "country": brief.country_brief}
     pdf = makers[kind](db.open_store(hostile_db), db.FULL_SCOPE, subject, "USD", True)
-    text = _pdf_text(pdf, tmp_path)
+    text = pdf_text_of(pdf, tmp_path)
     assert HOSTILE_ANCHOR in text  # the programme title or the host's name, as written
     if kind == "institution":
         assert f"Inst {HOSTILE_LINK}" in text and HOSTILE_IMAGE in text
