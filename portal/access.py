@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from portal import auth, db, session_cookie
+from portal.display import markdown_text, markdown_values
 from portal.i18n import t
 
 SESSION_COOKIE = session_cookie.COOKIE
@@ -160,8 +161,8 @@ def account_box() -> None:
     if user is not None:
         what = t(f"access.role_{user.role}")
         if user.institution_id:
-            what = t("access.role_with_institution", role=what, institution=user.institution_id)
-        st.caption(t("access.signed_in_as", email=user.email, role=what))
+            what = t("access.role_with_institution", role=what, institution=markdown_text(user.institution_id))
+        st.caption(t("access.signed_in_as", email=markdown_text(user.email), role=what))
         if st.session_state.get("session_token"):  # a local account (not one of the identity provider)
             _password_change(user)
         if st.button(t("access.sign_out"), key="sign_out", icon=":material/logout:"):
@@ -182,7 +183,7 @@ def account_box() -> None:
             try:
                 token = auth.sign_in(auth.accounts_path(db.database_path()), email, password, client_address())
             except auth.AuthError as refused:
-                st.error(t(refused.message, **refused.args_))
+                st.error(t(refused.message, **markdown_values(refused.args_)))
             else:
                 st.session_state["session_token"] = token
                 _remember_token(token)

@@ -16,7 +16,6 @@ import math
 from datetime import date
 from functools import lru_cache, partial
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
@@ -36,6 +35,7 @@ from portal import charts, db, ui
 from portal.charts import geometry
 from portal.charts.partners import country_name
 from portal.contract import ILLUSTRATIVE_MARK
+from portal.display import pdf_text
 from portal.i18n import by_name, label, t
 
 # ---------------------------------------------------------------- fonts
@@ -104,7 +104,7 @@ def _runs(text: str) -> list[tuple[int, str]]:
 def _markup(text: object) -> str:
     """Paragraph markup for plain text: escaped, with Hangul and Han characters (whatever DejaVu lacks) in
     their faces."""
-    return "".join(f'<font face="{FACES[face][0]}">{escape(chunk)}</font>' if face else escape(chunk)
+    return "".join(f'<font face="{FACES[face][0]}">{pdf_text(chunk)}</font>' if face else pdf_text(chunk)
                    for face, chunk in _runs(str(text)))
 
 

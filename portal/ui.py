@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import access, db, downloads
+from portal.display import markdown_text
 from portal.contract import BASE_CURRENCY
 from portal.i18n import format_compact, format_number, language, languages, preferred_language, set_language, t
 
@@ -339,6 +340,13 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
                           placeholder=t("value.not_reported"), **dataframe_options)
     download_buttons(full, download, key="-".join(headers))
     return result
+
+
+def static_table(frame: pd.DataFrame) -> None:
+    """Show a small table as st.table (long texts wrap), its cells and headers read as written: st.table reads
+    Markdown, and the cells come from the data."""
+    shown = frame.astype(object).map(lambda v: markdown_text(v) if isinstance(v, str) else v)
+    st.table(shown.rename(columns=markdown_text), hide_index=True)
 
 
 def download_buttons(frame: pd.DataFrame, name: str, key: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portal import access, auth, brief, db
-from workbooks import PROJECT, open_app
+from workbooks import PROJECT, as_read, open_app
 
 PARTNER = auth.User("partner@nctd.example", "partner", "MNG-NCTD")
 MINISTRY = auth.User("official@moh.example", "ministry", None)
@@ -163,7 +163,7 @@ def sign_in(app: AppTest, email: str, password: str) -> AppTest:
 
 
 def account_caption(app: AppTest) -> str:
-    return " ".join(c.value for c in app.caption)
+    return " ".join(as_read(c.value) for c in app.caption)
 
 
 @pytest.mark.real_sign_in

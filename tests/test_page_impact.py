@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal import db
 from portal.importer import import_workbook
-from workbooks import open_app, valid_workbook
+from workbooks import as_read, open_app, valid_workbook
 
 PAGE = "views/impact.py"
 
@@ -38,7 +38,7 @@ def metrics(app: AppTest) -> dict[str, str]:
 
 
 def text(app: AppTest) -> str:
-    return "\n".join([m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info])
+    return "\n".join(as_read(e.value) for e in [*app.markdown, *app.caption, *app.info])
 
 
 # ---------------------------------------------------------------- direct computations, without the page's SQL
@@ -192,7 +192,7 @@ def test_chart_data_is_bounded_to_the_most_recent_months(seed_db):
 def test_an_institution_without_procedures_says_so_and_what_to_import(monkeypatch, seed_db):
     app = open_impact(monkeypatch, seed_db, {"institution": "MNG-NCTD"})
     assert app.selectbox(key="institution").value == "MNG-NCTD"
-    message = " ".join(i.value for i in app.info)
+    message = " ".join(as_read(i.value) for i in app.info)
     assert "National Center for Traumatology and Defectology (MNG-NCTD) has no procedure records" in message
     assert "Import a procedures sheet for institution_id MNG-NCTD" in message
     assert "python -m portal import" in app.code[0].value

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal.charts import partners as partner_charts
 from portal.importer import import_workbook
-from workbooks import PROJECT
+from workbooks import PROJECT, as_read
 
 DIRECTIONS = ["staff_sent", "trainees_hosted", "experts_received", "experts_sent", "events_here", "events_there"]
 HEADERS = {"Staff sent": "staff_sent", "Trainees hosted": "trainees_hosted", "Experts received": "experts_received",
@@ -62,8 +62,8 @@ def table(app: AppTest, column: str) -> pd.DataFrame:
 
 def static_table(app: AppTest, column: str) -> pd.DataFrame:
     """The one st.table on screen that has `column`."""
-    [frame] = [t.value for t in app.table if column in t.value.columns]
-    return frame
+    [frame] = [t.value for t in app.table if as_read(column) in map(as_read, t.value.columns)]
+    return frame.map(as_read).rename(columns=as_read)
 
 
 def counterpart_counts(app: AppTest) -> dict[str, dict[str, int]]:
@@ -119,12 +119,12 @@ def page_text(app: AppTest, own_equipment_makers: bool = True) -> str:
     Without `own_equipment_makers`, the make of its own equipment is left out: a manufacturer named on an
     equipment record is a fact about that equipment, even when the manufacturer is also an institution.
     """
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning")
+    parts = [as_read(e.value) for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning")
              for e in getattr(app, kind)]
     parts += [f"{m.label} {m.value}" for m in app.metric]
     parts += [d.value.drop(columns=[] if own_equipment_makers else ["Make and model"], errors="ignore").to_csv()
               for d in app.dataframe]
-    parts += [t.value.to_csv() for t in app.table]
+    parts += [t.value.map(as_read).to_csv() for t in app.table]
     parts += [c.proto.spec for c in app.get("plotly_chart") if not c.proto.id.endswith("partner_map")]
     return "\n".join(parts)
 
@@ -305,7 +305,7 @@ def test_agreements_of_an_illustrative_institution(monkeypatch, seed_db):
 
 def test_unknown_id_says_so(monkeypatch, seed_db):
     app = open_partners(monkeypatch, seed_db, "NO-SUCH-PLACE")
-    assert any('No institution with the id "NO-SUCH-PLACE"' in w.value for w in app.warning)
+    assert any('No institution with the id "NO-SUCH-PLACE"' in as_read(w.value) for w in app.warning)
     assert not app.dataframe and not app.header
     assert app.selectbox(key="institution").value is None
 

@@ -300,8 +300,10 @@ def test_country_names_come_from_iso_codes():
     assert shown.country_name(None) == "not reported"
 
 
-def test_plain_keeps_imported_text_from_becoming_markup():
-    assert shown.plain("**bold** :red[x] $x$ [a](b)") == r"\*\*bold\*\* \:red\[x\] \$x\$ \[a\]\(b\)"
+def test_text_reads_imported_text_as_written_or_not_reported():
+    from portal.display import markdown_text
+
+    assert shown.text("**bold** [a](b)") == markdown_text("**bold** [a](b)")
     assert shown.text(None) == "not reported" and shown.text(float("nan")) == "not reported"
 
 
@@ -341,6 +343,8 @@ def test_cost_rows_give_amount_year_rates_and_conversion():
 
 
 def test_facts_and_sources_say_what_is_not_reported_and_where_facts_come_from():
+    from portal.display import markdown_text
+
     programme = pd.Series({
         "kind": "joint_surgery", "status": "completed", "start_date": "2025", "end_date": None,
         "home_name": "Centre", "home_name_local": "Төв", "home_city": "Ulaanbaatar", "home_country": "MNG",
@@ -351,7 +355,7 @@ def test_facts_and_sources_say_what_is_not_reported_and_where_facts_come_from():
     assert "**Dates:** 2025 (month not reported) to end not reported" in facts
     assert "**Home institution:** Centre (Төв) · Ulaanbaatar, Mongolia" in facts
     assert "**Host institution:** Hospital · South Korea" in facts
-    assert "**Topics:** fixation; implants" in facts
+    assert f"**Topics:** {markdown_text('fixation; implants')}" in facts
     assert "**Funding source:** not reported" in facts and "**Participants:** not reported" in facts
     lines = shown.source_lines(pd.DataFrame([
         {"source": "An article", "supports": [{"what": "programme", "name": "P"},

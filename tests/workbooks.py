@@ -86,3 +86,53 @@ def portal_cli(*args, ok: bool = True, stdin: str = ""):
     assert (result.returncode == 0) == ok, result.stderr
     assert "Traceback" not in result.stderr
     return result
+
+
+def as_read(markdown: object) -> object:
+    """What a person reads of Markdown made by portal.display.markdown_text: its escapes and invisible word
+    joiners removed (other values pass through)."""
+    import re
+
+    from portal.display import WORD_JOINER
+
+    if not isinstance(markdown, str):
+        return markdown
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
+
+
+# Text that Markdown, Streamlit's own syntax, HTML or a spreadsheet would read as something else (issue 12).
+HOSTILE_LINK = "[Verify](https://evil.example/login) ![](http://evil.example/t.png)"
+HOSTILE_ANCHOR = '<a href="https://evil.example/a">x</a>'
+HOSTILE_IMAGE = "<img src=http://evil.example/x.png>"
+HOSTILE_DIRECTIVES = ":material/home: $x^2$ :red[alert] :smile: www.evil.example"
+HOSTILE_FORMULA = '=HYPERLINK("https://evil.example/f","x")'
+HOSTILE_COMMAND = "+1+cmd|' /C calc'!A0"
+# A link that pretends to be the portal's own message, for the ids in page addresses.
+HOSTILE_URL_ID = "[Session expired: sign in again](https://evil.example/login) ![x](http://evil.example/p.png)"
+
+
+def hostile_workbook() -> dict[str, list[dict[str, object]]]:
+    """The valid workbook with every shown text hostile; the home institution is MNG-NCTD (the test partner's)."""
+    book = valid_workbook()
+    rename = {"UB-TRAUMA": "MNG-NCTD"}
+    for rows in book.values():
+        for row in rows:
+            for column, value in row.items():
+                if column.endswith("institution_id") and value in rename:
+                    row[column] = rename[value]
+    home, host, ministry = book["institutions"]
+    home.update(name=f"Inst {HOSTILE_LINK}", name_local=HOSTILE_ANCHOR, city=HOSTILE_IMAGE,
+                source=HOSTILE_DIRECTIVES)
+    host.update(name=f"Host {HOSTILE_ANCHOR}", city=HOSTILE_DIRECTIVES, source=HOSTILE_LINK)
+    ministry.update(name=f"Ministry {HOSTILE_DIRECTIVES}")
+    [programme] = book["programmes"]
+    programme.update(title=f"Prog {HOSTILE_ANCHOR}", specialty=HOSTILE_DIRECTIVES, funding_source=HOSTILE_FORMULA,
+                     topics=f"{HOSTILE_IMAGE}; {HOSTILE_LINK}", source=HOSTILE_IMAGE)
+    book["participants"][0].update(person_name=f"Person {HOSTILE_DIRECTIVES}", position=HOSTILE_LINK)
+    [equipment] = book["equipment"]
+    equipment.update(name=f"Eq {HOSTILE_IMAGE}", manufacturer=HOSTILE_COMMAND, model=HOSTILE_LINK,
+                     funding_source=HOSTILE_FORMULA, department=HOSTILE_DIRECTIVES, source=HOSTILE_LINK)
+    book["events"][0].update(title=f"Ev {HOSTILE_ANCHOR}", description=HOSTILE_LINK, source=HOSTILE_DIRECTIVES)
+    book["procedures"][0].update(procedure=f"Proc {HOSTILE_ANCHOR}", department=HOSTILE_IMAGE, source=HOSTILE_LINK)
+    book["fx_rates"][0].update(source=HOSTILE_LINK)
+    return book

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from portal import access, db, ui, ui_data
+from portal.display import markdown_text
 from portal.i18n import t
 from portal.importer import (DatabaseChanged, ImportRejected, field_changes, import_workbook, omitted_lines,
                              problems_frame)
@@ -37,7 +38,7 @@ if isinstance(preview, db.WriteFailed):
     st.error(ui_data.write_failed_text(preview))
     st.stop()
 if isinstance(preview, ImportRejected):
-    st.error(t("data.rejected", count=preview.count, file=upload.name))
+    st.error(t("data.rejected", count=preview.count, file=markdown_text(upload.name)))
     ui.table(problems_frame(preview.problems), ui_data.PROBLEM_HEADERS, download="import-problems")
     for line in omitted_lines(preview):
         st.caption(line)
@@ -46,7 +47,7 @@ if isinstance(preview, ImportRejected):
         ui.table(problems_frame(preview.warnings), ui_data.PROBLEM_HEADERS, download="import-warnings")
     st.stop()
 
-st.success(t("data.valid", file=upload.name))
+st.success(t("data.valid", file=markdown_text(upload.name)))
 if preview.warnings:
     st.warning(t("data.warnings", count=len(preview.warnings)))
     ui.table(problems_frame(preview.warnings), ui_data.PROBLEM_HEADERS, download="import-warnings")

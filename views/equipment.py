@@ -4,6 +4,7 @@ import streamlit as st
 
 from portal import ui
 from portal.charts import equipment as equipment_charts
+from portal.display import markdown_text
 from portal.i18n import country_name, label, t
 
 TIMELINE_LIMIT = 40  # acquisitions on the timeline: enough to read, a few kB of chart data
@@ -37,10 +38,10 @@ if chosen:
 
     st.button(t("equipment.back"), icon=":material/arrow_back:", on_click=close_detail)
     if found.empty:
-        st.warning(t("equipment.not_found", id=chosen))
+        st.warning(t("equipment.not_found", id=markdown_text(chosen)))
         st.stop()
     item = next(found.itertuples())
-    st.title(f"{item.name} · {item.institution_name}")
+    st.title(f"{markdown_text(item.name)} · {markdown_text(item.institution_name)}")
 
     st.subheader(t("equipment.detail_facts"))
     ui.table(equipment_charts.item_facts(item), equipment_charts.FACT_HEADERS, download=chosen)

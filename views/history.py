@@ -3,6 +3,7 @@
 import streamlit as st
 
 from portal import access, ui, ui_data
+from portal.display import markdown_values
 from portal.i18n import t
 from portal.stewardship import StewardshipError, rollback
 
@@ -35,6 +36,6 @@ if st.button(t("history.rollback_button", id=target), type="primary", key="rollb
         st.session_state["rollback_done"] = rollback(ui_data.database(), target, ui_data.viewer_name(),
                                                      expected_undone=undone)
     except StewardshipError as refused:
-        st.error(t(refused.message, **refused.args_))
+        st.error(t(refused.message, **markdown_values(refused.args_)))
         st.stop()
     st.rerun()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from portal import ui
 from portal.charts import impact as charts
+from portal.display import markdown_text
 from portal.i18n import by_name, country_name, t
 
 MONTHS_SHOWN = 240  # at most 20 years of months x 4 techniques on the volumes chart
@@ -27,10 +28,10 @@ institution = st.selectbox(t("impact.institution"), institution_ids, format_func
                            key="institution", help=t("impact.institution_help"),
                            on_change=lambda: st.query_params.update(institution=st.session_state["institution"]))
 chosen = charts.record(institutions, "institution_id", institution)
-st.caption(t("impact.institution_caption", name=chosen["name"], country=country_name(chosen["country"]),
+st.caption(t("impact.institution_caption", name=markdown_text(chosen["name"]), country=country_name(chosen["country"]),
              cases=ui.number(chosen["cases"]), records=ui.number(chosen["records"])))
 if not chosen["records"]:
-    st.info(t("impact.no_procedures", name=chosen["name"], id=institution))
+    st.info(t("impact.no_procedures", name=markdown_text(chosen["name"]), id=markdown_text(institution)))
     st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
     st.stop()
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from portal import ui
 from portal.charts import partners as partner_charts
+from portal.display import markdown_text
 from portal.i18n import label, t
 
 MAP_LIMIT = 1500  # located institutions on the map, most active first: about 600 kB of chart data
@@ -60,7 +61,7 @@ if requested is None:
     st.stop()
 profile = ui.read("institution_profile", institution=requested)
 if profile.empty:
-    st.warning(t("partners.not_found", id=requested), icon=":material/search_off:")
+    st.warning(t("partners.not_found", id=markdown_text(requested)), icon=":material/search_off:")
     st.stop()
 institution = profile.iloc[0]
 
@@ -69,12 +70,12 @@ equipment = ui.read("institution_equipment", institution=requested, limit=TABLE_
 agreements = ui.read("partner_agreements", institution=requested, limit=TABLE_LIMIT)
 sources = ui.read("partner_sources", institution=requested, limit=TABLE_LIMIT)
 
-st.header(institution["name"], anchor=False)
+st.header(markdown_text(institution["name"]), anchor=False)
 if institution["name_local"]:
-    st.subheader(institution["name_local"], anchor=False)
+    st.subheader(markdown_text(institution["name_local"]), anchor=False)
 ui.brief_download("institution", requested)
 st.markdown(t("partners.kind_place", kind=label("institution_kind", institution["kind"]),
-              city=institution["city"] or t("value.not_reported"),
+              city=markdown_text(institution["city"]) if institution["city"] else t("value.not_reported"),
               country=partner_charts.country_name(institution["country"])))
 place, website = st.columns(2)
 place.caption(t("partners.located", latitude=institution["latitude"], longitude=institution["longitude"])
@@ -83,7 +84,8 @@ if institution["website"]:
     website.link_button(t("partners.website"), institution["website"], icon=":material/open_in_new:")
 else:
     website.caption(t("partners.no_website"))
-st.caption(t("partners.source", source=institution["source"] or t("value.not_reported")))
+st.caption(t("partners.source", source=markdown_text(institution["source"]) if institution["source"]
+              else t("value.not_reported")))
 
 worked_with, programmes, events = st.columns(3)
 worked_with.metric(t("partners.counterpart_count"), ui.number(int(counterparts["total"].iloc[0])
@@ -103,7 +105,7 @@ else:
          "experts_received": "partners.col_experts_received", "experts_sent": "partners.col_experts_sent",
          "events_here": "partners.col_events_here", "events_there": "partners.col_events_there",
          "years": "partners.col_years"})
-    st.table(worked_with_table, hide_index=True)
+    ui.static_table(worked_with_table)
     ui.download_buttons(worked_with_table, "partner_counterparts", key="partner_counterparts")
     st.caption(t("partners.counterparts_caption"))
     showing_note(counterparts, "partners.counterparts_cut")
@@ -149,8 +151,8 @@ else:
 
 st.subheader(t("partners.sources"), anchor=False)
 st.caption(t("partners.sources_caption"))
-st.table(partner_charts.headed(sources, {  # a static table, so long sources wrap and read in full
+ui.static_table(partner_charts.headed(sources, {  # a static table, so long sources wrap and read in full
     "source": "partners.col_source", "institutions": "partners.col_institutions",
     "programmes": "partners.col_programmes", "participants": "partners.col_participants",
-    "events": "partners.col_events", "equipment": "partners.col_equipment"}), hide_index=True)
+    "events": "partners.col_events", "equipment": "partners.col_equipment"}))
 showing_note(sources, "partners.sources_cut")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from portal import ui
 from portal.charts import programmes as shown
+from portal.display import markdown_text
 from portal.i18n import t
 
 LIMIT = 200  # programmes on the timeline and in the table: enough to read, bounded in bytes
@@ -66,7 +67,7 @@ if programme:
     st.button(t("programmes.back"), icon=":material/arrow_back:", on_click=close_programme)
     detail = ui.read("programme_detail", programme=programme)
     if detail.empty:
-        st.warning(t("programmes.not_found", programme=shown.plain(programme)))
+        st.warning(t("programmes.not_found", programme=markdown_text(programme)))
         st.stop()
     p = detail.iloc[0]
     participants = ui.read("programme_participants", programme=programme)
@@ -75,11 +76,11 @@ if programme:
     costs = ui.read("programme_costs", programme=programme)
     sources = ui.read("programme_sources", programme=programme)
 
-    st.title(shown.plain(p["title"]))
+    st.title(markdown_text(p["title"]))
     ui.brief_download("programme", programme)
     st.markdown(shown.facts(p))
     if not shown.missing(p["description"]):
-        st.markdown(f"**{t('programmes.description')}:** {shown.plain(p['description'])}")
+        st.markdown(f"**{t('programmes.description')}:** {markdown_text(p['description'])}")
 
     if ui.names_visible():
         listing(t("programmes.people"), participants, t("programmes.no_people"), {

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from portal import access, ui, ui_data
+from portal.display import markdown_values
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import t
 from portal.importer import ImportRejected, problems_frame
@@ -49,7 +50,7 @@ if not creating:
                 change = delete_record(ui_data.database(), sheet, ui_data.key_of(sheet, current),
                                        ui_data.viewer_name())
             except StewardshipError as refused:
-                st.error(t(refused.message, **refused.args_))
+                st.error(t(refused.message, **markdown_values(refused.args_)))
                 st.stop()
             st.session_state["records_message"] = t("records.deleted", id=change)
             st.rerun()

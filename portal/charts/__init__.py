@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import geometry
+from portal.display import html_text
 from portal.i18n import country_name, format_number, format_partial_date, label, t
 
 # Okabe & Ito's eight colours, designed to stay distinct under the common colour-vision deficiencies (and in
@@ -141,7 +142,7 @@ def _names(figure: go.Figure) -> set[str]:
 
 def _row_label(item) -> str:
     text = f"{t('lane.' + item.lane)} · {item.label}" if item.lane else str(item.label)
-    return wrapped(text)
+    return wrapped(html_text(text))  # tick labels read HTML
 
 
 def wrapped(text: str, width: int = LABEL_LINE) -> str:
@@ -167,12 +168,7 @@ def _hover(item) -> str:
         end = date_text(item.end_date) if item.end_reported else t("date.end_not_reported")
         when = t("date.range", start=when, end=end)
     kind = label(LANE_GROUPS[item.lane], item.kind)
-    return f"<b>{_escape(item.label)}</b><br>{kind}<br>{when}"
-
-
-def _escape(text: str) -> str:
-    # Plotly hover text is HTML: names come from imported files and must not become markup.
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<b>{html_text(item.label)}</b><br>{kind}<br>{when}"
 
 
 # ---------------------------------------------------------------- maps
@@ -271,20 +267,20 @@ def _flow_ends(flows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _end_label(end: dict[str, object]) -> str:
-    return str(end["name"])
+    return html_text(end["name"])  # map text reads HTML, like hovers
 
 
 def _end_hover(end: dict[str, object]) -> str:
     place = ", ".join(str(p) for p in (end["city"], country_name(end["country"])) if isinstance(p, str) and p)
     kinds = ", ".join(label("programme_kind", k) for k in end["kinds"])
-    return (f"<b>{_escape(end['name'])}</b><br>{_escape(place)}<br>"
+    return (f"<b>{html_text(end['name'])}</b><br>{html_text(place)}<br>"
             f"{t('map.programmes', count=int(end['programmes']))}: {kinds}<br><i>{t('map.click_institution')}</i>")
 
 
 def _flow_hover(flow: dict[str, object]) -> str:
     people = (t("map.participants", count=int(flow["participants"])) if flow["weight_is_participants"]
               else t("map.participants_not_reported"))
-    return (f"<b>{_escape(flow['home_name'])} → {_escape(flow['host_name'])}</b><br>"
+    return (f"<b>{html_text(flow['home_name'])} → {html_text(flow['host_name'])}</b><br>"
             f"{country_name(flow['home_country'])} → {country_name(flow['host_country'])}<br>"
             f"{label('programme_kind', flow['kind'])}: {t('map.programmes', count=int(flow['programmes']))}<br>"
             f"{people}<br><i>{t('map.click_flow')}</i>")

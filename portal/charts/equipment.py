@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from portal.charts import _escape, bars, date_text, empty_figure, timeline
+from portal.charts import bars, date_text, empty_figure, timeline
+from portal.display import html_text
 from portal.i18n import country_name, format_number, label, t
 from portal.ui import compact, is_missing, money, number
 
@@ -181,6 +182,7 @@ def spending_bars(spending: pd.DataFrame, dimension: str, currency: str) -> go.F
                               rate_missing=number(frame["rate_missing"].sum()), currency=currency))
     if dimension == "category":
         frame["bar"] = [label("equipment_category", c) for c in frame["category"]]
+    frame["bar"] = [None if is_missing(b) else html_text(b) for b in frame["bar"]]  # axis labels read HTML
     horizontal = dimension == "institution"
     figure = bars(frame, x="bar", y="spending", colour_column="category", colour_group="equipment_category",
                   x_title=None,
@@ -217,11 +219,12 @@ def _bar_hover(row, currency: str) -> str:
     amount = money(row.spending, currency)
     counts = t("equipment.bar_counts", items=number(row.items), not_reported=number(row.not_reported),
                rate_missing=number(row.rate_missing))
-    return (f"<b>{_escape(row.bar)}</b><br>{label('equipment_category', row.category)}: {amount}<br>{counts}")
+    return (f"<b>{row.bar}</b><br>{label('equipment_category', row.category)}: {amount}<br>{counts}")
 
 
 def procedure_bars(procedures: pd.DataFrame) -> go.Figure:
     """Procedure cases recorded with each item (rows of equipment_procedures), stacked by technique."""
+    procedures = procedures.assign(label=[html_text(name) for name in procedures["label"]])  # axis labels read HTML
     figure = bars(procedures, x="label", y="cases", colour_column="technique", colour_group="technique",
                   y_title=t("equipment.cases_axis"), horizontal=True)
     if not procedures.empty:

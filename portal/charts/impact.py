@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal import contract
-from portal.charts import BASE_LAYOUT, LANE_GROUPS, _escape, colour, date_text, empty_figure, is_imprecise
+from portal.charts import BASE_LAYOUT, LANE_GROUPS, colour, date_text, empty_figure, is_imprecise
+from portal.display import html_text, markdown_text
 from portal.i18n import label, t
 
 # Marker colours kept apart from the technique colours of the bars; the reference event is black and thick.
@@ -161,7 +162,7 @@ def _translucent(hex_colour: str, alpha: float = 0.12) -> str:
 
 
 def _marker_hover(row, chosen: bool) -> str:
-    lines = [f"<b>{_escape(row.label)}</b>", label(LANE_GROUPS[row.lane], row.kind),
+    lines = [f"<b>{html_text(row.label)}</b>", label(LANE_GROUPS[row.lane], row.kind),
              _when(row.lane, row.start_date, row.end_date)]
     if isinstance(row.status, str):
         lines.append(_status(row.lane, row.status))
@@ -272,18 +273,13 @@ def milestone_choices(milestones: pd.DataFrame) -> dict[str, str]:
 
 def reference_text(reference: dict[str, object], chosen_by_default: bool) -> str:
     """Which event the before/after figures use, why, and the dates that split the cases (Markdown)."""
-    used = t("impact.reference_used", name=_markdown_escape(reference["label"]),
+    used = t("impact.reference_used", name=markdown_text(reference["label"]),
              what=t(f"lane.{reference['lane']}").lower(),
              when=_when(reference["lane"], reference["start_date"], reference["end_date"]),
              before=_day(pd.Timestamp(reference["before_until"])), after=_day(pd.Timestamp(reference["after_from"])),
              during=f"{int(reference['cases_during']):,}")
     why = t(f"impact.default_reason.{int(reference['preference'])}") if chosen_by_default else t("impact.chosen")
     return f"{used} {why}"
-
-
-def _markdown_escape(text: str) -> str:
-    # Names come from imported files: shown in Markdown, they must not become links, emphasis or HTML.
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~$" else c for c in str(text))
 
 
 def milestone_table(milestones: pd.DataFrame) -> pd.DataFrame:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 import plotly.graph_objects as go
 
 from portal import charts
+from portal.display import html_text
 from portal.i18n import country_name, label, t
 
 
@@ -35,12 +34,12 @@ def partner_timeline(items: pd.DataFrame) -> go.Figure:
 
 
 def _hover(institution) -> str:
-    local = f"<br>{escape(institution.name_local, quote=False)}" if isinstance(institution.name_local, str) else ""
+    local = f"<br>{html_text(institution.name_local)}" if isinstance(institution.name_local, str) else ""
     city = institution.city if isinstance(institution.city, str) else t("value.not_reported")
-    place = t("partners.kind_place", kind=label("institution_kind", institution.kind), city=escape(city, quote=False),
-              country=escape(country_name(institution.country), quote=False))
+    place = t("partners.kind_place", kind=label("institution_kind", institution.kind), city=html_text(city),
+              country=html_text(country_name(institution.country)))
     activity = t("partners.map_activity", programmes=int(institution.programmes), events=int(institution.events))
-    return f"<b>{escape(institution.name, quote=False)}</b>{local}<br>{place}<br>{activity}"
+    return f"<b>{html_text(institution.name)}</b>{local}<br>{place}<br>{activity}"
 
 
 def clicked_institution(event: object) -> str | None:

@@ -9,17 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import date_text, timeline, wrapped
+from portal.display import markdown_text
 from portal.i18n import by_name, country_name, label, t
 from portal.ui import money, number
 
-# Characters that Markdown or Streamlit's own directives (":red[...]", ":material/x:", "$math$") would read.
 LEGEND_SPACE = 110  # pixels under a Gantt for the date axis and a legend of up to three lines
-_MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~:$"})
-
-
-def plain(text: object) -> str:
-    """Text from an imported file, made safe to place in st.markdown (it shows as written)."""
-    return str(text).translate(_MARKUP)
 
 
 def missing(value: object) -> bool:
@@ -48,9 +42,9 @@ def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
 
 def institution_text(name: str, name_local: str | None, city: str | None, country: str) -> str:
     """An institution as one Markdown line: its name, its local-script name, then city and country."""
-    local = "" if missing(name_local) or name_local == name else f" ({plain(name_local)})"
-    place = ", ".join(plain(p) for p in (city, country_name(country)) if not missing(p))
-    return f"{plain(name)}{local} · {place}"
+    local = "" if missing(name_local) or name_local == name else f" ({markdown_text(name_local)})"
+    place = ", ".join(markdown_text(p) for p in (city, country_name(country)) if not missing(p))
+    return f"{markdown_text(name)}{local} · {place}"
 
 
 def date_span(start: str, end: str | None) -> str:
@@ -76,7 +70,7 @@ def whole(value: object) -> int | None:
 
 def text(value: object) -> str:
     """Imported text made safe for Markdown, or "not reported"."""
-    return t("value.not_reported") if missing(value) else plain(value)
+    return t("value.not_reported") if missing(value) else markdown_text(value)
 
 
 def facts(programme: pd.Series) -> str:
@@ -175,8 +169,8 @@ def source_lines(sources: pd.DataFrame) -> list[str]:
     """
     lines = []
     for row in sources.itertuples():
-        cited = t("programmes.source_missing") if missing(row.source) else plain(row.source)
-        items = ", ".join(t("programmes.what." + s["what"], name=plain(s["name"])) for s in row.supports)
+        cited = t("programmes.source_missing") if missing(row.source) else markdown_text(row.source)
+        items = ", ".join(t("programmes.what." + s["what"], name=markdown_text(s["name"])) for s in row.supports)
         lines.append(f"- {cited}  \n  *{t('programmes.source_supports', items=items)}*")
     return lines
 

@@ -36,6 +36,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(url: str, log: str) -> None:
+    """Wait (up to a minute) until the Streamlit server at `url` answers its health check."""
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"streamlit did not start; see {log}")
+
+
 @contextmanager
 def running_portal(seed_database: Path, tmp_path_factory):
     """Start the portal's server as scripts/start does (`python -m portal.serve`, i.e. `streamlit run app.py`)
@@ -56,14 +67,7 @@ def running_portal(seed_database: Path, tmp_path_factory):
         stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError(f"streamlit did not start; see {log.name}")
+        wait_until_serving(url, log.name)
         yield url
     finally:
         server.terminate()
@@ -125,9 +129,10 @@ class PortalPage:
         self.settle()
 
     def text(self) -> str:
-        """Every text the page shows: its body, and the cells of its tables (drawn on canvases)."""
+        """Every text the page shows as a person reads it: its body, and the cells of its tables (drawn on
+        canvases); without the invisible word joiners portal.display puts into addresses in Markdown."""
         grids = self.page.locator("[data-testid=stDataFrame] [role=gridcell]").all_text_contents()
-        return self.page.inner_text("body") + "\n" + "\n".join(grids)
+        return (self.page.inner_text("body") + "\n" + "\n".join(grids)).replace("\u2060", "")
 
     def table_text(self, index: int) -> str:
         """The cells of the index-th st.dataframe (drawn on a canvas; its accessible grid holds the text)."""
