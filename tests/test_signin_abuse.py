@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal import access, auth
 from portal.i18n import t
-from workbooks import PROJECT
+from workbooks import PROJECT, as_read
 
 PASSWORD = "correct horse battery staple"
 OWNER = "partner@example.org"
@@ -335,6 +335,6 @@ def test_the_in_app_password_change_follows_the_policy_and_needs_the_current_pas
     assert auth.sign_in(path, OWNER, PASSWORD)  # nothing changed so far
     assert "Password changed" in change(PASSWORD, "a brand new passphrase").success[0].value
     app.run()
-    assert "Signed in as partner@example.org" in " ".join(c.value for c in app.caption)  # still signed in
+    assert "Signed in as partner@example.org" in " ".join(as_read(c.value) for c in app.caption)  # still signed in
     assert refusal(path, OWNER, PASSWORD).message == "signin.refused"
     assert auth.sign_in(path, OWNER, "a brand new passphrase")

@@ -305,7 +305,7 @@ def institution_map(institutions: pd.DataFrame, selected: str | None = None,
     for kind, part in located.groupby("kind", sort=True):
         figure.add_scattergeo(
             lat=[places[i][1] for i in part["institution_id"]], lon=[places[i][0] for i in part["institution_id"]],
-            mode="markers+text", text=[n if i in busiest else "" for i, n in zip(part["institution_id"], part["name"])],
+            mode="markers+text", text=[html_text(n) if i in busiest else "" for i, n in zip(part["institution_id"], part["name"])],
             textposition="top center", textfont=dict(size=11, color="#1f2d3d"),
             name=label("institution_kind", kind),
             marker=dict(size=(8 + 30 * (part["activity"].astype(float) / largest) ** 0.5).tolist(),

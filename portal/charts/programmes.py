@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import date_text, timeline, wrapped
-from portal.display import markdown_text
+from portal.display import html_text, markdown_text
 from portal.i18n import by_name, country_name, label, t
 from portal.ui import money, number
 
@@ -184,7 +184,7 @@ def gantt(programmes: pd.DataFrame) -> go.Figure:
     figure = timeline(programmes, colour_by="kind")
     if figure.layout.yaxis.tickvals:  # the title alone, wrapped as the shared timeline wraps it
         titles = dict(zip("programme:" + programmes["item_id"].astype(str), programmes["label"]))
-        figure.update_yaxes(ticktext=[wrapped(titles[row]) for row in figure.layout.yaxis.tickvals])
+        figure.update_yaxes(ticktext=[wrapped(html_text(titles[row])) for row in figure.layout.yaxis.tickvals])
     listed = set()
     for trace in figure.data:
         trace.showlegend = trace.name not in listed
