@@ -11,7 +11,7 @@ import os
 
 import streamlit as st
 
-from portal import auth, db
+from portal import auth, db, first_run
 from portal.i18n import t
 
 SESSION_COOKIE = "portal_session"
@@ -63,6 +63,7 @@ def identify() -> auth.User | None:
 
 def viewer() -> auth.User | None:
     """The viewer identified at the start of this rerun."""
+    first_run.rerun_through_app()  # a page asks this first: app.py must have run (see portal/first_run.py)
     return st.session_state.get("viewer")
 
 

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+from portal import first_run
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 # What a first page run imports beyond Streamlit (about 0.8 s on a 2-core machine). Imported once the server
@@ -40,6 +42,7 @@ def preload(wait_s: float = 60.0) -> None:
 
 def main(argv: list[str]) -> None:
     """Run `streamlit run app.py` with `argv`, preloading the page code in the background."""
+    first_run.start_with_app()  # before any session: every run, the very first too, starts with app.py
     threading.Thread(target=preload, name="portal-preload", daemon=True).start()
     from streamlit.web import cli
 

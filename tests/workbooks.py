@@ -6,7 +6,12 @@ import copy
 import hashlib
 from pathlib import Path
 
+from portal import navigation
+
 PROJECT = Path(__file__).resolve().parent.parent
+PAGES = [page.script for page in navigation.PAGES]  # every page, in navigation order
+EXPLORE_PAGES = [page.script for page in navigation.PAGES if page.roles is navigation.EVERYONE]
+DEFAULT_PAGE = next(page.script for page in navigation.PAGES if page.default)
 
 
 def valid_workbook() -> dict[str, list[dict[str, object]]]:
@@ -55,22 +60,26 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def open_app(monkeypatch, database: Path, page: str = "views/overview.py", params: dict | None = None,
-             **state) -> "AppTest":
-    """The whole app (app.py with its sidebar) under AppTest on `database`, showing `page`.
+def open_app(monkeypatch, database: Path | None = None, page: str | None = None, params: dict | None = None,
+             *, linked: bool = False, **state) -> "AppTest":
+    """The whole app (app.py with its sidebar) under AppTest: the one way the tests open it.
 
-    `params` are the page address's query parameters, `state` session-state values set before the first run.
+    `page`: a script of navigation.PAGES (default: the overview); `params`: the address's query parameters;
+    `state`: session-state values set before the first run; `linked`: the session's first run opens `page`
+    (a shared link), instead of the overview and then `page`. `database`: PORTAL_DB (default: the tests').
     """
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("PORTAL_DB", str(database))
+    if database is not None:
+        monkeypatch.setenv("PORTAL_DB", str(database))
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in (params or {}).items():
-        app.query_params[key] = value
+    app.query_params.update(params or {})
     for key, value in state.items():
         app.session_state[key] = value
+    if page and linked:
+        app.switch_page(page)
     app.run()
-    if page != "views/overview.py":
+    if page and not linked and page != DEFAULT_PAGE:
         app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]
     return app
