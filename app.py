@@ -12,8 +12,7 @@ ui.preload_chart_library()
 if seed.ensure_default_database(db.database_path()):
     st.toast(t("app.seed_built"))
 
-access.identify()
-viewer = access.viewer()
+viewer = access.identify()
 role = viewer.role if viewer else None
 sections: dict[str, list] = {}
 for page in navigation.pages_for(role):

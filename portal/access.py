@@ -20,11 +20,6 @@ MINISTRY_ROLES = ("ministry", "administrator")
 ADMINISTRATOR_ROLES = ("administrator",)
 
 
-def accounts() -> str:
-    """The accounts file for the current database."""
-    return str(auth.accounts_path(db.database_path()))
-
-
 def identity_provider_configured() -> bool:
     """Whether .streamlit/secrets.toml configures OpenID Connect ([auth] for st.login)."""
     try:

@@ -119,7 +119,7 @@ def test_the_ministry_sees_everything_read_only(monkeypatch, viewer, seed_db):
 
 def test_stewardship_pages_refuse_everyone_but_administrators(monkeypatch, viewer, seed_db):
     viewer(PARTNER)
-    app = open_app(monkeypatch, seed_db, "pages/data.py")
+    app = open_app(monkeypatch, seed_db, "pages/data.py", alone=True)
     assert "for other roles" in app.warning[0].value and not app.get("file_uploader")
 
 
@@ -166,8 +166,8 @@ def account_caption(app: AppTest) -> str:
 
 
 @pytest.mark.real_sign_in
-def test_sign_in_form_then_sign_out_ends_the_session(accounts):
-    app = open_app()
+def test_sign_in_form_then_sign_out_ends_the_session(monkeypatch, accounts):
+    app = open_app(monkeypatch)
     assert "Not signed in" in account_caption(app)
     sign_in(app, "partner@example.org", PASSWORD)
     assert "Signed in as partner@example.org (partner, UB-TRAUMA)" in account_caption(app)
@@ -178,8 +178,8 @@ def test_sign_in_form_then_sign_out_ends_the_session(accounts):
 
 
 @pytest.mark.real_sign_in
-def test_five_failed_sign_ins_lock_the_account(accounts):
-    app = open_app()
+def test_five_failed_sign_ins_lock_the_account(monkeypatch, accounts):
+    app = open_app(monkeypatch)
     for _ in range(5):
         sign_in(app, "partner@example.org", "not the password")
     assert "locked for 15 minute(s)" in app.error[0].value
@@ -188,8 +188,8 @@ def test_five_failed_sign_ins_lock_the_account(accounts):
 
 
 @pytest.mark.real_sign_in
-def test_disabling_or_a_new_password_ends_a_session_at_the_next_click(accounts):
-    app = sign_in(open_app(), "partner@example.org",
+def test_disabling_or_a_new_password_ends_a_session_at_the_next_click(monkeypatch, accounts):
+    app = sign_in(open_app(monkeypatch), "partner@example.org",
                   PASSWORD)
     assert "Signed in as" in account_caption(app)
     auth.set_password(accounts, "partner@example.org", "another long passphrase")

@@ -73,7 +73,7 @@ def test_programme_brief_of_the_real_case(seed_db, tmp_path):
     assert "Total in USD: not reported (3 of 3 not reported)." in costs
     assert " 0 USD" not in costs
     sources = section(text, "Sources", None)
-    assert f"1. {SOURCE} (shared/sources/nctd-spinal-surgery-article.txt) (3)" in sources
+    assert f"1. {SOURCE} (docs/sources/nctd-spinal-surgery-article.txt) (3)" in sources
     assert "Page 1 of 2" in text and "Page 2 of 2" in text
     assert "illustrative" not in text  # the real case only: no note, no mark
 

@@ -34,7 +34,8 @@ def sidebar_keys(app) -> set[str]:
 
 def test_a_link_opened_first_runs_app_py_with_sidebar_language_and_scope(monkeypatch, seed_db, viewer):
     viewer(None)
-    app = open_app(monkeypatch, seed_db, navigation.page("programmes").script, LINK, linked=True)
+    app = open_app(monkeypatch, seed_db, navigation.page("programmes").script, LINK, linked=True,
+                   plain_streamlit_run=True)
     assert {"include_illustrative", "language_choice", "sign_in_email"} <= sidebar_keys(app)
     assert app.selectbox(key="language_choice").value == "mn"
     assert app.title[0].value == "Хөтөлбөрүүд"
@@ -51,7 +52,8 @@ def test_streamlit_still_runs_a_pages_folder_without_app_py_first(monkeypatch, s
     first run is gone or works differently: read portal/first_run.py again and simplify it."""
     viewer(None)
     monkeypatch.setattr(first_run, "rerun_through_app", lambda: None)
-    app = open_app(monkeypatch, seed_db, navigation.page("programmes").script, LINK, linked=True)
+    app = open_app(monkeypatch, seed_db, navigation.page("programmes").script, LINK, linked=True,
+                   plain_streamlit_run=True)
     assert "include_illustrative" not in sidebar_keys(app)  # the page ran on its own: no app.py, no sidebar
 
 

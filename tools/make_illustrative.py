@@ -8,7 +8,7 @@ but their names are made up and end with " (illustrative)"; people are called
 real hospital, university, ministry, company or person.
 
 The files follow the "exchange workbook, version 1" contract
-(/work/shared/data-contract.md): one CSV per sheet, UTF-8, comma-separated,
+(docs/data-contract.md): one CSV per sheet, UTF-8, comma-separated,
 header row, lower-case column names.
 
 Usage:
