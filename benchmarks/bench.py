@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 import duckdb
 import pandas as pd
 
-from portal import auth, db, navigation
+from portal import auth, db, first_run, navigation
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import label, t
 
@@ -227,9 +227,10 @@ def administrator_session(work: Path) -> Iterator[str]:
 def _opened(view: View, token: str | None):
     """The app in AppTest, at the view's page with its URL parameters, signed in with `token`, run once (so
     imports and the database connection are warm)."""
-    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1 import AppTest, app_test
 
-    app = AppTest.from_file(str(APP), default_timeout=600)
+    app_test.PagesManager = first_run.ServedPagesManager  # every run as under portal.serve (first_run.py)
+    app = AppTest.from_file(str(db.PROJECT_DIR / "app.py"), default_timeout=600)
     if token:
         app.session_state["session_token"] = token
     for key, values in view.query:

@@ -29,3 +29,12 @@ def rerun_through_app() -> None:
     if PagesManager.uses_pages_directory:
         start_with_app()
         st.rerun()  # same page and query string; app.py now runs first
+
+
+class ServedPagesManager(PagesManager):
+    """Streamlit's PagesManager as `python -m portal.serve` leaves it, for AppTest (tests, benchmark), which
+    starts every run as a server's first: `streamlit.testing.v1.app_test.PagesManager = ServedPagesManager`."""
+
+    def __init__(self, *args, **kwargs):
+        start_with_app()
+        super().__init__(*args, **kwargs)

@@ -6,8 +6,6 @@ import copy
 import hashlib
 from pathlib import Path
 
-from streamlit.runtime.pages_manager import PagesManager
-
 from portal import first_run, navigation
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -62,14 +60,6 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-class ServedPagesManager(PagesManager):
-    """Streamlit's PagesManager as `python -m portal.serve` leaves it: the folder-based mode off before it starts."""
-
-    def __init__(self, *args, **kwargs):
-        first_run.start_with_app()
-        super().__init__(*args, **kwargs)
-
-
 def open_app(monkeypatch=None, database: Path | None = None, page: str | None = None, params: dict | None = None,
              *, linked: bool = False, alone: bool = False, plain_streamlit_run: bool = False,
              **state) -> "AppTest":
@@ -85,8 +75,10 @@ def open_app(monkeypatch=None, database: Path | None = None, page: str | None = 
     """
     from streamlit.testing.v1 import AppTest, app_test
 
-    if not plain_streamlit_run:
-        monkeypatch.setattr(app_test, "PagesManager", ServedPagesManager)
+    from streamlit.runtime.pages_manager import PagesManager
+
+    served = PagesManager if plain_streamlit_run else first_run.ServedPagesManager
+    monkeypatch.setattr(app_test, "PagesManager", served)
     if database is not None:
         monkeypatch.setenv("PORTAL_DB", str(database))
     app = AppTest.from_file(str(PROJECT / (page if alone else "app.py")), default_timeout=60)
