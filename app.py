@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, ui
+from portal import access, navigation, ui
 from portal.i18n import t
 
 ui.choose_language()  # first: every text below is in the viewer's language
@@ -10,27 +10,15 @@ st.set_page_config(page_title=t("app.title"), page_icon="🌏", layout="wide")
 ui.preload_chart_library()
 ui.readable_text()
 
-access.identify()
+viewer = access.identify()
 access.settings_notice()
 ui.stop_unless_database_readable()  # a missing or damaged database is a message, never a stand-in
-stewardship = [
-    st.Page("views/data.py", title=t("nav.data"), icon=":material/upload_file:"),
-    st.Page("views/records.py", title=t("nav.records"), icon=":material/edit_note:"),
-    st.Page("views/history.py", title=t("nav.history"), icon=":material/history:"),
-] if access.may(access.ADMINISTRATOR_ROLES) else []
-if access.may(access.MINISTRY_ROLES):
-    stewardship.append(st.Page("views/data_quality.py", title=t("nav.quality"), icon=":material/fact_check:"))
-
-pages = st.navigation({
-    t("nav.section_explore"): [
-        st.Page("views/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
-        st.Page("views/programmes.py", title=t("nav.programmes"), icon=":material/flight_takeoff:"),
-        st.Page("views/partners.py", title=t("nav.partners"), icon=":material/handshake:"),
-        st.Page("views/equipment.py", title=t("nav.equipment"), icon=":material/biotech:"),
-        st.Page("views/impact.py", title=t("nav.impact"), icon=":material/monitoring:"),
-    ],
-    **({t("nav.section_data"): stewardship} if stewardship else {}),
-})
+role = viewer.role if viewer else None
+sections: dict[str, list] = {}
+for page in navigation.pages_for(role):
+    sections.setdefault(t(page.section), []).append(
+        st.Page(page.script, title=t(page.title), icon=page.icon, default=page.default))
+pages = st.navigation(sections)
 
 with st.sidebar:
     st.markdown(f"### {t('app.title')}")

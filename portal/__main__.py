@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from portal import auth, bench, db, seed, synth
+from portal import auth, db, seed
 from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook, omitted_lines
 from portal.stewardship import StewardshipError, rollback
@@ -48,29 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     disabling.add_argument("email")
     resetting = user_commands.add_parser("set-password", help=t("cli.users_set_password_help"))
     resetting.add_argument("email")
-    synthesising = commands.add_parser("synth", help=t("synth.help"))
-    synthesising.add_argument("--procedures", type=int, required=True, help=t("synth.procedures_help"))
-    synthesising.add_argument("--seed", type=int, default=1, help=t("synth.seed_help"))
-    synthesising.add_argument("--force", action="store_true", help=t("synth.force_help"))
-    benchmarking = commands.add_parser("bench", help=t("bench.help"))
-    benchmarking.add_argument("--json", action="store_true", help=t("bench.json_help"))
-    benchmarking.add_argument("--runs", type=int, default=5, help=t("bench.runs_help"))
-    benchmarking.add_argument("--import-rows", type=int, default=1_000_000, help=t("bench.import_rows_help"))
-    benchmarking.add_argument("--sessions", type=int, default=20, help=t("bench.sessions_help"))
-    benchmarking.add_argument("--clients", choices=("websocket", "browser"), default="websocket",
-                              help=t("bench.clients_help"))
-    benchmarking.add_argument("--no-browser", action="store_true", help=t("bench.no_browser_help"))
-    benchmarking.add_argument("--no-pandas", action="store_true", help=t("bench.no_pandas_help"))
-    benchmarking.add_argument("--profile", type=Path, help=t("bench.profile_help"))
-    benchmarking.add_argument("--save", type=Path, help=t("bench.save_help"))
-    for command in (importing, exporting, seeding, listing, undoing, adding, user_list, disabling, resetting,
-                    synthesising, benchmarking):
+    for command in (importing, exporting, seeding, listing, undoing, adding, user_list, disabling, resetting):
         command.add_argument("--db", type=Path, help=t("cli.db_help"))
     args = parser.parse_args(argv)
     database = db.database_path(getattr(args, "db", None))
     commands_run = {"import": run_import, "export": run_export, "seed": run_seed, "template": run_template,
-                    "history": run_history, "rollback": run_rollback, "users": run_users, "synth": run_synth,
-                    "bench": run_bench}
+                    "history": run_history, "rollback": run_rollback, "users": run_users}
     try:
         return commands_run[args.command](args, database)
     except db.WriteFailed as failed:  # disk full, read-only folder...: nothing changed, no traceback
@@ -95,7 +77,7 @@ def run_import(args: argparse.Namespace, database: Path) -> int:
         _print_warnings(rejected.warnings)
         return 1
     print(t("cli.import_done", id=result.import_id, path=args.path, database=database))
-    _print_counts(result.counts)
+    print_counts(result.counts)
     _print_warnings(result.warnings)
     return 0
 
@@ -119,38 +101,9 @@ def run_seed(args: argparse.Namespace, database: Path) -> int:
         return 1
     for part, result in zip(seed.SEED_PARTS, seed.build(database)):
         print(t("cli.seed_part", part=part, id=result.import_id))
-        _print_counts(result.counts)
+        print_counts(result.counts)
     print(t("cli.seed_done", database=database))
     return 0
-
-
-def run_synth(args: argparse.Namespace, database: Path) -> int:
-    if database.exists() and not args.force:
-        print(t("synth.exists", database=database), file=sys.stderr)
-        return 1
-    result = synth.build(database, args.procedures, args.seed)
-    print(t("synth.done", database=database, seconds=f"{result.seconds:.1f}", id=result.import_id))
-    _print_counts(result.counts)
-    return 0
-
-
-def run_bench(args: argparse.Namespace, database: Path) -> int:
-    try:
-        report = bench.run(database, runs=args.runs, import_rows=args.import_rows, sessions=args.sessions,
-                           browser=not args.no_browser, pandas_way=not args.no_pandas, profile_dir=args.profile,
-                           clients=args.clients,
-                           progress=lambda message: print(message, file=sys.stderr, flush=True))
-    except bench.BenchError as failed:
-        print(failed, file=sys.stderr)
-        return 1
-    if args.save:
-        args.save.write_text(json.dumps(bench.full_json(report), indent=1, default=str), encoding="utf-8")
-    if args.json:
-        print(bench.as_json(report))
-        print(bench.markdown(report), file=sys.stderr)
-    else:
-        print(bench.markdown(report))
-    return 1 if any(page.error for page in report.pages) else 0
 
 
 def run_template(args: argparse.Namespace, database: Path) -> int:
@@ -238,7 +191,8 @@ def _institution_ids(database: Path) -> set[str]:
     return {r["institution_id"] for r in db.export_tables(database)["institutions"]}
 
 
-def _print_counts(counts: dict[str, db.Counts]) -> None:
+def print_counts(counts: dict[str, db.Counts]) -> None:
+    """Print a change's rows added, changed and unchanged, per sheet."""
     for sheet, c in counts.items():
         print("  " + t("cli.counts", sheet=sheet, added=c.added, changed=c.changed, unchanged=c.unchanged))
 

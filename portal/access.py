@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from portal import auth, db, session_cookie
+from portal import auth, db, first_run, session_cookie
 from portal.display import markdown_text, markdown_values
 from portal.i18n import t
 
@@ -24,11 +24,6 @@ SESSION_COOKIE = session_cookie.COOKIE
 # Roles that may use each part of the portal; anonymous visitors are role None.
 MINISTRY_ROLES = ("ministry", "administrator")
 ADMINISTRATOR_ROLES = ("administrator",)
-
-
-def accounts() -> str:
-    """The accounts file for the current database."""
-    return str(auth.accounts_path(db.database_path()))
 
 
 def identity_provider_configured() -> bool:
@@ -127,6 +122,7 @@ def identify() -> auth.User | None:
 
 def viewer() -> auth.User | None:
     """The viewer identified at the start of this rerun."""
+    first_run.rerun_through_app()  # a page asks this first: app.py must have run (see portal/first_run.py)
     return st.session_state.get("viewer")
 
 

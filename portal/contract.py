@@ -1,4 +1,4 @@
-"""The exchange workbook, version 1 (shared/data-contract.md) as data: sheets, columns, types, keys."""
+"""The exchange workbook, version 1 (docs/data-contract.md) as data: sheets, columns, types, keys."""
 
 from __future__ import annotations
 

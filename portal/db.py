@@ -194,11 +194,6 @@ class Store:
             rows = cursor.execute(_sheet_query(sheet) + " LIMIT $limit", {"limit": limit}).fetchall()
         return pd.DataFrame(rows, columns=list(SHEETS[sheet].column_names), dtype=object)
 
-    def table_frame(self, sheet: str) -> pd.DataFrame:
-        """A whole sheet as a DataFrame (for the benchmark's comparison with the load-everything way)."""
-        with self.cursor() as cursor:
-            return cursor.execute(_sheet_query(sheet)).df()
-
     def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
         """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
         sql = query_text(query)

@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from portal import first_run
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 SERVER = APP.with_name("server.py")  # st.App around app.py: it adds the route that sets the HttpOnly cookie
 
@@ -44,6 +46,7 @@ def preload(wait_s: float = 60.0) -> None:
 
 def main(argv: list[str]) -> None:
     """Run `streamlit run server.py` with `argv`, preloading the page code in the background."""
+    first_run.start_with_app()  # before any session: every run, the very first too, starts with app.py
     threading.Thread(target=preload, name="portal-preload", daemon=True).start()
     from streamlit.web import cli
 

@@ -64,13 +64,6 @@ def rollback(database: Path, target: int | None, user: str, expected_undone: lis
     return RollbackResult(rollback_id, undone, totals)
 
 
-def undo_preview(database: Path, target: int) -> list[int]:
-    """The changes a rollback of `target` would undo, newest first (nothing is written)."""
-    store = db.open_store(database)
-    frame = store.read("changes_in_effect_since", db.FULL_SCOPE, import_id=target)
-    return frame["import_id"].tolist()
-
-
 def save_record(database: Path, sheet: str, values: dict[str, object], user: str, creating: bool) -> ImportResult:
     """Add (`creating`) or update one record with the import's validation; the change is logged as an edit."""
     rows = SheetRows(sheet, list(values), [(2, list(values.values()))])

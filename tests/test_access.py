@@ -11,17 +11,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from portal import access, auth, brief, db
-from workbooks import PROJECT, as_read, open_app
+from workbooks import EXPLORE_PAGES, as_read, open_app
 
 PARTNER = auth.User("partner@nctd.example", "partner", "MNG-NCTD")
 MINISTRY = auth.User("official@moh.example", "ministry", None)
 OWN = {"MNG-NCTD", "KOR-SCH-BUCHEON", "KOR-KU-ANSAN"}  # the partner and the institutions it worked with
-PAGES = ["views/overview.py", "views/programmes.py", "views/partners.py", "views/equipment.py", "views/impact.py"]
+PAGES = EXPLORE_PAGES
 # Detail views a partner might be sent a link to, for records of other institutions.
-FOREIGN_LINKS = [("views/programmes.py", {"programme": "PRG-004"}),
-                 ("views/partners.py", {"institution": "KAZ-SNH"}),
-                 ("views/equipment.py", {"equipment": "EQ-KAZ-SNH-01"}),
-                 ("views/impact.py", {"institution": "KAZ-SNH"})]
+FOREIGN_LINKS = [("pages/programmes.py", {"programme": "PRG-004"}),
+                 ("pages/partners.py", {"institution": "KAZ-SNH"}),
+                 ("pages/equipment.py", {"equipment": "EQ-KAZ-SNH-01"}),
+                 ("pages/impact.py", {"institution": "KAZ-SNH"})]
 
 
 def rendered(app: AppTest) -> str:
@@ -70,7 +70,7 @@ def test_a_partner_sees_its_own_collaborations_and_nothing_else(monkeypatch, vie
 
 
 def test_a_partner_sees_its_own_programme_with_names(monkeypatch, viewer, seed_db):
-    app = open_as(monkeypatch, viewer, seed_db, PARTNER, "views/programmes.py", {"programme": "NCTD-SCH-JOINT"})
+    app = open_as(monkeypatch, viewer, seed_db, PARTNER, "pages/programmes.py", {"programme": "NCTD-SCH-JOINT"})
     assert "Im Soo-bin" in rendered(app)
 
 
@@ -91,36 +91,35 @@ def test_anonymous_visitors_see_no_personal_names_and_no_costs(monkeypatch, view
 
 
 def test_anonymous_programme_detail_says_names_and_costs_are_hidden(monkeypatch, viewer, seed_db):
-    app = open_as(monkeypatch, viewer, seed_db, None, "views/programmes.py", {"programme": "NCTD-SCH-JOINT"})
+    app = open_as(monkeypatch, viewer, seed_db, None, "pages/programmes.py", {"programme": "NCTD-SCH-JOINT"})
     text = rendered(app)
     assert "Im Soo-bin" not in text
     assert "Names of people are shown only to signed-in" in text
-    costly = open_as(monkeypatch, viewer, seed_db, None, "views/programmes.py", {"programme": "PRG-004"})
+    costly = open_as(monkeypatch, viewer, seed_db, None, "pages/programmes.py", {"programme": "PRG-004"})
     assert "3,500,000" not in rendered(costly) and "Costs are shown only to signed-in users" in rendered(costly)
 
 
 def test_the_deployment_may_show_costs_to_anonymous_visitors(monkeypatch, viewer, seed_db):
     monkeypatch.setenv("PORTAL_ANONYMOUS_COSTS", "true")
-    app = open_as(monkeypatch, viewer, seed_db, None, "views/programmes.py", {"programme": "PRG-004"})
+    app = open_as(monkeypatch, viewer, seed_db, None, "pages/programmes.py", {"programme": "PRG-004"})
     assert "3,500,000" in rendered(app)
 
 
 def test_the_ministry_sees_everything_read_only(monkeypatch, viewer, seed_db):
-    app = open_as(monkeypatch, viewer, seed_db, MINISTRY, "views/overview.py")
+    app = open_as(monkeypatch, viewer, seed_db, MINISTRY, "pages/overview.py")
     assert {m.label: m.value for m in app.metric}["Programmes"] == "51"
     navigation = json.dumps([str(p) for p in app.get("navigation")]) if app.get("navigation") else ""
     titles = [page.page_name if hasattr(page, "page_name") else str(page) for page in app.get("navigation")]
     assert app.exception == []
     del navigation, titles
-    for page in ("views/data.py", "views/records.py", "views/history.py"):
+    for page in ("pages/data.py", "pages/records.py", "pages/history.py"):
         with pytest.raises(Exception):  # not in a ministry user's navigation at all
             app.switch_page(page).run()
 
 
 def test_stewardship_pages_refuse_everyone_but_administrators(monkeypatch, viewer, seed_db):
     viewer(PARTNER)
-    monkeypatch.setenv("PORTAL_DB", str(seed_db))
-    app = AppTest.from_file(str(PROJECT / "views" / "data.py"), default_timeout=60).run()
+    app = open_app(monkeypatch, seed_db, "pages/data.py", alone=True)
     assert "for other roles" in app.warning[0].value and not app.get("file_uploader")
 
 
@@ -167,8 +166,8 @@ def account_caption(app: AppTest) -> str:
 
 
 @pytest.mark.real_sign_in
-def test_sign_in_form_then_sign_out_ends_the_session(accounts):
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+def test_sign_in_form_then_sign_out_ends_the_session(monkeypatch, accounts):
+    app = open_app(monkeypatch)
     assert "Not signed in" in account_caption(app)
     sign_in(app, "partner@example.org", PASSWORD)
     assert "Signed in as partner@example.org (partner, UB-TRAUMA)" in account_caption(app)
@@ -179,8 +178,8 @@ def test_sign_in_form_then_sign_out_ends_the_session(accounts):
 
 
 @pytest.mark.real_sign_in
-def test_five_failed_sign_ins_lock_the_account(accounts):
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+def test_five_failed_sign_ins_lock_the_account(monkeypatch, accounts):
+    app = open_app(monkeypatch)
     for _ in range(5):
         sign_in(app, "partner@example.org", "not the password")
     assert "Wrong email or password, or the account cannot sign in now" in app.error[0].value
@@ -189,8 +188,8 @@ def test_five_failed_sign_ins_lock_the_account(accounts):
 
 
 @pytest.mark.real_sign_in
-def test_disabling_or_a_new_password_ends_a_session_at_the_next_click(accounts):
-    app = sign_in(AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run(), "partner@example.org",
+def test_disabling_or_a_new_password_ends_a_session_at_the_next_click(monkeypatch, accounts):
+    app = sign_in(open_app(monkeypatch), "partner@example.org",
                   PASSWORD)
     assert "Signed in as" in account_caption(app)
     auth.set_password(accounts, "partner@example.org", "another long passphrase")

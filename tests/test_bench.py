@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from portal import bench, db, synth
-from portal.__main__ import main
+from benchmarks import bench, synth
+from benchmarks.procedures import write_procedure_workbook
+from portal import db
 from portal.importer import import_workbook
 from workbooks import PROJECT
 
@@ -29,7 +30,7 @@ def test_the_page_list_is_app_navigation(monkeypatch):
 
 def test_bench_command_measures_every_page_default_and_filtered(small_db, capsys, monkeypatch):
     monkeypatch.setenv("PORTAL_DB", str(small_db))
-    status = main(["bench", "--db", str(small_db), "--json", "--runs", "1", "--import-rows", "500", "--no-browser"])
+    status = bench.main(["--db", str(small_db), "--json", "--runs", "1", "--import-rows", "500", "--no-browser"])
     out, err = capsys.readouterr()
     rows = json.loads(out)
     assert status == 0, err
@@ -70,7 +71,7 @@ def test_the_pandas_way_computes_the_same_results_as_the_queries(small_db):
     chosen = bench.typical_filters(store)["impact"]
     institution, procedure = chosen["institution"][0], chosen["procedure"][0]
     done = {name: compute() for name, compute in
-            bench.pandas_computations(bench._frames(store), institution, procedure).items()}
+            bench.pandas_computations(bench._frames(store.path), institution, procedure).items()}
     viewer = {"include_illustrative": True, "reporting_currency": "USD"}
     volumes = store.read("impact_monthly_volumes", db.FULL_SCOPE, institution=institution, department=None,
                          procedure=procedure, months=10_000, **viewer)
@@ -85,9 +86,10 @@ def test_the_pandas_way_computes_the_same_results_as_the_queries(small_db):
     assert done["equipment_procedures"].tolist() == top.tolist()
 
 
-def test_the_benchmark_csv_is_a_valid_workbook(tmp_path):
-    folder = bench.write_procedure_csv(tmp_path / "csv", 300)
-    result = import_workbook(folder, tmp_path / "imported.duckdb", "test")
+@pytest.mark.parametrize("name", ["csv", "book.xlsx"])
+def test_the_benchmark_workbook_is_valid_as_csv_and_xlsx(tmp_path, name):
+    target = write_procedure_workbook(tmp_path / name, 300)
+    result = import_workbook(target, tmp_path / "imported.duckdb", "test")
     assert result.counts["procedures"].added == 300 and result.counts["institutions"].added == 20
 
 

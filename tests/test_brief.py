@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from workbooks import valid_workbook
+from workbooks import open_app, valid_workbook
 from portal import brief, db
 from portal.importer import import_workbook
 
@@ -73,7 +73,7 @@ def test_programme_brief_of_the_real_case(seed_db, tmp_path):
     assert "Total in USD: not reported (3 of 3 not reported)." in costs
     assert " 0 USD" not in costs
     sources = section(text, "Sources", None)
-    assert f"1. {SOURCE} (shared/sources/nctd-spinal-surgery-article.txt) (3)" in sources
+    assert f"1. {SOURCE} (docs/sources/nctd-spinal-surgery-article.txt) (3)" in sources
     assert "Page 1 of 2" in text and "Page 2 of 2" in text
     assert "illustrative" not in text  # the real case only: no note, no mark
 
@@ -251,18 +251,11 @@ def test_the_map_frame_holds_every_point():
 
 
 def test_pages_offer_briefing_packs_that_download_a_pdf(monkeypatch, seed_db):
-    from streamlit.testing.v1 import AppTest
-
-    from workbooks import PROJECT
-
-    monkeypatch.setenv("PORTAL_DB", str(seed_db))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["programme"] = "NCTD-2024-SCH"
-    app.run()
+    app = open_app(monkeypatch, seed_db, params={"programme": "NCTD-2024-SCH"})
     assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
-    app.switch_page("views/programmes.py").run()
+    app.switch_page("pages/programmes.py").run()
     assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
-    app.switch_page("views/partners.py")
+    app.switch_page("pages/partners.py")
     app.query_params["institution"] = "MNG-NCTD"
     app.run()
     assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]

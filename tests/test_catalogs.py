@@ -12,7 +12,7 @@ import pytest
 from portal.i18n import DEFAULT_LANGUAGE, catalog, languages
 
 PROJECT = Path(__file__).resolve().parent.parent
-CODE = [PROJECT / "app.py", *(PROJECT / "views").glob("*.py"), *(PROJECT / "portal").rglob("*.py")]
+CODE = [PROJECT / "app.py", *(PROJECT / "pages").glob("*.py"), *(PROJECT / "portal").rglob("*.py")]
 LITERAL = re.compile(r"""["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""")
 # Keys built at run time: t(f"history.action_{action}"), t("lane." + lane), label("technique", value)...
 DYNAMIC = re.compile(r"""(?:f["']|["'](?=[a-z0-9_.]*["']\s*\+))([a-z][a-z0-9_]*\.(?:[a-z0-9_]+\.)*[a-z0-9_]*)(?:\{|["'])""")

@@ -32,8 +32,8 @@ from portal.importer import ImportRejected, import_workbook, omitted_lines
 from portal.validate import MAX_REPORTED
 from portal.workbook import MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_MEMBERS, MAX_ROWS, MAX_UNPACKED_BYTES, write_workbook
 
-PAGES = ["views/overview.py", "views/programmes.py", "views/partners.py", "views/equipment.py",
-         "views/impact.py", "views/data_quality.py"]
+PAGES = ["pages/overview.py", "pages/programmes.py", "pages/partners.py", "pages/equipment.py",
+         "pages/impact.py", "pages/data_quality.py"]
 
 
 def rejected(database: Path, path: Path) -> ImportRejected:
@@ -372,7 +372,7 @@ def test_the_load_data_page_shows_capped_problems(monkeypatch, loaded_db, tmp_pa
     with zipfile.ZipFile(upload, "w") as archive:
         for file in folder.iterdir():
             archive.write(file, file.name)
-    app = open_app(monkeypatch, loaded_db, "views/data.py")
+    app = open_app(monkeypatch, loaded_db, "pages/data.py")
     app.file_uploader[0].set_value(("bad.zip", upload.getvalue(), "application/zip")).run()
     assert not app.exception
     assert "2000 problem(s)" in app.error[0].value
@@ -575,7 +575,7 @@ def test_the_load_data_page_leaves_no_upload_on_disk(monkeypatch, loaded_db, tmp
     book["programmes"][0]["title"] = f"Upload {time.time()}"  # a checksum no earlier run left behind
     write_workbook(book, path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    app = open_app(monkeypatch, loaded_db, "views/data.py")  # AppTest makes its own temporary folder
+    app = open_app(monkeypatch, loaded_db, "pages/data.py")  # AppTest makes its own temporary folder
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "uploads-here"))
     (tmp_path / "uploads-here").mkdir()
     app.file_uploader[0].set_value(("hospital.xlsx", path.read_bytes(),

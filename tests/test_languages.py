@@ -7,12 +7,10 @@ from streamlit.testing.v1 import AppTest
 
 from portal import i18n
 from portal.i18n import catalog, languages
-from workbooks import open_app
+from workbooks import PAGES, open_app
 
-PAGES = ["views/overview.py", "views/programmes.py", "views/partners.py", "views/equipment.py", "views/impact.py",
-         "views/data.py", "views/records.py", "views/history.py", "views/data_quality.py"]
-DETAILS = [("views/programmes.py", {"programme": "NCTD-SCH-JOINT"}), ("views/partners.py", {"institution": "MNG-NCTD"}),
-           ("views/equipment.py", {"equipment": "NCTD-EQ-MICROSCOPE-2025"}), ("views/impact.py", {"institution": "MNG-SSC"})]
+DETAILS = [("pages/programmes.py", {"programme": "NCTD-SCH-JOINT"}), ("pages/partners.py", {"institution": "MNG-NCTD"}),
+           ("pages/equipment.py", {"equipment": "NCTD-EQ-MICROSCOPE-2025"}), ("pages/impact.py", {"institution": "MNG-SSC"})]
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +43,7 @@ def test_detail_views_run_in_every_language(monkeypatch, seed_db, language, page
 
 
 def test_the_language_stays_in_the_url_and_labels_follow_it(monkeypatch, seed_db):
-    app = open_in(monkeypatch, seed_db, "mn", "views/overview.py")
+    app = open_in(monkeypatch, seed_db, "mn", "pages/overview.py")
     assert app.query_params["lang"] in ("mn", ["mn"])
     metrics = [m.label for m in app.metric]
     assert catalog("mn")["overview.programmes"] in metrics

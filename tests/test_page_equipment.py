@@ -16,23 +16,14 @@ from portal import ui
 from portal.charts import equipment as equipment_charts
 from portal.i18n import label
 from portal.importer import import_workbook
-from workbooks import PROJECT, as_read
+from workbooks import as_read, open_app
 
-PAGE = "views/equipment.py"
+PAGE = "pages/equipment.py"
 
 
 def open_page(monkeypatch, database, query: dict | None = None, **state) -> AppTest:
     """The app at the Equipment page, with session state and URL query parameters set before it runs."""
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in state.items():
-        app.session_state[key] = value
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    app.run()
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, PAGE, query, **state)
 
 
 def chart(app: AppTest, key: str) -> dict:

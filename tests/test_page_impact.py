@@ -15,7 +15,7 @@ from portal import db
 from portal.importer import import_workbook
 from workbooks import as_read, open_app, valid_workbook
 
-PAGE = "views/impact.py"
+PAGE = "pages/impact.py"
 
 
 def open_impact(monkeypatch, database, query: dict[str, str] | None = None, **state) -> AppTest:

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal.charts import partners as partner_charts
 from portal.importer import import_workbook
-from workbooks import PROJECT, as_read
+from workbooks import as_read, open_app
 
 DIRECTIONS = ["staff_sent", "trainees_hosted", "experts_received", "experts_sent", "events_here", "events_there"]
 HEADERS = {"Staff sent": "staff_sent", "Trainees hosted": "trainees_hosted", "Experts received": "experts_received",
@@ -25,16 +25,8 @@ MIRROR = {"staff_sent": "trainees_hosted", "trainees_hosted": "staff_sent", "exp
 
 def open_partners(monkeypatch, database, institution: str | None = None, **state) -> AppTest:
     """The app on the partners page, with ?institution=ID in the address when given."""
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in state.items():
-        app.session_state[key] = value
-    if institution is not None:
-        app.query_params["institution"] = institution
-    app.run()
-    app.switch_page("views/partners.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, "pages/partners.py",
+                    {"institution": institution} if institution is not None else None, **state)
 
 
 def chart(app: AppTest, key: str) -> dict:

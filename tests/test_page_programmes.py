@@ -10,25 +10,18 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbooks import PROJECT, valid_workbook
+from workbooks import open_app, valid_workbook
 from portal import auth
 from portal.importer import import_workbook
 from portal.charts import programmes as shown
 
-PAGE = "views/programmes.py"
+PAGE = "pages/programmes.py"
 REAL_TRAININGS = {"NCTD-2024-SCH", "NCTD-2024-KUA"}
 
 
 def open_page(monkeypatch, database, params: dict[str, str | list[str]] | None = None, **state) -> AppTest:
     """The Programmes page under AppTest, reached with `params` in its URL and `state` in the session."""
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.query_params.update(params or {})
-    app.switch_page(PAGE).run()  # the session's first run: the page opened from a link
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, PAGE, params, linked=True, **state)  # first run: a link to the page
 
 
 def gantt(app: AppTest) -> dict:
@@ -425,12 +418,7 @@ def test_detail_of_a_programme_without_topics(monkeypatch, loaded_db, write):
     book = valid_workbook()
     book["programmes"][0]["topics"] = None
     import_workbook(write(book, "no-topics"), loaded_db, "test")
-    monkeypatch.setenv("PORTAL_DB", str(loaded_db))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["programme"] = "P1"
-    app.run()
-    app.switch_page("views/programmes.py").run()
-    assert not app.exception, [e.value for e in app.exception]
+    app = open_app(monkeypatch, loaded_db, PAGE, {"programme": "P1"})
     assert [title.value for title in app.title] == ["Spine training"]
 
 

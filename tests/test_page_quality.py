@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from portal import db, stewardship
 from portal.importer import import_workbook
-from workbooks import PROJECT, valid_workbook
+from workbooks import open_app, valid_workbook
 
-PAGE = "views/data_quality.py"
+PAGE = "pages/data_quality.py"
 TODAY = datetime.date.today()
 SOURCE = "quality fixture"
 
@@ -103,17 +103,8 @@ def problem_db(tmp_path, write):
 @pytest.fixture
 def open_page(monkeypatch, tmp_path):
     """Run the app (sidebar, chrome) on a database with `state` in the session, and switch to this page."""
-    script = PROJECT / "app.py"
-
     def run(database, **state) -> AppTest:
-        monkeypatch.setenv("PORTAL_DB", str(database))
-        app = AppTest.from_file(str(script), default_timeout=60)
-        for key, value in state.items():
-            app.session_state[key] = value
-        app.run()
-        app.switch_page(str(PROJECT / PAGE)).run()
-        assert not app.exception, [e.value for e in app.exception]
-        return app
+        return open_app(monkeypatch, database, PAGE, **state)
     return run
 
 

@@ -7,7 +7,7 @@ import io
 import openpyxl
 from streamlit.testing.v1 import AppTest
 
-from workbooks import PROJECT, as_read, checksum, valid_workbook
+from workbooks import as_read, checksum, open_app, valid_workbook
 from portal.db import export_tables
 from portal.workbook import write_workbook
 
@@ -15,12 +15,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def open_page(monkeypatch, database, page: str) -> AppTest:
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.run()
-    app.switch_page(page).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, page)
 
 
 def workbook_bytes(tables, tmp_path, name="upload.xlsx") -> bytes:
@@ -38,7 +33,7 @@ def test_a_broken_upload_shows_every_problem_and_changes_nothing(monkeypatch, lo
     book["programmes"][0]["host_institution_id"] = "NOWHERE"
     book["procedures"][0]["complications"] = 9
     before = checksum(loaded_db)
-    app = open_page(monkeypatch, loaded_db, "views/data.py")
+    app = open_page(monkeypatch, loaded_db, "pages/data.py")
     app.file_uploader[0].set_value(("broken.xlsx", workbook_bytes(book, tmp_path), XLSX)).run()
     assert not app.exception
     assert "2 problem(s)" in app.error[0].value
@@ -53,7 +48,7 @@ def test_a_valid_upload_is_previewed_then_applied(monkeypatch, loaded_db, tmp_pa
     book = valid_workbook()
     book["programmes"][0]["title"] = "Renamed by upload"
     before = checksum(loaded_db)
-    app = open_page(monkeypatch, loaded_db, "views/data.py")
+    app = open_page(monkeypatch, loaded_db, "pages/data.py")
     app.file_uploader[0].set_value(("hospital.xlsx", workbook_bytes(book, tmp_path), XLSX)).run()
     counts = {row["Sheet"]: row for row in table_rows(app, 0)}
     assert (counts["programmes"]["Changed"], counts["institutions"]["Unchanged"]) == (1, 3)
@@ -77,7 +72,7 @@ def test_history_lists_changes_and_rolls_one_back(monkeypatch, loaded_db, tmp_pa
     path = tmp_path / "change"
     write_workbook(book, path)
     import_workbook(path, loaded_db, "hospital upload")
-    app = open_page(monkeypatch, loaded_db, "views/history.py")
+    app = open_page(monkeypatch, loaded_db, "pages/history.py")
     rows = table_rows(app, 0)
     assert [r["Import"] for r in rows] == [2, 1] and rows[0]["By"] == "hospital upload"
     assert rows[0]["File"] == "change" and len(rows[0]["SHA-256"]) == 64
@@ -89,7 +84,7 @@ def test_history_lists_changes_and_rolls_one_back(monkeypatch, loaded_db, tmp_pa
 
 
 def test_editing_a_record_validates_and_saves(monkeypatch, loaded_db):
-    app = open_page(monkeypatch, loaded_db, "views/records.py")
+    app = open_page(monkeypatch, loaded_db, "pages/records.py")
     app.selectbox(key="records_sheet").set_value("programmes").run()
     app.selectbox(key="records_pick_programmes").set_value(0).run()
     next(i for i in app.text_input if i.label == "end_date").input("2020-01")
@@ -107,7 +102,7 @@ def test_editing_a_record_validates_and_saves(monkeypatch, loaded_db):
 
 
 def test_deleting_a_referenced_record_is_refused_by_name(monkeypatch, loaded_db):
-    app = open_page(monkeypatch, loaded_db, "views/records.py")
+    app = open_page(monkeypatch, loaded_db, "pages/records.py")
     app.selectbox(key="records_sheet").set_value("institutions").run()
     app.selectbox(key="records_pick_institutions").set_value(0).run()  # KR-HOST, first in key order
     before = checksum(loaded_db)
@@ -117,11 +112,11 @@ def test_deleting_a_referenced_record_is_refused_by_name(monkeypatch, loaded_db)
 
 
 def test_every_table_offers_csv_and_xlsx_downloads(monkeypatch, seed_db):
-    app = open_page(monkeypatch, seed_db, "views/history.py")
+    app = open_page(monkeypatch, seed_db, "pages/history.py")
     labels = [b.proto.label for b in app.get("download_button")]
     assert "CSV" in labels and "Excel (.xlsx)" in labels
 
 
 def test_template_download_is_offered(monkeypatch, empty_db):
-    app = open_page(monkeypatch, empty_db, "views/data.py")
+    app = open_page(monkeypatch, empty_db, "pages/data.py")
     assert "Download the empty workbook" in [b.proto.label for b in app.get("download_button")]

@@ -10,22 +10,12 @@ from streamlit.testing.v1 import AppTest
 
 from portal.i18n import format_compact
 
-from workbooks import PROJECT
+from workbooks import PAGES, open_app
 
-PAGES = ["views/overview.py", "views/programmes.py", "views/partners.py", "views/equipment.py", "views/impact.py",
-         "views/data.py", "views/records.py", "views/history.py", "views/data_quality.py"]
 
 
 def run_page(monkeypatch, database, page: str | None = None, **state) -> AppTest:
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.run()
-    if page:
-        app.switch_page(page).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(monkeypatch, database, page, **state)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -83,10 +73,7 @@ def test_overview_year_range_through_the_widget_and_the_url(monkeypatch, seed_db
     assert 0 < in_2024 < everything
     assert {m.label: m.value for m in app.metric}["Programmes"] == str(in_2024)
 
-    monkeypatch.setenv("PORTAL_DB", str(seed_db))
-    linked = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    linked.query_params["years"] = ["2024", "2024"]
-    linked.run()
+    linked = open_app(monkeypatch, seed_db, params={"years": ["2024", "2024"]})
     assert flow_programmes(linked) == in_2024
 
 

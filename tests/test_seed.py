@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.db import export_tables
+from workbooks import PROJECT
 
 ARTICLE = "MiddleAsianNews"
 REAL_INSTITUTIONS = {"MNG-NCTD", "KOR-SCH-BUCHEON", "KOR-KU-ANSAN"}
@@ -94,3 +95,22 @@ def test_seed_command_refuses_to_replace_without_force(seed_db, capsys):
 
     assert main(["seed", "--db", str(seed_db)]) == 1
     assert "--force" in capsys.readouterr().err
+
+
+def test_the_illustrative_generator_writes_the_committed_seed_and_checks_it_with_the_importer(tmp_path, capsys):
+    import filecmp
+    import runpy
+
+    tool = runpy.run_path(str(PROJECT / "tools" / "make_illustrative.py"))
+    out = tmp_path / "illustrative"
+    assert tool["main"](["--out", str(out)]) == 0
+    committed = PROJECT / "data" / "seed" / "illustrative"
+    names = sorted(p.name for p in committed.glob("*.csv"))
+    assert sorted(p.name for p in out.glob("*.csv")) == names
+    assert filecmp.cmpfiles(committed, out, names, shallow=False)[0] == names  # byte for byte
+    assert "every import rule passes" in capsys.readouterr().out
+
+    programmes = (out / "programmes.csv").read_text(encoding="utf-8")
+    (out / "programmes.csv").write_text(programmes.replace(",fellowship,", ",sabbatical,", 1), encoding="utf-8")
+    assert tool["main"](["--out", str(out), "--check"]) == 1
+    assert "sabbatical" in capsys.readouterr().err

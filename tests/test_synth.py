@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from portal import db, synth
-from portal.__main__ import main
+from benchmarks import synth
+from portal import db
 from portal.importer import import_workbook
 from portal.workbook import write_workbook
 
@@ -127,11 +127,30 @@ def test_every_page_query_has_something_to_show(built):
 
 def test_the_command_refuses_to_replace_a_database_unless_forced(tmp_path, capsys):
     database = tmp_path / "cli.duckdb"
-    assert main(["synth", "--procedures", "200", "--seed", "3", "--db", str(database)]) == 0
+    assert synth.main(["--procedures", "200", "--seed", "3", "--db", str(database)]) == 0
     assert "procedures: 200 added" in capsys.readouterr().out
     before = database.read_bytes()
-    assert main(["synth", "--procedures", "300", "--db", str(database)]) == 1
+    assert synth.main(["--procedures", "300", "--db", str(database)]) == 1
     assert "--force" in capsys.readouterr().err
     assert database.read_bytes() == before
-    assert main(["synth", "--procedures", "300", "--db", str(database), "--force"]) == 0
+    assert synth.main(["--procedures", "300", "--db", str(database), "--force"]) == 0
     assert len(db.export_tables(database)["procedures"]) == 300
+
+
+def test_chunks_cover_every_site_once_in_order_with_similar_shares():
+    chunks = synth.site_chunks(10_000_000)
+    assert chunks[0][0] == 0 and chunks[-1][1] == synth.SITES and len(chunks) == 10
+    assert all(end == start for (_, end), (start, _) in zip(chunks, chunks[1:]))
+    assert synth.site_chunks(5_000) == [(0, synth.SITES)]
+
+
+@pytest.mark.national_scale
+def test_two_million_procedure_rows_build_within_the_writers_memory_limit(tmp_path):
+    """Ran out of memory (DuckDB: 488.2 MiB/488.2 MiB used) with one INSERT ... ORDER BY of every row."""
+    database = tmp_path / "national.duckdb"
+    result = synth.build(database, 2_000_000, sizes=SMALL)
+    assert result.counts["procedures"].added == 2_000_000
+    store = db.open_store(database)
+    sites = store.read("impact_institutions", db.FULL_SCOPE, requested=None, include_illustrative=True,
+                       reporting_currency="USD")
+    assert len(sites) == synth.SITES and sites["records"].sum() == 2_000_000

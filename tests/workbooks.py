@@ -6,7 +6,12 @@ import copy
 import hashlib
 from pathlib import Path
 
+from portal import first_run, navigation
+
 PROJECT = Path(__file__).resolve().parent.parent
+PAGES = [page.script for page in navigation.PAGES]  # every page, in navigation order
+EXPLORE_PAGES = [page.script for page in navigation.PAGES if page.roles is navigation.EVERYONE]
+DEFAULT_PAGE = next(page.script for page in navigation.PAGES if page.default)
 
 
 def valid_workbook() -> dict[str, list[dict[str, object]]]:
@@ -55,22 +60,35 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def open_app(monkeypatch, database: Path, page: str = "views/overview.py", params: dict | None = None,
+def open_app(monkeypatch=None, database: Path | None = None, page: str | None = None, params: dict | None = None,
+             *, linked: bool = False, alone: bool = False, plain_streamlit_run: bool = False,
              **state) -> "AppTest":
-    """The whole app (app.py with its sidebar) under AppTest on `database`, showing `page`.
+    """The whole app (app.py with its sidebar) under AppTest: the one way the tests open it.
 
-    `params` are the page address's query parameters, `state` session-state values set before the first run.
+    `page`: a script of navigation.PAGES (default: the overview); `params`: the address's query parameters;
+    `state`: session-state values set before the first run; `linked`: the session's first run opens `page`
+    (a shared link), instead of the overview and then `page`; `alone`: `page` runs without app.py (to test a
+    page's own refusal of a viewer, whom app.py's navigation would not even offer it). `database`: PORTAL_DB
+    (default: the tests'). Every run is like a run under `python -m portal.serve`, where Streamlit's folder-based
+    mode is off from the start; `plain_streamlit_run` leaves it on, as under plain `streamlit run app.py`'s
+    first run (AppTest starts every run as a server's first: see portal/first_run.py).
     """
-    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1 import AppTest, app_test
 
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in (params or {}).items():
-        app.query_params[key] = value
+    from streamlit.runtime.pages_manager import PagesManager
+
+    served = PagesManager if plain_streamlit_run else first_run.ServedPagesManager
+    monkeypatch.setattr(app_test, "PagesManager", served)
+    if database is not None:
+        monkeypatch.setenv("PORTAL_DB", str(database))
+    app = AppTest.from_file(str(PROJECT / (page if alone else "app.py")), default_timeout=60)
+    app.query_params.update(params or {})
     for key, value in state.items():
         app.session_state[key] = value
+    if page and linked:
+        app.switch_page(page)
     app.run()
-    if page != "views/overview.py":
+    if page and not (linked or alone) and page != DEFAULT_PAGE:
         app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]
     return app

@@ -45,12 +45,19 @@ def wait_until_serving(url: str, log: str) -> None:
         except OSError:
             time.sleep(0.5)
     raise RuntimeError(f"streamlit did not start; see {log}")
+# The three ways to start the server (README): the command before the server options.
+START_COMMANDS = {
+    "scripts/start": ["scripts/start"],
+    "python -m portal.serve": [sys.executable, "-m", "portal.serve"],
+    "streamlit run app.py": [sys.executable, "-m", "streamlit", "run", "app.py"],
+}
 
 
 @contextmanager
-def running_portal(seed_database: Path, tmp_path_factory):
-    """Start the portal's server as scripts/start does (`python -m portal.serve`, i.e. `streamlit run app.py`)
-    on a copy of `seed_database`; yield its base URL; stop it."""
+def running_portal(seed_database: Path, tmp_path_factory, start: str = "python -m portal.serve"):
+    """Start the portal's server the way `start` names (default: as the tests always do, `python -m portal.serve`,
+    i.e. `streamlit run app.py` with the page code preloaded) on a copy of `seed_database`; yield its base URL;
+    stop it."""
     from portal import auth
 
     database = tmp_path_factory.mktemp("browser") / "portal.duckdb"
@@ -61,7 +68,7 @@ def running_portal(seed_database: Path, tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "portal.serve", "--server.port", str(port),
+        [*START_COMMANDS[start], "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=PROJECT, env={**os.environ, "PORTAL_DB": str(database), "PORTAL_ACCOUNTS": str(accounts)},
         stdout=log, stderr=subprocess.STDOUT)

@@ -47,8 +47,8 @@ if clicked:  # a marker opens its institution, an arc lists its programmes
     st.session_state.pop("overview_flow_map", None)  # or the click would act again on the way back
     kind, ids = clicked
     if kind == "institution":
-        st.switch_page("views/partners.py", query_params={"institution": ids[0], "lang": st.query_params["lang"]})
-    st.switch_page("views/programmes.py", query_params={"institution": ids[:2], "kind": ids[2],
+        st.switch_page("pages/partners.py", query_params={"institution": ids[0], "lang": st.query_params["lang"]})
+    st.switch_page("pages/programmes.py", query_params={"institution": ids[:2], "kind": ids[2],
                                                         "lang": st.query_params["lang"]})
 st.caption(t("overview.flows_caption"))
 if len(flows) and flows["flows_total"].iloc[0] > len(flows):

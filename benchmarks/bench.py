@@ -1,4 +1,4 @@
-"""Benchmarks at national scale (python -m portal bench): what a viewer waits for, and what it costs the server.
+"""Benchmarks at national scale (python -m benchmarks.bench): what a viewer waits for, and what it costs the server.
 
 For every page of app.py's navigation, in its default view and with one typical filter set: the server-side
 rerun (median of several, result caches cleared so the real work is measured), the time of the page's SQL
@@ -10,7 +10,7 @@ pages) loading pages while an import runs. See BENCHMARKS.md for the figures and
 
 from __future__ import annotations
 
-import csv
+import argparse
 import gc
 import json
 import logging
@@ -33,15 +33,16 @@ from pathlib import Path
 import urllib.request
 from urllib.parse import urlencode
 
-import numpy as np
+import duckdb
 import pandas as pd
 
-from portal import auth, db
-from portal.contract import SHEET_ORDER, SHEETS, TECHNIQUES
+from portal import auth, db, first_run, navigation
+from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import label, t
 
-APP = db.PROJECT_DIR / "app.py"
-NAVIGATION = re.compile(r"""st\.Page\(\s*["']((?:\w+/)*(\w+)\.py)["']""")
+from benchmarks import say
+from benchmarks.procedures import write_procedure_workbook
+
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -64,10 +65,10 @@ class BenchError(RuntimeError):
 # ---------------------------------------------------------------- what is measured
 
 
-def navigation_pages(app: Path = APP) -> dict[str, str]:
-    """The pages of app.py's st.navigation, in the order app.py names them: name to script path (so a new page
+def navigation_pages() -> dict[str, str]:
+    """The pages of app.py's navigation (portal/navigation.py), in its order: name to script path (so a new page
     is benchmarked without edits here)."""
-    return {name: path for path, name in NAVIGATION.findall(app.read_text(encoding="utf-8"))}
+    return {page.name: page.script for page in navigation.PAGES}
 
 
 @dataclass(frozen=True)
@@ -226,9 +227,10 @@ def administrator_session(work: Path) -> Iterator[str]:
 def _opened(view: View, token: str | None):
     """The app in AppTest, at the view's page with its URL parameters, signed in with `token`, run once (so
     imports and the database connection are warm)."""
-    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1 import AppTest, app_test
 
-    app = AppTest.from_file(str(APP), default_timeout=600)
+    app_test.PagesManager = first_run.ServedPagesManager  # every run as under portal.serve (first_run.py)
+    app = AppTest.from_file(str(db.PROJECT_DIR / "app.py"), default_timeout=600)
     if token:
         app.session_state["session_token"] = token
     for key, values in view.query:
@@ -317,34 +319,6 @@ def rss_bytes(pid: int | str = "self", field_name: str = "VmRSS") -> int:
 # ---------------------------------------------------------------- importing
 
 
-def write_procedure_csv(folder: Path, rows: int, seed: int = 1) -> Path:
-    """A workbook folder: 20 invented hospitals and `rows` single-case procedure rows with record ids."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    source = "illustrative benchmark data"
-    with open(folder / "institutions.csv", "w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(["institution_id", "name", "kind", "country", "latitude", "longitude", "source"])
-        for i in range(20):
-            out.writerow([f"BENCH-H{i:02d}", f"Benchmark hospital {i} (illustrative)", "hospital", "MNG",
-                          47.9, 106.9, source])
-    frame = pd.DataFrame({
-        "institution_id": [f"BENCH-H{i:02d}" for i in rng.integers(0, 20, rows)],
-        "department": "spine surgery",
-        "period": pd.to_datetime(rng.integers(0, 6 * 365, rows), unit="D", origin="2020-01-01").strftime("%Y-%m-%d"),
-        "procedure": np.array(["microdiscectomy", "laminectomy", "spinal fixation", "corpectomy"])[
-            rng.integers(0, 4, rows)],
-        "technique": np.array(TECHNIQUES)[rng.integers(0, len(TECHNIQUES), rows)],
-        "cases": 1,
-        "mean_length_of_stay_days": rng.uniform(1, 15, rows).round(1),
-        "complications": (rng.random(rows) < 0.05).astype(int),
-        "record_id": [f"BENCH-C{n:08d}" for n in range(rows)],
-        "source": source,
-    })
-    frame.to_csv(folder / "procedures.csv", index=False)
-    return folder
-
-
 @dataclass
 class ImportResult:
     rows: int
@@ -362,7 +336,7 @@ def import_speed(database: Path, rows: int, work: Path) -> ImportResult:
     """
     from portal.importer import import_workbook
 
-    folder = write_procedure_csv(work / "import-csv", rows)
+    folder = write_procedure_workbook(work / "import-csv", rows)
     gc.collect()
     before = rss_bytes()
     sampler = _MemorySampler(os.getpid())
@@ -388,15 +362,22 @@ def import_speed(database: Path, rows: int, work: Path) -> ImportResult:
 # ---------------------------------------------------------------- the pandas way
 
 
-def _frames(store: db.Store) -> dict[str, pd.DataFrame]:
-    # The whole tables, as a typical Streamlit app loads them once (st.cache_data) and filters in pandas.
-    frames = {}
-    for sheet in SHEET_ORDER:
-        frame = store.table_frame(sheet)
-        # Text as pandas reads it from CSV (its string dtype); list columns stay lists.
-        frames[sheet] = frame.astype({c.name: "str" for c in SHEETS[sheet].columns
-                                      if c.type not in ("list", "id_list") and frame[c.name].dtype == object})
-    return frames
+def _frames(database: Path) -> dict[str, pd.DataFrame]:
+    # The whole tables, as a typical Streamlit app loads them once (st.cache_data) and filters in pandas: read
+    # through the benchmark's own read-only connection (portal/db.py stays the product's only DuckDB code).
+    connection = duckdb.connect(":memory:")
+    try:
+        connection.execute("ATTACH $path AS benchmarked (READ_ONLY)", {"path": str(database)})
+        frames = {}
+        for sheet in SHEET_ORDER:
+            frame = connection.execute(
+                f"SELECT {', '.join(SHEETS[sheet].column_names)} FROM benchmarked.{sheet}").df()
+            # Text as pandas reads it from CSV (its string dtype); list columns stay lists.
+            frames[sheet] = frame.astype({c.name: "str" for c in SHEETS[sheet].columns
+                                          if c.type not in ("list", "id_list") and frame[c.name].dtype == object})
+        return frames
+    finally:
+        connection.close()
 
 
 def _first_day(period: pd.Series) -> pd.Series:
@@ -480,7 +461,7 @@ def pandas_comparison(store: db.Store, runs: int) -> PandasComparison | None:
         return None
     institution, procedure = filters["institution"][0], (filters.get("procedure") or [None])[0]
     started = time.perf_counter()
-    frames = _frames(store)
+    frames = _frames(store.path)
     load = time.perf_counter() - started
     size = int(sum(f.memory_usage(deep=True).sum() for f in frames.values()))
     started = time.perf_counter()
@@ -740,7 +721,7 @@ def concurrency(database: Path, work: Path, sessions: int, import_rows: int, cli
     read again 5 and 30 seconds after the sessions have closed."""
     served = work / "concurrency.duckdb"
     shutil.copyfile(database, served)
-    folder = write_procedure_csv(work / "concurrency-csv", import_rows, seed=2)
+    folder = write_procedure_workbook(work / "concurrency-csv", import_rows, seed=2)
     errors: list[str] = []
     with chromium() as browser, streamlit_server(served, work / "concurrency.log") as (server, url):
         warm = browser.new_page(viewport={"width": 1400, "height": 1800})
@@ -823,7 +804,7 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
         with _environment(PORTAL_DB=str(database)), administrator_session(work) as token:
             results = []
             for view in measured:
-                progress(t("bench.progress_page", page=view.name))
+                progress(say("bench.progress_page", page=view.name))
                 results.append(measure_view(view, runs, token))
             report = Report(str(database), procedures, results, rss_bytes("self", "VmHWM"))
             for view, result in zip(measured, results):
@@ -832,17 +813,17 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
                     if path:
                         report.profiles.append(str(path))
         if import_rows:
-            progress(t("bench.progress_import", rows=import_rows))
+            progress(say("bench.progress_import", rows=import_rows))
             report.import_result = import_speed(database, import_rows, work)
         if pandas_way:
-            progress(t("bench.progress_pandas"))
+            progress(say("bench.progress_pandas"))
             report.pandas = pandas_comparison(store, runs)
         if browser:
-            progress(t("bench.progress_cold_start"))
+            progress(say("bench.progress_cold_start"))
             overview = next((r for r in results if r.page == "overview"), None)
             report.cold_start = cold_start(database, work, overview.charts if overview else 0)
             if sessions:
-                progress(t("bench.progress_concurrency", sessions=sessions))
+                progress(say("bench.progress_concurrency", sessions=sessions))
                 report.concurrency = concurrency(database, work, sessions, max(import_rows, 1000), clients)
     return report
 
@@ -860,41 +841,41 @@ def _s(seconds: float | None) -> str:
 
 def markdown(report: Report) -> str:
     """The report as Markdown tables (what BENCHMARKS.md quotes)."""
-    lines = [t("bench.heading", rows=f"{report.procedures:,}", database=report.database), "",
-             "| " + " | ".join(t("bench.col_" + c) for c in ("page", "rerun", "sql", "limit", "warm", "payload",
+    lines = [say("bench.heading", rows=f"{report.procedures:,}", database=report.database), "",
+             "| " + " | ".join(say("bench.col_" + c) for c in ("page", "rerun", "sql", "limit", "warm", "payload",
                                                             "tables", "verdict")) + " |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in report.pages:
         limit = min(RERUN_LIMIT_S, SQL_FACTOR * r.sql_s + OVERHEAD_S)
-        verdict = t("bench.error", error=r.error) if r.error else \
-            t("bench.ok") if r.within_targets else t("bench.missed")
+        verdict = say("bench.error", error=r.error) if r.error else \
+            say("bench.ok") if r.within_targets else say("bench.missed")
         lines.append(f"| `{r.page}` | {_s(r.rerun_s)} | {_s(r.sql_s)} | {_s(limit)} | {_s(r.warm_s)} | {r.payload_bytes:,} | "
                      f"{r.table_bytes:,} | {verdict} |")
-    lines += ["", t("bench.peak_rss", size=_mb(report.peak_rss), limit=_mb(MEMORY_LIMIT))]
+    lines += ["", say("bench.peak_rss", size=_mb(report.peak_rss), limit=_mb(MEMORY_LIMIT))]
     slowest = sorted(((q, s, r.page) for r in report.pages for q, s in r.queries), key=lambda x: -x[1])[:8]
     if slowest:
-        lines += ["", t("bench.slowest_queries"), ""] + [f"- `{q}` {s:.3f} s ({page})" for q, s, page in slowest]
+        lines += ["", say("bench.slowest_queries"), ""] + [f"- `{q}` {s:.3f} s ({page})" for q, s, page in slowest]
     if report.import_result:
         i = report.import_result
-        lines += ["", t("bench.import", rows=f"{i.rows:,}", empty=_s(i.into_empty_s), copy=_s(i.into_copy_s)),
-                  "", t("bench.import_memory", before=_mb(i.rss_before), peak=_mb(i.rss_peak),
+        lines += ["", say("bench.import", rows=f"{i.rows:,}", empty=_s(i.into_empty_s), copy=_s(i.into_copy_s)),
+                  "", say("bench.import_memory", before=_mb(i.rss_before), peak=_mb(i.rss_peak),
                         limit=_mb(MEMORY_LIMIT))]
     if report.pandas:
         p = report.pandas
-        lines += ["", t("bench.pandas", load=_s(p.load_s), size=_mb(p.frames_bytes), copy=_s(p.cache_copy_s),
+        lines += ["", say("bench.pandas", load=_s(p.load_s), size=_mb(p.frames_bytes), copy=_s(p.cache_copy_s),
                         ratio=f"{p.ratio:.1f}"), "",
-                  "| " + t("bench.col_computation") + " | pandas (s) | DuckDB (s) | " + t("bench.col_ratio") + " |",
+                  "| " + say("bench.col_computation") + " | pandas (s) | DuckDB (s) | " + say("bench.col_ratio") + " |",
                   "|---|---:|---:|---:|"]
         lines += [f"| `{name}` | {_s(pd_s)} | {_s(duck_s)} | {pd_s / duck_s:.1f} |" for name, pd_s, duck_s in p.rows]
     if report.cold_start:
         c = report.cold_start
-        lines += ["", t("bench.cold_start", seconds=_s(c.drawn_s), server=_s(c.server_s), title=_s(c.title_s),
+        lines += ["", say("bench.cold_start", seconds=_s(c.drawn_s), server=_s(c.server_s), title=_s(c.title_s),
                         size=_mb(c.rss), limit=_s(COLD_START_LIMIT_S), starts=len(c.drawn_runs),
                         every=", ".join(_s(s) for s in c.drawn_runs))]
     if report.concurrency:
         c = report.concurrency
         loads = sorted(c.load_seconds) or [float("nan")]
-        lines += ["", t("bench.concurrency", sessions=c.sessions, clients=c.clients, loads=c.loads, rounds=c.rounds,
+        lines += ["", say("bench.concurrency", sessions=c.sessions, clients=c.clients, loads=c.loads, rounds=c.rounds,
                         during=c.rounds_during_import, errors=len(c.errors),
                         median=f"{statistics.median(loads):.2f}", p95=f"{loads[int(0.95 * (len(loads) - 1))]:.2f}",
                         round=", ".join(f"{s:.1f}" for s in c.round_seconds), cpu=f"{c.server_cpu_s:.0f}",
@@ -902,7 +883,7 @@ def markdown(report: Report) -> str:
                         peak=_mb(c.rss_peak), after_5=_mb(c.rss_after_5s), after_30=_mb(c.rss_after_30s))]
         lines += [f"  - {e}" for e in c.errors[:20]]
     if report.profiles:
-        lines += ["", t("bench.profiles")] + [f"- {p}" for p in report.profiles]
+        lines += ["", say("bench.profiles")] + [f"- {p}" for p in report.profiles]
     return "\n".join(lines)
 
 
@@ -916,3 +897,40 @@ def full_json(report: Report) -> dict:
     data = asdict(report)
     data["pandas_ratio"] = report.pandas.ratio if report.pandas else None
     return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m benchmarks.bench [--db PATH] [options]: print the report (BENCHMARKS.md explains it)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=say("bench.help"))
+    parser.add_argument("--db", type=Path, help=say("bench.db_help"))
+    parser.add_argument("--json", action="store_true", help=say("bench.json_help"))
+    parser.add_argument("--runs", type=int, default=5, help=say("bench.runs_help"))
+    parser.add_argument("--import-rows", type=int, default=1_000_000, help=say("bench.import_rows_help"))
+    parser.add_argument("--sessions", type=int, default=20, help=say("bench.sessions_help"))
+    parser.add_argument("--clients", choices=("websocket", "browser"), default="websocket",
+                        help=say("bench.clients_help"))
+    parser.add_argument("--no-browser", action="store_true", help=say("bench.no_browser_help"))
+    parser.add_argument("--no-pandas", action="store_true", help=say("bench.no_pandas_help"))
+    parser.add_argument("--profile", type=Path, help=say("bench.profile_help"))
+    parser.add_argument("--save", type=Path, help=say("bench.save_help"))
+    args = parser.parse_args(argv)
+    try:
+        report = run(db.database_path(args.db), runs=args.runs, import_rows=args.import_rows,
+                     sessions=args.sessions, browser=not args.no_browser, pandas_way=not args.no_pandas,
+                     profile_dir=args.profile, clients=args.clients,
+                     progress=lambda message: print(message, file=sys.stderr, flush=True))
+    except BenchError as failed:
+        print(failed, file=sys.stderr)
+        return 1
+    if args.save:
+        args.save.write_text(json.dumps(full_json(report), indent=1, default=str), encoding="utf-8")
+    if args.json:
+        print(as_json(report))
+        print(markdown(report), file=sys.stderr)
+    else:
+        print(markdown(report))
+    return 1 if any(page.error for page in report.pages) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The portal's pages: script, title, icon, navigation section and who may open them.
+
+`PAGES` is the one list: app.py builds its `st.navigation` from it; the tests and the benchmark read it.
+Every run starts with app.py, even under plain `streamlit run app.py`: see portal/first_run.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.access import ADMINISTRATOR_ROLES, MINISTRY_ROLES
+
+EXPLORE, DATA = "nav.section_explore", "nav.section_data"  # section titles (message ids)
+EVERYONE = None
+
+
+@dataclass(frozen=True)
+class PortalPage:
+    """One page: its script, title (message id), icon, navigation section and the roles that may open it."""
+
+    script: str
+    title: str
+    icon: str
+    section: str = EXPLORE
+    roles: tuple[str, ...] | None = EVERYONE
+    default: bool = False
+
+    @property
+    def name(self) -> str:
+        """The page's address under the server root, e.g. `programmes` (Streamlit's default: the file name)."""
+        return self.script.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+PAGES = (
+    PortalPage("pages/overview.py", "nav.overview", ":material/dashboard:", default=True),
+    PortalPage("pages/programmes.py", "nav.programmes", ":material/flight_takeoff:"),
+    PortalPage("pages/partners.py", "nav.partners", ":material/handshake:"),
+    PortalPage("pages/equipment.py", "nav.equipment", ":material/biotech:"),
+    PortalPage("pages/impact.py", "nav.impact", ":material/monitoring:"),
+    PortalPage("pages/data.py", "nav.data", ":material/upload_file:", DATA, ADMINISTRATOR_ROLES),
+    PortalPage("pages/records.py", "nav.records", ":material/edit_note:", DATA, ADMINISTRATOR_ROLES),
+    PortalPage("pages/history.py", "nav.history", ":material/history:", DATA, ADMINISTRATOR_ROLES),
+    PortalPage("pages/data_quality.py", "nav.quality", ":material/fact_check:", DATA, MINISTRY_ROLES),
+)
+
+
+def page(name: str) -> PortalPage:
+    """The page at address `name` (e.g. "programmes")."""
+    return next(p for p in PAGES if p.name == name)
+
+
+def pages_for(role: str | None) -> list[PortalPage]:
+    """The pages a viewer with `role` (None: not signed in) may open, in navigation order."""
+    return [p for p in PAGES if p.roles is EVERYONE or role in p.roles]
