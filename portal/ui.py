@@ -229,9 +229,29 @@ def year_range(key: str, in_url: bool = False) -> tuple[int, int]:
     first, last = int(bounds["first_year"]), int(bounds["last_year"])
     if first == last:
         return first, last
+    # A choice made when other years were visible (before the illustrative toggle, a sign-in, on another page)
+    # would be refused by Streamlit outside the new bounds: keep what still exists; "every year" stays that.
+    remembered, bounds_then = st.session_state.get(key), st.session_state.get(f"{key}_bounds")
+    st.session_state[f"{key}_bounds"] = (first, last)
+    if remembered is not None:
+        every_year = isinstance(remembered, (tuple, list)) and tuple(remembered) == bounds_then
+        kept = (first, last) if every_year else years_within(remembered, first, last)
+        if kept != remembered:
+            st.session_state[key] = kept
     chosen = st.slider(t("filter.years"), first, last, (first, last), key=key, help=t("filter.years_help"),
                        bind="query-params" if in_url else None)
-    return int(chosen[0]), int(chosen[1])
+    first_chosen, last_chosen = sorted(int(year) for year in chosen)  # a link may name them in either order
+    return first_chosen, last_chosen
+
+
+def years_within(chosen: object, first: int, last: int) -> tuple[int, int]:
+    """A remembered (from, to) choice cut to the years first..last; all of them when nothing of it is left."""
+    try:
+        start, end = sorted(int(year) for year in chosen)
+    except (TypeError, ValueError):
+        return first, last
+    start, end = max(start, first), min(end, last)
+    return (start, end) if start <= end else (first, last)
 
 
 def missing_rates_warning(count: object) -> None:
