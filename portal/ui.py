@@ -66,6 +66,17 @@ def require(roles: tuple[str, ...]) -> None:
         st.stop()
 
 
+def not_found(message: str, **fields: object) -> None:
+    """Say that a record named in the link is not shown, with the reason that can be true for this viewer."""
+    if not include_illustrative():
+        reason = t("access.not_found_illustrative_hidden")
+    elif viewer_scope().role == "partner":
+        reason = t("access.not_found_partner")
+    else:
+        reason = t("access.not_found")
+    st.warning(f"{t(message, **fields)} {reason}", icon=":material/search_off:")
+
+
 def include_illustrative() -> bool:
     """Whether the viewer chose to see illustrative rows (the sidebar toggle; shown by default)."""
     return st.session_state.get("include_illustrative", True)
