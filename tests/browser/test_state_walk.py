@@ -5,7 +5,7 @@ range, another institution's ids, garbage) and the back button. After every step
 traceback, no request leaving the machine, and hidden amounts read "not shown", never "not reported".
 
 Replay a failure with the seed it prints: PORTAL_WALK_SEED=1234 pytest tests/browser/test_state_walk.py -k ...
-PORTAL_WALK_STEPS sets the steps per walk (default 7).
+PORTAL_WALK_STEPS caps the steps per walk (default 16).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from portal_browser import ACCOUNTS, PASSWORD, PortalPage
 pytestmark = pytest.mark.browser
 
 SEED = int(os.environ.get("PORTAL_WALK_SEED", "20261202"))
-STEPS = int(os.environ.get("PORTAL_WALK_STEPS", "7"))
+STEPS = int(os.environ.get("PORTAL_WALK_STEPS", "16"))
 ROLES = {"anonymous": None, "partner": "partner@nctd.example", "ministry": "official@moh.example",
          "administrator": "admin@example.org"}
 assert {ACCOUNTS[email][0] for email in ROLES.values() if email} == {"partner", "ministry", "administrator"}
@@ -46,7 +46,7 @@ DEEP_LINKS = [
     "/impact?institution=MNG-NCTD", "/impact?institution=..%2F..",
     "/records?records_sheet=bogus", "/records?records_sheet=equipment", "/history", "/data_quality", "/data",
 ]
-ACTIONS = {"open_page": 5, "deep_link": 4, "illustrative": 2, "currency": 2, "back": 2, "sign": 2}
+ACTIONS = {"deep_link": 4, "illustrative": 3, "currency": 2, "back": 2, "sign": 1}
 CURRENCIES = ["USD", "EUR", "KRW", "MNT"]
 TRACEBACK = "Traceback (most recent call last)"
 # Cost tiles: their label (before the currency) in each language.
@@ -83,11 +83,11 @@ class Walker:
     def settle(self) -> None:
         page = self.page
         page.wait_for_selector("[data-testid=stApp]")
-        page.wait_for_timeout(400)
+        page.wait_for_timeout(300)
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=stStatusWidget]') "
             "&& !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(200)
 
     def goto(self, path: str) -> None:
         joiner = "&" if "?" in path else "?"
@@ -97,10 +97,12 @@ class Walker:
 
     # ------------------------------------------------------------ the steps
 
-    def open_page(self) -> None:
+    def open_page(self, key: str | None = None) -> None:
         pages = PAGES["anonymous" if not self.signed_in else ACCOUNTS[self.email][0]]
-        title = self.t(self.rng.choice(pages))
+        title = self.t(key if key in pages else self.rng.choice(pages))
         self.log.append(f"page {title}")
+        self.page.keyboard.press("Escape")  # closes a popover or list left open, as a person would
+        self.page.wait_for_timeout(100)
         self.page.locator("[data-testid=stSidebarNav] a").filter(has_text=title).first.click()
         self.visited += 1
         self.settle()
@@ -130,6 +132,8 @@ class Walker:
         self.log.append("back")
         self.page.go_back()
         self.visited -= 1
+        if not self.page.url.startswith(self.portal.base_url):  # back past the walk's first page
+            self.page.go_forward()
         self.settle()
 
     def sign(self) -> None:
@@ -149,11 +153,22 @@ class Walker:
         self.page.wait_for_timeout(300)
         self.settle()
 
-    def step(self) -> None:
-        action = self.rng.choices(list(ACTIONS), weights=list(ACTIONS.values()))[0]
+    def step(self, action: str) -> None:
         self.page.keyboard.press("Escape")  # closes a popover or list left open, as a person would
         self.page.wait_for_timeout(100)
         getattr(self, action)()
+
+    def plan(self, role: str) -> list[tuple[str, str | None]]:
+        """Every page of the role once, in a random order, with a random action (or none) after each; signing
+        in comes at a random point (before it, the walk is anonymous)."""
+        steps: list[tuple[str, str | None]] = []
+        for key in self.rng.sample(PAGES[role], len(PAGES[role])):
+            steps.append(("open_page", key))
+            if self.rng.random() < 0.7:
+                steps.append((self.rng.choices(list(ACTIONS), weights=list(ACTIONS.values()))[0], None))
+        if self.email:
+            steps.insert(self.rng.randrange(1, 4), ("sign", None))
+        return steps[:STEPS]
 
     # ------------------------------------------------------------ what must hold after every step
 
@@ -213,10 +228,11 @@ def test_walk_every_page_in_every_state(browser, portal_server, role, language):
     walker = Walker(browser, portal_server, language, ROLES[role], random.Random(seed))
     try:
         walker.goto("/")
-        if walker.email:  # signed in from the start, then out and in again as the walk goes
-            walker.sign()
-        for _ in range(STEPS):
-            walker.step()
+        for action, argument in walker.plan(role):
+            if argument:
+                walker.open_page(argument)
+            else:
+                walker.step(action)
             problems = walker.problems()
             assert not problems, (
                 f"{role}/{language}, walk seed {seed} (replay: PORTAL_WALK_SEED={SEED}), after "
