@@ -81,13 +81,7 @@ class Walker:
         return message(self.language, key)
 
     def settle(self) -> None:
-        page = self.page
-        page.wait_for_selector("[data-testid=stApp]")
-        page.wait_for_timeout(300)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=stStatusWidget]') "
-            "&& !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
-        page.wait_for_timeout(200)
+        self.portal.settle(charts=False)  # a walk checks what the page says, not how its charts draw
 
     def goto(self, path: str) -> None:
         joiner = "&" if "?" in path else "?"
