@@ -53,7 +53,6 @@ TRACEBACK = "Traceback (most recent call last)"
 COST_TILES = ("overview.investment", "programmes.cost", "equipment.spending")
 # Cost columns of tables, for the item-3 check: (page, table header message ids).
 COST_COLUMNS = {"/programmes": ("programmes.col_cost", "programmes.col_converted"),
-                "/equipment": ("equipment.col_amount", "equipment.col_converted"),
                 "/partners?institution=MNG-NCTD": ("partners.col_cost",)}
 
 
@@ -192,20 +191,26 @@ class Walker:
 
     def cost_cells(self, headers: tuple[str, ...]) -> list[str]:
         """The cells of every table column whose header is one of these messages (placeholders aside)."""
-        names = [pattern(self.language, key) for key in headers]
+        # Tables draw on a canvas and keep only the columns in view in their accessible grid: load, then scroll
+        # each one to its right end, where the cost columns are.
+        self.page.wait_for_selector("[data-testid=stDataFrame] [role=columnheader]", state="attached",
+                                    timeout=30_000)
+        for grid in self.page.locator("[data-testid=stDataFrame]").all():
+            if not grid.is_visible():  # in a closed expander
+                continue
+            grid.hover()
+            self.page.mouse.wheel(10_000, 0)
+        self.page.wait_for_timeout(800)
         return self.page.evaluate("""sources => {
-            const names = sources.map(s => new RegExp(s));
-            const cells = [];
+            const names = sources.map(s => new RegExp(s)), cells = [];
             for (const grid of document.querySelectorAll('[data-testid=stDataFrame]')) {
-                const heads = [...grid.querySelectorAll('[role=columnheader]')].map(h => h.textContent.trim());
-                const wanted = heads.map((h, i) => names.some(n => n.test(h)) ? i : -1).filter(i => i >= 0);
-                for (const row of grid.querySelectorAll('[role=row]')) {
-                    const row_cells = [...row.querySelectorAll('[role=gridcell]')];
-                    for (const i of wanted) if (row_cells[i]) cells.push(row_cells[i].textContent.trim());
-                }
+                const wanted = [...grid.querySelectorAll('[role=columnheader]')]
+                    .filter(h => names.some(n => n.test(h.textContent.trim()))).map(h => h.getAttribute('aria-colindex'));
+                for (const cell of grid.querySelectorAll('[role=gridcell]'))
+                    if (wanted.includes(cell.getAttribute('aria-colindex'))) cells.push(cell.textContent.trim());
             }
             return cells;
-        }""", names)
+        }""", [pattern(self.language, key) for key in headers])
 
     def close(self) -> None:
         self.page.close()
