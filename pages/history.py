@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, ui, ui_data
+from portal import access, db, ui, ui_data
 from portal.display import markdown_values
 from portal.i18n import t
 from portal.stewardship import StewardshipError, rollback
@@ -59,6 +59,9 @@ if confirm.button(t("history.rollback_confirm", id=target, count=len(undone_ids)
                                                      expected_undone=undone_ids)
     except StewardshipError as refused:
         st.error(t(refused.message, **markdown_values(refused.args_)))
+        st.stop()
+    except db.WriteFailed as failed:  # disk full, read-only folder: nothing changed
+        st.error(ui_data.write_failed_text(failed))
         st.stop()
     st.session_state.pop("rollback_target", None)  # nothing is chosen afterwards
     st.rerun()

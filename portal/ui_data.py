@@ -16,6 +16,7 @@ import streamlit as st
 
 from portal import access, db
 from portal.contract import SHEET_ORDER, SHEETS, Column
+from portal.display import markdown_values
 from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
@@ -82,7 +83,8 @@ def preview_upload(upload, status) -> ImportResult | ImportRejected | db.WriteFa
 
 def write_failed_text(failed: db.WriteFailed) -> str:
     """What went wrong writing the database, and that nothing changed."""
-    return t("write.failed", path=str(failed.path), reason=t(f"write.reason_{failed.reason}"), detail=failed.detail)
+    return t("write.failed", **markdown_values({"path": str(failed.path), "detail": failed.detail}),
+             reason=t(f"write.reason_{failed.reason}"))
 
 
 def progress_reporter(status):
