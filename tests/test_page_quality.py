@@ -254,3 +254,11 @@ def test_the_empty_database_has_nothing_to_check(open_page, empty_db):
     app = open_page(empty_db)
     assert any("nothing to check" in i.value for i in app.info)
     assert not app.subheader and not app.dataframe
+
+
+def test_every_worklist_on_screen_downloads(open_page, problem_db):
+    """Each check with findings offers its rows as CSV and .xlsx, like every other table."""
+    app = open_page(problem_db)
+    tables = len(app.dataframe)
+    downloads = [d for d in app.get("download_button") if d.proto.id and "quality-" in d.proto.id]
+    assert tables and len(downloads) == 2 * tables, (tables, [d.proto.id for d in app.get("download_button")])
