@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, ui, ui_data
+from portal import access, stewardship_ui, ui
 from portal.display import markdown_values
 from portal.i18n import t
 from portal.stewardship import StewardshipError, rollback
@@ -21,10 +21,10 @@ if history.empty:
     st.info(t("history.empty"))
     st.stop()
 
-ui.table(ui_data.history_rows(history), ui_data.HISTORY_HEADERS, download="change-history")
+ui.table(stewardship_ui.history_rows(history), stewardship_ui.HISTORY_HEADERS, download="change-history")
 
 st.subheader(t("history.rollback"))
-choices = ui_data.rollback_choices(history)
+choices = stewardship_ui.rollback_choices(history)
 if not choices:
     st.info(t("history.nothing_to_roll_back"))
     st.stop()
@@ -33,7 +33,7 @@ undone = ui.read("changes_in_effect_since", import_id=target)["import_id"].tolis
 st.warning(t("history.rollback_warning", id=target, undone=", ".join(map(str, undone))))
 if st.button(t("history.rollback_button", id=target), type="primary", key="rollback_button"):
     try:
-        st.session_state["rollback_done"] = rollback(ui_data.database(), target, ui_data.viewer_name(),
+        st.session_state["rollback_done"] = rollback(stewardship_ui.database(), target, stewardship_ui.viewer_name(),
                                                      expected_undone=undone)
     except StewardshipError as refused:
         st.error(t(refused.message, **markdown_values(refused.args_)))
