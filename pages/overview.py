@@ -51,8 +51,7 @@ if clicked:  # a marker opens its institution, an arc lists its programmes
     st.switch_page("pages/programmes.py", query_params={"institution": ids[:2], "kind": ids[2],
                                                         "lang": st.query_params["lang"]})
 st.caption(t("overview.flows_caption"))
-if len(flows) and flows["flows_total"].iloc[0] > len(flows):
-    st.caption(t("overview.flows_cut", shown=ui.number(len(flows)), total=ui.number(int(flows["flows_total"].iloc[0]))))
+ui.showing_note(len(flows), flows["flows_total"].max(), "overview.flows_cut")
 
 st.subheader(t("overview.timeline"))
 ui.plot(charts.timeline, timeline, key="overview_timeline")

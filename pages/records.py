@@ -18,8 +18,8 @@ st.caption(t("records.intro"))
 if message:
     st.success(message)
 
-sheet = st.selectbox(t("records.sheet"), SHEET_ORDER, format_func=lambda s: t(f"sheet.{s}"), key="records_sheet",
-                     bind="query-params")
+sheet = ui.coded_select(t("records.sheet"), {s: t(f"sheet.{s}") for s in SHEET_ORDER}, "records_sheet",
+                       default=SHEET_ORDER[0])
 records = ui.store().sheet_records(sheet, limit=stewardship_ui.EDITABLE_RECORDS)
 choices = stewardship_ui.record_choices(sheet, records)
 chosen = st.selectbox(t("records.record"), list(choices), format_func=choices.get, key=f"records_pick_{sheet}")
