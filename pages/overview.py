@@ -29,14 +29,9 @@ people.caption(ui.not_reported_note(figures["people_not_reported"], figures["pro
 partners.metric(t("overview.partner_institutions"), ui.number(figures["partner_institutions"]),
                 help=t("overview.partner_institutions_help"))
 countries.metric(t("overview.countries"), ui.number(figures["countries"]))
-if ui.costs_visible():
-    investment.metric(t("overview.investment", currency=ui.reporting_currency()),
-                      ui.compact(figures["investment"] if figures["cost_records"] else None),
-                      help=t("overview.investment_help"))
-    investment.caption(ui.not_reported_note(figures["investment_not_reported"], figures["cost_records"]))
-else:
-    investment.metric(t("overview.investment", currency=ui.reporting_currency()), t("value.hidden"))
-    investment.caption(t("access.costs_hidden"))
+ui.cost_metric(investment, t("overview.investment", currency=ui.reporting_currency()),
+               ui.compact(figures["investment"] if figures["cost_records"] else None),
+               figures["investment_not_reported"], figures["cost_records"], help=t("overview.investment_help"))
 ui.missing_rates_warning(figures["investment_rate_missing"])
 
 st.subheader(t("overview.flows"))

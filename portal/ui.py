@@ -399,6 +399,25 @@ def year_range(key: str, in_url: bool = False) -> tuple[int, int]:
     return int(chosen[0]), int(chosen[1])
 
 
+def missing_rates_warning(count: object) -> None:
+    """A visible warning when some amounts cannot be converted for want of an fx rate."""
+    if count:
+        st.warning(t("money.rates_missing", count=number(count), currency=reporting_currency()),
+                   icon=":material/currency_exchange:")
+
+
+def timeline_note(items: pd.DataFrame) -> None:
+    """Under a timeline: how many items of each lane are shown out of how many there are."""
+    if items.empty:
+        st.info(t("chart.empty_suggestion"))
+        return
+    totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
+    cut = [showing_text(r.shown, r.total, what=t("lane.plural." + lane)) for lane, r in totals.iterrows()
+           if r.total > r.shown]
+    if cut:
+        st.caption(" · ".join(cut))
+
+
 def keep_in_url(url_key: str, codes: str | list[str] | None) -> None:
     """The page address's ?URL_KEY= holds these codes (removed when there are none)."""
     if codes:
@@ -491,25 +510,6 @@ def clicked_record(event: object) -> str | None:
         if isinstance(value, str):
             return value
     return None
-
-
-def missing_rates_warning(count: object) -> None:
-    """A visible warning when some amounts cannot be converted for want of an fx rate."""
-    if count:
-        st.warning(t("money.rates_missing", count=number(count), currency=reporting_currency()),
-                   icon=":material/currency_exchange:")
-
-
-def timeline_note(items: pd.DataFrame) -> None:
-    """Under a timeline: how many items of each lane are shown out of how many there are."""
-    if items.empty:
-        st.info(t("chart.empty_suggestion"))
-        return
-    totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
-    cut = [showing_text(r.shown, r.total, what=t("lane.plural." + lane)) for lane, r in totals.iterrows()
-           if r.total > r.shown]
-    if cut:
-        st.caption(" · ".join(cut))
 
 
 def brief_download(kind: str, subject_id: str) -> None:
