@@ -9,25 +9,20 @@ from streamlit.testing.v1 import AppTest
 from portal import auth
 from portal.i18n import catalog, languages
 
-from workbooks import PROJECT
+from workbooks import as_read, open_app
 
 PARTNER = auth.User("partner@nctd.example", "partner", "MNG-NCTD")
 MINISTRY = auth.User("official@moh.example", "ministry", None)
 
 
 def opened(monkeypatch, database, page: str, params: dict | None = None, **state) -> AppTest:
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.query_params.update(params or {})
-    app.switch_page(page).run()
+    app = open_app(monkeypatch, database, page, params, linked=True, **state)  # the link is the first run
     assert not app.exception, [e.value for e in app.exception]
     return app
 
 
 def shown(app: AppTest) -> str:
-    return " ".join([i.value for i in app.info] + [w.value for w in app.warning] + [c.value for c in app.code])
+    return " ".join(as_read(e.value) for e in [*app.info, *app.warning, *app.code])
 
 
 @pytest.mark.parametrize("language", languages())
@@ -35,7 +30,7 @@ def shown(app: AppTest) -> str:
 def test_a_partners_impact_page_says_the_stewards_load_procedure_counts(monkeypatch, seed_db, viewer, language,
                                                                          params):
     viewer(PARTNER)
-    app = opened(monkeypatch, seed_db, "views/impact.py", {**params, "lang": language})
+    app = opened(monkeypatch, seed_db, "pages/impact.py", {**params, "lang": language})
     text = shown(app)
     assert "portal import" not in text and not app.code
     assert catalog(language)["impact.loaded_by_stewards"] in text
@@ -44,14 +39,14 @@ def test_a_partners_impact_page_says_the_stewards_load_procedure_counts(monkeypa
 
 def test_a_ministry_reader_is_not_told_to_run_a_command_either(monkeypatch, empty_db, viewer):
     viewer(MINISTRY)
-    app = opened(monkeypatch, empty_db, "views/impact.py")
+    app = opened(monkeypatch, empty_db, "pages/impact.py")
     assert not app.code and "stewards load them" in shown(app)
 
 
 @pytest.mark.parametrize("language", languages())
 @pytest.mark.parametrize("page, params", [
-    ("views/programmes.py", {"programme": "PRG-004"}), ("views/partners.py", {"institution": "KAZ-SNH"}),
-    ("views/equipment.py", {"equipment": "EQ-MNG-SSC-01"})])
+    ("pages/programmes.py", {"programme": "PRG-004"}), ("pages/partners.py", {"institution": "KAZ-SNH"}),
+    ("pages/equipment.py", {"equipment": "EQ-MNG-SSC-01"})])
 def test_a_partner_refused_a_record_is_told_it_is_not_visible_to_this_account(monkeypatch, seed_db, viewer, page,
                                                                               params, language):
     viewer(PARTNER)
@@ -64,5 +59,5 @@ def test_a_partner_refused_a_record_is_told_it_is_not_visible_to_this_account(mo
 
 def test_with_illustrative_data_hidden_the_toggle_is_the_reason_given(monkeypatch, seed_db, viewer):
     viewer(None)
-    app = opened(monkeypatch, seed_db, "views/partners.py", {"institution": "KAZ-SNH"}, include_illustrative=False)
+    app = opened(monkeypatch, seed_db, "pages/partners.py", {"institution": "KAZ-SNH"}, include_illustrative=False)
     assert '"Show illustrative data" in the sidebar is off' in app.warning[0].value.replace("\\", "")

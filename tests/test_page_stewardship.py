@@ -87,15 +87,15 @@ def test_history_lists_changes_and_rolls_one_back(monkeypatch, loaded_db, tmp_pa
 def test_every_change_made_in_the_app_names_the_signed_in_account(monkeypatch, loaded_db, tmp_path):
     book = valid_workbook()
     book["programmes"][0]["title"] = "Renamed by upload"
-    app = open_page(monkeypatch, loaded_db, "views/data.py")
+    app = open_page(monkeypatch, loaded_db, "pages/data.py")
     app.file_uploader[0].set_value(("hospital.xlsx", workbook_bytes(book, tmp_path), XLSX)).run()
     app.button(key="apply_import").click().run()
-    app.switch_page("views/records.py").run()
+    app.switch_page("pages/records.py").run()
     app.selectbox(key="records_sheet").set_value("programmes").run()
     app.selectbox(key="records_pick_programmes").set_value(0).run()
     next(i for i in app.text_input if i.label == "participants_count").input("7")
     next(b for b in app.button if b.label == "Save changes").click().run()
-    app.switch_page("views/history.py").run()
+    app.switch_page("pages/history.py").run()
     app.selectbox(key="rollback_target").set_value(3).run()
     app.button(key="rollback_button").click().run()
     app.button(key="rollback_confirm").click().run()
@@ -115,7 +115,7 @@ def test_a_rollback_says_what_it_undoes_and_waits_for_confirmation(monkeypatch, 
         write_workbook(book, tmp_path / title)
         import_workbook(tmp_path / title, loaded_db, "steward@example.org (administrator)")
     before = checksum(loaded_db)
-    app = open_page(monkeypatch, loaded_db, "views/history.py")
+    app = open_page(monkeypatch, loaded_db, "pages/history.py")
     assert app.selectbox(key="rollback_target").value is None  # nothing is chosen for the viewer
     assert not [b for b in app.button if b.key == "rollback_button"]
     app.selectbox(key="rollback_target").set_value(2).run()

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal import auth
 
-from workbooks import PROJECT
+from workbooks import open_app
 
 PARTNER = auth.User("partner@nctd.example", "partner", "MNG-NCTD")
 REAL_YEARS = (2023, 2025)  # the years the real case spans (the seed without illustrative rows)
@@ -16,11 +16,7 @@ ALL_YEARS = (2015, 2027)  # ... and with them
 
 
 def started(monkeypatch, database, params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("PORTAL_DB", str(database))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params.update(params or {})
-    app.run()
-    return app
+    return open_app(monkeypatch, database, params=params)
 
 
 def no_exception(app: AppTest) -> None:
@@ -33,7 +29,7 @@ def years(app: AppTest, key: str = "years") -> tuple[tuple[int, int], tuple[int,
     return tuple(slider.value), (int(slider.min), int(slider.max))
 
 
-@pytest.mark.parametrize("page", ["views/overview.py", "views/programmes.py"])
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/programmes.py"])
 def test_hiding_illustrative_data_then_opening_a_page_keeps_the_year_slider_within_the_years(
         monkeypatch, seed_db, viewer, page):
     viewer(None)
@@ -52,7 +48,7 @@ def test_a_partner_signing_in_from_the_overview_then_opening_programmes(monkeypa
     viewer(PARTNER)
     app.run()
     no_exception(app)
-    app.switch_page("views/programmes.py").run()
+    app.switch_page("pages/programmes.py").run()
     no_exception(app)
     assert years(app) == (REAL_YEARS, REAL_YEARS)  # nothing of 2016-2018 is left: every visible year
 
@@ -61,7 +57,7 @@ def test_a_narrowed_choice_is_cut_to_the_years_still_visible_and_every_year_foll
         monkeypatch, seed_db, viewer):
     viewer(None)
     app = started(monkeypatch, seed_db)
-    app.switch_page("views/equipment.py").run()
+    app.switch_page("pages/equipment.py").run()
     app.slider(key="equipment_years").set_range(2024, 2027).run()
     app.toggle(key="include_illustrative").set_value(False).run()
     no_exception(app)
@@ -77,7 +73,7 @@ def test_a_narrowed_choice_is_cut_to_the_years_still_visible_and_every_year_foll
     (["1e400", "2020"], ALL_YEARS), (["2016", "2020"], (2016, 2020)), (["2020", "2016"], (2016, 2020))])
 def test_years_in_a_link_outside_the_data_or_garbage_read_as_every_year(monkeypatch, seed_db, asked, shown):
     app = started(monkeypatch, seed_db, {"years": asked})
-    app.switch_page("views/programmes.py").run()
+    app.switch_page("pages/programmes.py").run()
     no_exception(app)
     assert tuple(sorted(app.slider(key="years").value)) == shown
     matching = {m.label: m.value for m in app.metric}["Matching programmes"]
@@ -87,6 +83,6 @@ def test_years_in_a_link_outside_the_data_or_garbage_read_as_every_year(monkeypa
 def test_a_partner_opening_a_link_with_the_illustrative_years(monkeypatch, seed_db, viewer):
     viewer(PARTNER)
     app = started(monkeypatch, seed_db, {"years": ["2015", "2016"]})
-    app.switch_page("views/programmes.py").run()
+    app.switch_page("pages/programmes.py").run()
     no_exception(app)
     assert years(app) == (REAL_YEARS, REAL_YEARS)

@@ -30,7 +30,7 @@ assert {ACCOUNTS[email][0] for email in ROLES.values() if email} == {"partner", 
 EXPLORE = ["nav.overview", "nav.programmes", "nav.partners", "nav.equipment", "nav.impact"]
 PAGES = {"anonymous": EXPLORE, "partner": EXPLORE, "ministry": EXPLORE + ["nav.quality"],
          "administrator": EXPLORE + ["nav.quality", "nav.data", "nav.records", "nav.history"]}
-# Every query parameter the pages read (views/*.py): valid, stale, out of range, another institution's, garbage.
+# Every query parameter the pages read (pages/*.py): valid, stale, out of range, another institution's, garbage.
 DEEP_LINKS = [
     "/?years=2016&years=2019", "/?years=1800&years=9999", "/?years=abc", "/?years=2024&years=2016",
     "/programmes?programme=NCTD-SCH-JOINT", "/programmes?programme=PRG-004", "/programmes?programme=NO-SUCH",
