@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, db, ui, ui_data
+from portal import access, db, stewardship_ui, ui
 from portal.display import markdown_text
 from portal.i18n import t
 from portal.importer import (DatabaseChanged, ImportRejected, field_changes, import_workbook, omitted_lines,
@@ -16,63 +16,63 @@ applied = st.session_state.pop("applied_import", None)
 
 st.title(t("data.title"))
 st.caption(t("data.intro"))
-ui_data.template_download()
+stewardship_ui.template_download()
 
 if applied:
     st.success(t("data.applied", id=applied.import_id))
-    ui.table(ui_data.counts_frame(applied.counts), ui_data.COUNT_HEADERS, download="import-result")
+    ui.table(stewardship_ui.counts_frame(applied.counts), stewardship_ui.COUNT_HEADERS, download="import-result")
 
 upload = st.file_uploader(t("data.upload"), type=["xlsx", "zip"], key=f"workbook_upload_{generation}",
                           help=t("data.upload_help"), max_upload_size=MAX_FILE_BYTES // 1024**2)
 if upload is None:
     st.stop()
-if ui_data.upload_too_large(upload):
+if stewardship_ui.upload_too_large(upload):
     st.error(t("data.too_large", file=upload.name, limit=MAX_FILE_BYTES // 1024**2))
     st.stop()
 
 with st.status(t("data.checking"), expanded=False) as status:
-    preview = ui_data.preview_upload(upload, status)
+    preview = stewardship_ui.preview_upload(upload, status)
     status.update(label=t("data.checked"), state="complete")
 
 if isinstance(preview, db.WriteFailed):
-    st.error(ui_data.write_failed_text(preview))
+    st.error(stewardship_ui.write_failed_text(preview))
     st.stop()
 if isinstance(preview, ImportRejected):
     st.error(t("data.rejected", count=preview.count, file=markdown_text(upload.name)))
-    ui.table(problems_frame(preview.problems), ui_data.PROBLEM_HEADERS, download="import-problems")
+    ui.table(problems_frame(preview.problems), stewardship_ui.PROBLEM_HEADERS, download="import-problems")
     for line in omitted_lines(preview):
         st.caption(line)
     if preview.warnings:
         st.warning(t("data.warnings", count=len(preview.warnings)))
-        ui.table(problems_frame(preview.warnings), ui_data.PROBLEM_HEADERS, download="import-warnings")
+        ui.table(problems_frame(preview.warnings), stewardship_ui.PROBLEM_HEADERS, download="import-warnings")
     st.stop()
 
 st.success(t("data.valid", file=markdown_text(upload.name)))
 if preview.warnings:
     st.warning(t("data.warnings", count=len(preview.warnings)))
-    ui.table(problems_frame(preview.warnings), ui_data.PROBLEM_HEADERS, download="import-warnings")
+    ui.table(problems_frame(preview.warnings), stewardship_ui.PROBLEM_HEADERS, download="import-warnings")
 
 st.subheader(t("data.preview"))
-ui.table(ui_data.counts_frame(preview.counts), ui_data.COUNT_HEADERS, download="import-preview-counts")
+ui.table(stewardship_ui.counts_frame(preview.counts), stewardship_ui.COUNT_HEADERS, download="import-preview-counts")
 changes = field_changes(preview.changes)
 if changes.empty:
     st.info(t("data.nothing_changes"))
 else:
     st.caption(t("data.preview_caption"))
-    ui.table(changes, ui_data.CHANGE_HEADERS, download="import-preview-changes")
+    ui.table(changes, stewardship_ui.CHANGE_HEADERS, download="import-preview-changes")
 
 if st.button(t("data.apply"), type="primary", key="apply_import"):
     try:
         with st.status(t("data.applying"), expanded=True) as status:
-            with ui_data.upload_on_disk(upload) as source:
-                result = import_workbook(source, ui_data.database(), ui_data.viewer_name(), file_name=upload.name,
+            with stewardship_ui.upload_on_disk(upload) as source:
+                result = import_workbook(source, stewardship_ui.database(), stewardship_ui.viewer_name(), file_name=upload.name,
                                          expected_version=preview.base_version,
-                                         progress=ui_data.progress_reporter(status))
+                                         progress=stewardship_ui.progress_reporter(status))
     except DatabaseChanged:
         st.error(t("data.changed_meanwhile"))
         st.stop()
     except db.WriteFailed as failed:
-        st.error(ui_data.write_failed_text(failed))
+        st.error(stewardship_ui.write_failed_text(failed))
         st.stop()
     st.session_state["applied_import"] = result
     st.session_state["upload_generation"] = generation + 1  # a fresh, empty uploader

@@ -52,14 +52,13 @@ def findings_table(check: str, found: pd.DataFrame, columns: dict, total: int) -
     if found.empty:
         st.success(t("quality.nothing_found"), icon=":material/check_circle:")
         return
-    shown = pd.DataFrame({t("quality.col_" + c): found[c].map(f) if f else found[c] for c, f in columns.items()})
-    shown = shown.astype(object).where(shown.notna(), t("value.not_reported"))
+    shown = ui.headed(pd.DataFrame({c: found[c].map(f) if f else found[c] for c, f in columns.items()}),
+                      {c: "quality.col_" + c for c in columns})
     shown.insert(0, "link", found["link"])  # first and pinned: in view however wide the table
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "link": st.column_config.LinkColumn(t("quality.col_link"), display_text=t("quality.open"), pinned=True)})
     ui.download_buttons(shown.drop(columns="link"), f"quality-{check}", key=check)  # as shown, every row it lists
-    if total > len(found):
-        st.caption(t("quality.showing", shown=ui.number(len(found)), total=ui.number(total)))
+    ui.showing_note(len(found), total, "quality.showing")
 
 
 contents = ui.read("database_contents")

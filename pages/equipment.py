@@ -75,20 +75,17 @@ st.caption(t("equipment.intro"))
 
 year_from, year_to = ui.year_range("equipment_years", in_url=True)
 category_column, institution_column, country_column = st.columns(3)
-category_names = equipment_charts.facet(options, "category")
-categories = category_column.multiselect(
-    t("equipment.filter_category"), list(category_names), format_func=lambda c: label("equipment_category", c),
-    key="equipment_category", bind="query-params", placeholder=t("equipment.filter_all"),
-    help=t("equipment.filter_help"))
-institution_names = equipment_charts.facet(options, "institution")
-institutions = institution_column.multiselect(
-    t("equipment.filter_institution"), list(institution_names), format_func=institution_names.get,
-    key="equipment_institution", bind="query-params", placeholder=t("equipment.filter_all"),
-    help=t("equipment.filter_help"))
-countries = country_column.multiselect(
-    t("equipment.filter_country"), list(equipment_charts.facet(options, "country")), format_func=country_name,
-    key="equipment_country", bind="query-params", placeholder=t("equipment.filter_all"),
-    help=t("equipment.filter_help"))
+category_names = {code: label("equipment_category", code) for code in equipment_charts.facet(options, "category")}
+categories = ui.coded_multiselect(t("equipment.filter_category"), category_names, "equipment_category",
+                                  place=category_column, placeholder=t("equipment.filter_all"),
+                                  help=t("equipment.filter_help"))
+institutions = ui.coded_multiselect(t("equipment.filter_institution"), equipment_charts.facet(options, "institution"),
+                                    "equipment_institution", place=institution_column,
+                                    placeholder=t("equipment.filter_all"), help=t("equipment.filter_help"))
+country_names = {code: country_name(code) for code in equipment_charts.facet(options, "country")}
+countries = ui.coded_multiselect(t("equipment.filter_country"), country_names, "equipment_country",
+                                 place=country_column, placeholder=t("equipment.filter_all"),
+                                 help=t("equipment.filter_help"))
 filters = dict(year_from=year_from, year_to=year_to, categories=categories, institutions=institutions,
                countries=countries)
 
@@ -104,11 +101,8 @@ if total["items"] == 0:
 
 count, money, places, cases = st.columns(4)
 count.metric(t("equipment.items"), ui.number(int(total["items"])), help=t("equipment.items_help"))
-money.metric(t("equipment.spending", currency=currency),
-             equipment_charts.spending_text(total) if ui.costs_visible() else t("value.hidden"),
-             help=t("equipment.spending_help"))
-money.caption(ui.not_reported_note(int(total["not_reported"]), int(total["items"])) if ui.costs_visible()
-              else t("access.costs_hidden"))
+ui.cost_metric(money, t("equipment.spending", currency=currency), equipment_charts.spending_text(total),
+               int(total["not_reported"]), int(total["items"]), help=t("equipment.spending_help"))
 places.metric(t("equipment.institutions"), ui.number(int(total["institutions"])))
 cases.metric(t("equipment.cases"), ui.number(procedures["cases_total"].max()), help=t("equipment.cases_help"))
 ui.missing_rates_warning(int(total["rate_missing"]))
@@ -117,8 +111,8 @@ st.subheader(t("equipment.timeline"))
 clicked = ui.plot(equipment_charts.acquisitions, timeline, key="equipment_timeline", select=True)
 ui.timeline_note(timeline)
 st.caption(t("equipment.timeline_caption"))
-if clicked and clicked.selection.points:
-    st.query_params["equipment"] = clicked.selection.points[0]["customdata"]
+if ui.clicked_record(clicked):
+    st.query_params["equipment"] = ui.clicked_record(clicked)
     st.rerun()
 
 st.subheader(t("equipment.spending_title", currency=currency))
@@ -143,9 +137,7 @@ else:
         st.caption(spending_note)
     st.markdown(f"**{t('equipment.by_institution')}**")
     ui.plot(equipment_charts.spending_bars, spending, "institution", currency, key="equipment_by_institution")
-    if total["institutions"] > INSTITUTION_LIMIT:
-        st.caption(t("equipment.showing_top_institutions", shown=INSTITUTION_LIMIT,
-                     total=ui.number(int(total["institutions"]))))
+    ui.showing_note(INSTITUTION_LIMIT, total["institutions"], "equipment.showing_top_institutions")
     st.caption(spending_note)
 
 st.subheader(t("equipment.procedures"))
@@ -153,17 +145,13 @@ if procedures.empty:
     st.info(t("equipment.no_procedures"))
 else:
     ui.plot(equipment_charts.procedure_bars, procedures, key="equipment_procedures")
-    if procedures["items_total"].iloc[0] > PROCEDURE_LIMIT:
-        st.caption(t("equipment.showing_top_items", shown=PROCEDURE_LIMIT,
-                     total=ui.number(int(procedures["items_total"].iloc[0]))))
+    ui.showing_note(PROCEDURE_LIMIT, procedures["items_total"].iloc[0], "equipment.showing_top_items")
     st.caption(t("equipment.procedures_caption"))
 
 st.subheader(t("equipment.table"))
 ui.table(equipment_charts.investment_rows(items, currency), equipment_charts.investment_headers(currency),
          download="equipment-investments")
-if len(items) < total["items"]:
-    st.caption(t("chart.showing_of", shown=ui.number(len(items)), total=ui.number(int(total["items"])),
-                 what=t("lane.plural.equipment")))
+ui.showing_note(len(items), total["items"], what=t("lane.plural.equipment"))
 opened = st.selectbox(t("equipment.open_item"), items["item_id"], index=None,
                       format_func=dict(zip(items["item_id"], items["label"])).get,
                       placeholder=t("equipment.open_item_placeholder"), key="equipment_open")

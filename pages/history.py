@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, db, ui, ui_data
+from portal import access, db, stewardship_ui, ui
 from portal.display import markdown_values
 from portal.i18n import t
 from portal.stewardship import StewardshipError, rollback
@@ -21,10 +21,10 @@ if history.empty:
     st.info(t("history.empty"))
     st.stop()
 
-ui.table(ui_data.history_rows(history), ui_data.HISTORY_HEADERS, download="change-history")
+ui.table(stewardship_ui.history_rows(history), stewardship_ui.HISTORY_HEADERS, download="change-history")
 
 st.subheader(t("history.rollback"))
-choices = ui_data.rollback_choices(history)
+choices = stewardship_ui.rollback_choices(history)
 if not choices:
     st.info(t("history.nothing_to_roll_back"))
     st.stop()
@@ -35,8 +35,8 @@ if target is None:
 undone = ui.read("changes_in_effect_since", import_id=target)
 undone_ids = undone["import_id"].tolist()
 st.markdown(t("history.rollback_undoes", id=target, count=len(undone_ids)))
-ui.table(ui_data.history_rows(undone.assign(rolls_back=None, rolled_back_by=None)), ui_data.UNDONE_HEADERS,
-         download="rollback-undoes")
+ui.table(stewardship_ui.history_rows(undone.assign(rolls_back=None, rolled_back_by=None)),
+         stewardship_ui.UNDONE_HEADERS, download="rollback-undoes")
 
 # Two steps: the first click asks, the second (for exactly what was shown) rolls back.
 if st.session_state.get("rollback_pending") != (target, undone_ids):
@@ -55,13 +55,13 @@ if confirm.button(t("history.rollback_confirm", id=target, count=len(undone_ids)
                   key="rollback_confirm"):
     st.session_state.pop("rollback_pending", None)
     try:
-        st.session_state["rollback_done"] = rollback(ui_data.database(), target, ui_data.viewer_name(),
+        st.session_state["rollback_done"] = rollback(stewardship_ui.database(), target, stewardship_ui.viewer_name(),
                                                      expected_undone=undone_ids)
     except StewardshipError as refused:
         st.error(t(refused.message, **markdown_values(refused.args_)))
         st.stop()
     except db.WriteFailed as failed:  # disk full, read-only folder: nothing changed
-        st.error(ui_data.write_failed_text(failed))
+        st.error(stewardship_ui.write_failed_text(failed))
         st.stop()
     st.session_state.pop("rollback_target", None)  # nothing is chosen afterwards
     st.rerun()

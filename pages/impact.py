@@ -36,12 +36,8 @@ if institutions.empty:
 
 institution_names = dict(zip(institutions["institution_id"], institutions["name"]))
 institution_ids = by_name(institution_names, institution_names.get)
-# Shown by name, kept in the URL by id (a widget bound to the URL would put the shown name there).
-asked = st.query_params.get("institution")
-st.session_state["institution"] = asked if asked in institution_names else institution_ids[0]
-institution = st.selectbox(t("impact.institution"), institution_ids, format_func=institution_names.get,
-                           key="institution", help=t("impact.institution_help"),
-                           on_change=lambda: st.query_params.update(institution=st.session_state["institution"]))
+institution = ui.coded_select(t("impact.institution"), {i: institution_names[i] for i in institution_ids},
+                              "institution", default=institution_ids[0], help=t("impact.institution_help"))
 chosen = charts.record(institutions, "institution_id", institution)
 st.caption(t("impact.institution_caption", name=markdown_text(chosen["name"]), country=country_name(chosen["country"]),
              cases=ui.number(chosen["cases"]), records=ui.number(chosen["records"])))
@@ -51,11 +47,11 @@ if not chosen["records"]:
 
 options = ui.read("impact_filters", institution=institution).iloc[0]
 department_column, procedure_column = st.columns(2)
-department = department_column.selectbox(t("impact.department"), options["departments"], index=None,
-                                         placeholder=t("impact.all_departments"), key="department",
-                                         bind="query-params")
-procedure = procedure_column.selectbox(t("impact.procedure"), options["procedures"], index=None,
-                                       placeholder=t("impact.all_procedures"), key="procedure", bind="query-params")
+# Free texts are their own codes.
+department = ui.coded_select(t("impact.department"), {d: d for d in options["departments"]}, "department",
+                             place=department_column, placeholder=t("impact.all_departments"))
+procedure = ui.coded_select(t("impact.procedure"), {p: p for p in options["procedures"]}, "procedure",
+                            place=procedure_column, placeholder=t("impact.all_procedures"))
 filters = dict(institution=institution, department=department, procedure=procedure)
 
 volumes = ui.read("impact_monthly_volumes", months=MONTHS_SHOWN, **filters)
@@ -69,8 +65,7 @@ st.subheader(t("impact.volumes"))
 volumes_chart = st.container()  # drawn once the reference event below is known, so it can be marked
 st.caption(t("impact.volumes_caption"))
 months_total = int(volumes["months_total"].iloc[0])
-if months_total > MONTHS_SHOWN:
-    st.caption(t("impact.months_cut", shown=ui.number(MONTHS_SHOWN), total=ui.number(months_total)))
+ui.showing_note(MONTHS_SHOWN, months_total, "impact.months_cut")
 year_only = charts.year_only_note(volumes)
 if year_only:
     st.info(year_only, icon=":material/event_busy:")
@@ -114,8 +109,7 @@ st.subheader(t("impact.shift"))
 ui.plot(charts.technique_shift, shares, reference, key="impact_technique_shift")
 st.caption(t("impact.shift_caption"))
 quarters_total = 0 if shares.empty else int(shares["quarters_total"].iloc[0])
-if quarters_total > QUARTERS_SHOWN:
-    st.caption(t("impact.quarters_cut", shown=ui.number(QUARTERS_SHOWN), total=ui.number(quarters_total)))
+ui.showing_note(QUARTERS_SHOWN, quarters_total, "impact.quarters_cut")
 
 with st.expander(t("impact.milestones")):
     ui.table(charts.milestone_table(milestones),

@@ -29,14 +29,9 @@ people.caption(ui.not_reported_note(figures["people_not_reported"], figures["pro
 partners.metric(t("overview.partner_institutions"), ui.number(figures["partner_institutions"]),
                 help=t("overview.partner_institutions_help"))
 countries.metric(t("overview.countries"), ui.number(figures["countries"]))
-if ui.costs_visible():
-    investment.metric(t("overview.investment", currency=ui.reporting_currency()),
-                      ui.compact(figures["investment"] if figures["cost_records"] else None),
-                      help=t("overview.investment_help"))
-    investment.caption(ui.not_reported_note(figures["investment_not_reported"], figures["cost_records"]))
-else:
-    investment.metric(t("overview.investment", currency=ui.reporting_currency()), t("value.hidden"))
-    investment.caption(t("access.costs_hidden"))
+ui.cost_metric(investment, t("overview.investment", currency=ui.reporting_currency()),
+               ui.compact(figures["investment"] if figures["cost_records"] else None),
+               figures["investment_not_reported"], figures["cost_records"], help=t("overview.investment_help"))
 ui.missing_rates_warning(figures["investment_rate_missing"])
 
 st.subheader(t("overview.flows"))
@@ -51,8 +46,7 @@ if clicked:  # a marker opens its institution, an arc lists its programmes
     st.switch_page("pages/programmes.py", query_params={"institution": ids[:2], "kind": ids[2],
                                                         "lang": st.query_params["lang"]})
 st.caption(t("overview.flows_caption"))
-if len(flows) and flows["flows_total"].iloc[0] > len(flows):
-    st.caption(t("overview.flows_cut", shown=ui.number(len(flows)), total=ui.number(int(flows["flows_total"].iloc[0]))))
+ui.showing_note(len(flows), flows["flows_total"].max(), "overview.flows_cut")
 
 st.subheader(t("overview.timeline"))
 ui.plot(charts.timeline, timeline, key="overview_timeline")

@@ -13,25 +13,11 @@ TABLE_LIMIT = 500  # rows of each table
 TIMELINE_PER_LANE = 40  # most recent programmes, and events, on the timeline
 
 
-def keep_choice_in_url() -> None:
-    """The list's choice becomes the page address's ?institution=ID (none when cleared)."""
-    if st.session_state.get("institution"):
-        st.query_params["institution"] = st.session_state["institution"]
-    else:
-        st.query_params.pop("institution", None)
-
-
-def showing_note(frame, message: str) -> None:
-    """Under a table or chart cut by a LIMIT: how many rows are shown of how many there are."""
-    if not frame.empty and frame["total"].iloc[0] > len(frame):
-        st.caption(t(message, shown=ui.number(len(frame)), total=ui.number(int(frame["total"].iloc[0]))))
-
-
 st.title(t("partners.title"))
 st.caption(t("partners.intro"))
 
 # A new click on the map chooses that institution: the address changes before the list is drawn.
-clicked = partner_charts.clicked_institution(st.session_state.get("partner_map"))
+clicked = ui.clicked_record(st.session_state.get("partner_map"))
 if clicked and clicked != st.session_state.get("partner_map_clicked"):
     st.query_params["institution"] = clicked
 st.session_state["partner_map_clicked"] = clicked
@@ -41,12 +27,9 @@ choices = ui.read("institution_choices", institution=requested, limit=LIST_LIMIT
 if choices.empty:
     st.info(t("partners.empty"))
     st.stop()
-names = dict(zip(choices["institution_id"], choices["label"]))
-st.session_state["institution"] = requested if requested in names else None
-chosen = st.selectbox(t("partners.choose"), list(names), index=None, format_func=names.get, key="institution",
-                      on_change=keep_choice_in_url, placeholder=t("partners.choose_placeholder"),
-                      help=t("partners.choose_help"))
-showing_note(choices, "partners.choices_cut")
+chosen = ui.coded_select(t("partners.choose"), dict(zip(choices["institution_id"], choices["label"])), "institution",
+                         keep_unknown=True, placeholder=t("partners.choose_placeholder"), help=t("partners.choose_help"))
+ui.showing_note(len(choices), choices["total"].max(), "partners.choices_cut")
 
 located = ui.read("institution_activity", limit=MAP_LIMIT)
 if located.empty:
@@ -54,7 +37,7 @@ if located.empty:
 else:
     ui.plot(partner_charts.partner_map, located, selected=chosen, key="partner_map", select=True)
     st.caption(t("partners.map_caption"))
-    showing_note(located, "partners.map_cut")
+    ui.showing_note(len(located), located["total"].max(), "partners.map_cut")
 
 if requested is None:
     st.info(t("partners.nothing_chosen"))
@@ -98,7 +81,7 @@ st.subheader(t("partners.counterparts"), anchor=False)
 if counterparts.empty:
     st.info(t("partners.no_counterparts"))
 else:
-    worked_with_table = partner_charts.headed(  # a static table: every column fits, long names wrap
+    worked_with_table = ui.headed(  # a static table: every column fits, long names wrap
         partner_charts.readable(counterparts, countries=("country",)),
         {"name": "partners.col_institution", "country": "partners.col_country",
          "staff_sent": "partners.col_staff_sent", "trainees_hosted": "partners.col_trainees_hosted",
@@ -108,7 +91,7 @@ else:
     ui.static_table(worked_with_table)
     ui.download_buttons(worked_with_table, "partner_counterparts", key="partner_counterparts")
     st.caption(t("partners.counterparts_caption"))
-    showing_note(counterparts, "partners.counterparts_cut")
+    ui.showing_note(len(counterparts), counterparts["total"].max(), "partners.counterparts_cut")
 
     st.subheader(t("partners.timeline"), anchor=False)
     counterpart_names = dict(zip(counterparts["counterpart_id"], counterparts["name"]))
@@ -137,7 +120,7 @@ else:
               "quantity": ui.Column("partners.col_quantity", "count"),
               "cost": ui.Column("partners.col_cost", private="costs"), "funding_source": "partners.col_funding",
               "status": "partners.col_status", "source": "partners.col_source"}, download="partner_equipment")
-    showing_note(equipment, "partners.equipment_cut")
+    ui.showing_note(len(equipment), equipment["total"].max(), "partners.equipment_cut")
 
 st.subheader(t("partners.agreements"), anchor=False)
 if agreements.empty:
@@ -147,12 +130,12 @@ else:
              {"date": "partners.col_date", "title": "partners.col_title", "counterpart_name": "partners.col_with",
               "programme_title": "partners.col_programme", "description": "partners.col_description",
               "source": "partners.col_source"}, download="partner_agreements")
-    showing_note(agreements, "partners.agreements_cut")
+    ui.showing_note(len(agreements), agreements["total"].max(), "partners.agreements_cut")
 
 st.subheader(t("partners.sources"), anchor=False)
 st.caption(t("partners.sources_caption"))
-ui.static_table(partner_charts.headed(sources, {  # a static table, so long sources wrap and read in full
+ui.static_table(ui.headed(sources, {  # a static table, so long sources wrap and read in full
     "source": "partners.col_source", "institutions": "partners.col_institutions",
     "programmes": "partners.col_programmes", "participants": "partners.col_participants",
     "events": "partners.col_events", "equipment": "partners.col_equipment"}))
-showing_note(sources, "partners.sources_cut")
+ui.showing_note(len(sources), sources["total"].max(), "partners.sources_cut")

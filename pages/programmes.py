@@ -28,26 +28,10 @@ def open_row(key: str, ids: list[str]) -> None:
     open_programme(ids[rows[0]] if rows else None)
 
 
-def keep_in_url(key: str, codes: list[str]) -> None:
-    if codes:
-        st.query_params[key] = codes
-    else:
-        st.query_params.pop(key, None)
-
-
 def coded_facet(place, key: str, names: dict[str, str], help: str | None = None) -> list[str]:
-    """A multiselect shown by name but kept in the URL by code (?kind=fellowship&kind=...); returns the codes.
-
-    (A widget bound with bind="query-params" would put the shown names in the URL.)
-    """
-    asked = st.query_params.get_all(key)
-    chosen = [code for code in asked if code in names]
-    if chosen != asked:  # codes the viewer cannot choose from are dropped, so the link says what is shown
-        keep_in_url(key, chosen)
-    st.session_state["programmes_" + key] = chosen
-    return place.multiselect(t("programmes.filter_" + key), list(names), format_func=names.get, help=help,
-                             key="programmes_" + key, placeholder=t("programmes.filter_any"),
-                             on_change=lambda: keep_in_url(key, st.session_state["programmes_" + key]))
+    """One of the filters: ?KEY= in the URL holds its codes."""
+    return ui.coded_multiselect(t("programmes.filter_" + key), names, key, key="programmes_" + key, place=place,
+                                help=help, placeholder=t("programmes.filter_any"))
 
 
 def listing(title: str, rows, empty: str, headers: dict[str, str], groups: dict[str, str] | None = None,
@@ -136,11 +120,12 @@ with st.container(border=True):
                                help=t("programmes.filter_institution_help"))
     kinds = coded_facet(fourth, "kind", choices["kind"])
     first, second, third, fourth = st.columns(4)
-    specialties = first.multiselect(t("programmes.filter_specialty"), facets["specialties"].tolist(), key="specialty",
-                                    bind="query-params", placeholder=t("programmes.filter_any"))
+    # Free texts are their own codes.
+    specialties = ui.coded_multiselect(t("programmes.filter_specialty"), {s: s for s in facets["specialties"]},
+                                       "specialty", place=first, placeholder=t("programmes.filter_any"))
     statuses = coded_facet(second, "status", choices["status"])
-    funding = third.multiselect(t("programmes.filter_funding"), facets["funding_sources"].tolist(), key="funding",
-                                bind="query-params", placeholder=t("programmes.filter_any"))
+    funding = ui.coded_multiselect(t("programmes.filter_funding"), {f: f for f in facets["funding_sources"]},
+                                   "funding", place=third, placeholder=t("programmes.filter_any"))
     with fourth:
         year_from, year_to = ui.year_range("years", in_url=True)
 
@@ -158,22 +143,17 @@ matching.metric(t("programmes.matching"), ui.number(int(totals["lane_total"])))
 people.metric(t("programmes.participants"), ui.number(totals["participants_total"]),
               help=t("programmes.participants_help"))
 people.caption(ui.not_reported_note(int(totals["participants_not_reported"]), int(totals["lane_total"])))
-cost.metric(t("programmes.cost", currency=ui.reporting_currency()),
-            ui.compact(totals["converted_total"]) if ui.costs_visible() else t("value.hidden"),
-            help=t("programmes.cost_help"))
-cost.caption(ui.not_reported_note(int(totals["cost_not_reported"]), int(totals["lane_total"]))
-             if ui.costs_visible() else t("access.costs_hidden"))
+ui.cost_metric(cost, t("programmes.cost", currency=ui.reporting_currency()), ui.compact(totals["converted_total"]),
+               int(totals["cost_not_reported"]), int(totals["lane_total"]), help=t("programmes.cost_help"))
 ui.missing_rates_warning(int(totals["cost_rate_missing"]))
 
 opened = st.session_state.get("programmes_opened", 0)
 st.subheader(t("programmes.timeline"))
 clicked = ui.plot(shown.gantt, programmes, key=f"programmes_timeline_{opened}", select=True)
 st.caption(t("programmes.timeline_caption"))
-if totals["lane_total"] > len(programmes):
-    st.caption(t("chart.showing_of", shown=ui.number(len(programmes)), total=ui.number(int(totals["lane_total"])),
-                 what=t("lane.plural.programme")))
-if shown.clicked_item(clicked):
-    open_programme(shown.clicked_item(clicked))
+ui.showing_note(len(programmes), totals["lane_total"], what=t("lane.plural.programme"))
+if ui.clicked_record(clicked):
+    open_programme(ui.clicked_record(clicked))
     st.rerun()
 
 st.subheader(t("programmes.table"))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, db, ui, ui_data
+from portal import access, db, stewardship_ui, ui
 from portal.display import markdown_values
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import t
@@ -18,29 +18,29 @@ st.caption(t("records.intro"))
 if message:
     st.success(message)
 
-sheet = st.selectbox(t("records.sheet"), SHEET_ORDER, format_func=lambda s: t(f"sheet.{s}"), key="records_sheet",
-                     bind="query-params")
-records = ui.store().sheet_records(sheet, limit=ui_data.EDITABLE_RECORDS)
-choices = ui_data.record_choices(sheet, records)
+sheet = ui.coded_select(t("records.sheet"), {s: t(f"sheet.{s}") for s in SHEET_ORDER}, "records_sheet",
+                       default=SHEET_ORDER[0])
+records = ui.store().sheet_records(sheet, limit=stewardship_ui.EDITABLE_RECORDS)
+choices = stewardship_ui.record_choices(sheet, records)
 chosen = st.selectbox(t("records.record"), list(choices), format_func=choices.get, key=f"records_pick_{sheet}")
-creating = chosen == ui_data.NEW_RECORD
+creating = chosen == stewardship_ui.NEW_RECORD
 current = {} if creating else records.iloc[chosen].to_dict()
 
 with st.form(f"record_form_{sheet}_{chosen}"):
-    values = {column.name: ui_data.field_input(column, current.get(column.name),
+    values = {column.name: stewardship_ui.field_input(column, current.get(column.name),
                                                locked=not creating and column.name in SHEETS[sheet].key)
               for column in SHEETS[sheet].columns}
     saved = st.form_submit_button(t("records.add") if creating else t("records.save"), type="primary")
 
 if saved:
     try:
-        result = save_record(ui_data.database(), sheet, values, ui_data.viewer_name(), creating=creating)
+        result = save_record(stewardship_ui.database(), sheet, values, stewardship_ui.viewer_name(), creating=creating)
     except ImportRejected as rejected:
         st.error(t("records.rejected", count=len(rejected.problems)))
-        ui.table(problems_frame(rejected.problems), ui_data.PROBLEM_HEADERS, download="record-problems")
+        ui.table(problems_frame(rejected.problems), stewardship_ui.PROBLEM_HEADERS, download="record-problems")
         st.stop()
     except db.WriteFailed as failed:  # disk full, read-only folder: nothing changed
-        st.error(ui_data.write_failed_text(failed))
+        st.error(stewardship_ui.write_failed_text(failed))
         st.stop()
     st.session_state["records_message"] = t("records.saved", id=result.import_id)
     st.rerun()
@@ -50,13 +50,13 @@ if not creating:
         st.caption(t("records.delete_help"))
         if st.button(t("records.delete_button"), key="delete_record"):
             try:
-                change = delete_record(ui_data.database(), sheet, ui_data.key_of(sheet, current),
-                                       ui_data.viewer_name())
+                change = delete_record(stewardship_ui.database(), sheet, stewardship_ui.key_of(sheet, current),
+                                       stewardship_ui.viewer_name())
             except StewardshipError as refused:
                 st.error(t(refused.message, **markdown_values(refused.args_)))
                 st.stop()
             except db.WriteFailed as failed:
-                st.error(ui_data.write_failed_text(failed))
+                st.error(stewardship_ui.write_failed_text(failed))
                 st.stop()
             st.session_state["records_message"] = t("records.deleted", id=change)
             st.rerun()

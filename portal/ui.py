@@ -443,10 +443,104 @@ def timeline_note(items: pd.DataFrame) -> None:
         st.info(t("chart.empty_suggestion"))
         return
     totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
-    cut = [t("chart.showing_of", shown=number(r.shown), total=number(r.total), what=t("lane.plural." + lane))
-           for lane, r in totals.iterrows() if r.total > r.shown]
+    cut = [showing_text(r.shown, r.total, what=t("lane.plural." + lane)) for lane, r in totals.iterrows()
+           if r.total > r.shown]
     if cut:
         st.caption(" · ".join(cut))
+
+
+def keep_in_url(url_key: str, codes: str | list[str] | None) -> None:
+    """The page address's ?URL_KEY= holds these codes (removed when there are none)."""
+    if codes:
+        st.query_params[url_key] = codes
+    else:
+        st.query_params.pop(url_key, None)
+
+
+def coded_multiselect(label: str, names: dict[str, str], url_key: str, key: str | None = None, place=st,
+                      **options: object) -> list[str]:
+    """A multiselect shown by name but kept in the URL by code (?kind=fellowship&kind=...); returns the codes.
+
+    `names` maps each code to what the viewer reads (a free text that is its own code maps to itself). A widget
+    bound with bind="query-params" would put the shown names in the URL, so a link would break in another
+    language. Codes the viewer cannot choose from are dropped from the URL, so the link says what is shown.
+    """
+    key = key or url_key
+    asked = st.query_params.get_all(url_key)
+    chosen = [code for code in (_code_of(value, names) for value in asked) if code is not None]
+    if chosen != asked:
+        keep_in_url(url_key, chosen)
+    st.session_state[key] = chosen
+    return place.multiselect(label, list(names), format_func=names.get, key=key,
+                             on_change=lambda: keep_in_url(url_key, st.session_state[key]), **options)
+
+
+def coded_select(label: str, names: dict[str, str], url_key: str, key: str | None = None, place=st,
+                 default: str | None = None, keep_unknown: bool = False, **options: object) -> str | None:
+    """A selectbox shown by name but kept in the URL by code (?records_sheet=programmes); returns the code chosen.
+
+    Without a code in the URL, or with one the viewer cannot choose, `default` is chosen (None: nothing, the
+    placeholder shows). A code the viewer cannot choose is dropped from the URL, unless `keep_unknown` (the page
+    then says it was not found).
+    """
+    key = key or url_key
+    asked = st.query_params.get(url_key)
+    code = _code_of(asked, names)
+    if asked is not None and code != asked and (code is not None or not keep_unknown):
+        keep_in_url(url_key, code)
+    st.session_state[key] = default if code is None else code
+
+    # The value comes from session state: an `index` as well would make Streamlit warn (None only says "empty").
+    return place.selectbox(label, list(names), format_func=names.get, key=key,
+                           on_change=lambda: keep_in_url(url_key, st.session_state[key]),
+                           **({"index": None} if default is None else {}), **options)
+
+
+def _code_of(value: str | None, names: dict[str, str]) -> str | None:
+    # A link made before filters kept codes holds the shown name, in the language it was made in: still understood.
+    if value in names:
+        return value
+    return next((code for code, name in names.items() if name == value), None)
+
+
+def showing_text(shown: object, total: object, message: str = "chart.showing_of", **values: object) -> str | None:
+    """"Showing 200 of 1,234 ..." for a table or chart cut by a limit (`message` names what), None when all show."""
+    if is_missing(total) or int(total) <= int(shown):
+        return None
+    return t(message, shown=number(int(shown)), total=number(int(total)), **values)
+
+
+def showing_note(shown: object, total: object, message: str = "chart.showing_of", **values: object) -> None:
+    """Under a table or chart cut by a limit: how many are shown of how many there are (nothing when all are)."""
+    text = showing_text(shown, total, message, **values)
+    if text:
+        st.caption(text)
+
+
+def cost_metric(place, label: str, value: str, not_reported: object, of: object, help: str | None = None) -> None:
+    """A metric tile of money in its three states: the value with how many amounts are not reported under it,
+    or "not shown" for a viewer who may not see costs (never "not reported", never 0)."""
+    visible = costs_visible()
+    place.metric(label, value if visible else t("value.hidden"), help=help)
+    place.caption(not_reported_note(not_reported, of) if visible else t("access.costs_hidden"))
+
+
+def headed(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+    """The columns of `headers` (column: message id) under their translated names; missing cells read
+    "not reported"."""
+    shown = frame[list(headers)].rename(columns={column: t(header) for column, header in headers.items()})
+    return shown.astype(object).where(shown.notna(), t("value.not_reported"))
+
+
+def clicked_record(event: object) -> str | None:
+    """The record id a click on a chart chose: the first clicked point's customdata (or its first element)."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    for point in points:
+        value = point.get("customdata")
+        value = value[0] if isinstance(value, (list, tuple)) and value else value
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def brief_download(kind: str, subject_id: str) -> None:

@@ -26,7 +26,7 @@ import pytest
 import xlsxwriter
 
 from workbooks import PROJECT, checksum, open_app, portal_cli, valid_workbook
-from portal import db, ui_data
+from portal import db, stewardship_ui
 from portal.db import Counts, export_tables
 from portal.importer import ImportRejected, import_workbook, omitted_lines
 from portal.validate import MAX_REPORTED
@@ -554,13 +554,13 @@ def test_an_upload_is_private_while_read_and_gone_afterwards(tmp_path):
 
         def getbuffer(self):
             return memoryview(b"bytes")
-    with ui_data.upload_on_disk(Upload()) as path:
+    with stewardship_ui.upload_on_disk(Upload()) as path:
         assert path.suffix == ".xlsx" and path.read_bytes() == b"bytes"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         folder = path.parent
     assert not folder.exists()
-    with pytest.raises(RuntimeError), ui_data.upload_on_disk(Upload()) as path:
+    with pytest.raises(RuntimeError), stewardship_ui.upload_on_disk(Upload()) as path:
         raise RuntimeError("the import failed")
     assert not path.parent.exists()
 

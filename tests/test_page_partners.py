@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from portal import ui
 from portal.charts import partners as partner_charts
 from portal.importer import import_workbook
 from workbooks import as_read, open_app
@@ -360,11 +361,11 @@ def test_partner_map_escapes_names_and_draws_the_chosen_one_last():
 
 
 def test_clicked_institution_reads_the_map_selection():
-    assert partner_charts.clicked_institution(None) is None
-    assert partner_charts.clicked_institution({"selection": {"points": []}}) is None
+    assert ui.clicked_record(None) is None
+    assert ui.clicked_record({"selection": {"points": []}}) is None
     selection = {"selection": {"points": [{"curve_number": 1, "point_index": 0, "customdata": "MNG-NCTD"}]}}
-    assert partner_charts.clicked_institution(selection) == "MNG-NCTD"
-    assert partner_charts.clicked_institution({"selection": {"points": [{"customdata": ["KOR-KU-ANSAN"]}]}}) == \
+    assert ui.clicked_record(selection) == "MNG-NCTD"
+    assert ui.clicked_record({"selection": {"points": [{"customdata": ["KOR-KU-ANSAN"]}]}}) == \
         "KOR-KU-ANSAN"
 
 
@@ -376,4 +377,4 @@ def test_readable_spells_out_dates_kinds_and_countries():
     assert shown["kind"].tolist()[::2] == ["Agreement", "Visit"]
     assert shown["country"].tolist()[:2] == ["South Korea", "Vietnam"]
     assert shown.isna().sum().tolist() == [1, 1, 1]  # missing stays missing
-    assert partner_charts.headed(shown, {"date": "partners.col_date"})["Date"].tolist()[-1] == "not reported"
+    assert ui.headed(shown, {"date": "partners.col_date"})["Date"].tolist()[-1] == "not reported"

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from workbooks import open_app, valid_workbook
-from portal import auth
+from portal import auth, ui
 from portal.importer import import_workbook
 from portal.charts import programmes as shown
 
@@ -369,10 +369,10 @@ def test_labelled_turns_codes_and_partial_dates_into_text():
 
 
 def test_clicked_item_reads_the_timeline_point():
-    assert shown.clicked_item({"selection": {"points": [{"customdata": "P1"}]}}) == "P1"
-    assert shown.clicked_item({"selection": {"points": [{"customdata": ["P2"]}]}}) == "P2"
-    assert shown.clicked_item({"selection": {"points": []}}) is None
-    assert shown.clicked_item(None) is None
+    assert ui.clicked_record({"selection": {"points": [{"customdata": "P1"}]}}) == "P1"
+    assert ui.clicked_record({"selection": {"points": [{"customdata": ["P2"]}]}}) == "P2"
+    assert ui.clicked_record({"selection": {"points": []}}) is None
+    assert ui.clicked_record(None) is None
     assert shown.date_span("2024", None) == "2024 (month not reported) to end not reported"
     assert shown.date_span("2023-01", "2023-06") == "2023-01 (day not reported) to 2023-06 (day not reported)"
 

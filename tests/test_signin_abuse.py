@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal import access, auth
 from portal.i18n import t
-from workbooks import PROJECT, as_read
+from workbooks import PROJECT, as_read, open_app
 
 PASSWORD = "correct horse battery staple"
 OWNER = "partner@example.org"
@@ -170,7 +170,7 @@ def test_the_sign_in_form_counts_by_the_browsers_address(monkeypatch, loaded_db)
         refusal(path, f"guess{n}@example.org", PASSWORD, "203.0.113.5")
     monkeypatch.setattr(access, "client_address", lambda: "203.0.113.5")
     monkeypatch.setattr(access, "signed_in_user", lambda: None)
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+    app = open_app(monkeypatch, loaded_db)
     app.text_input(key="sign_in_email").input(OWNER)
     app.text_input(key="sign_in_password").input(PASSWORD)
     next(b for b in app.button if b.label == "Sign in").click().run()
@@ -285,7 +285,7 @@ def test_a_broken_secrets_file_is_reported_not_ignored(broken_secrets, monkeypat
     problem = access.settings_problem()
     assert problem and str(broken_secrets) in problem and "line 2" in problem
     monkeypatch.setenv("PORTAL_DB", str(seed_db))
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()  # as an administrator
+    app = open_app(monkeypatch, seed_db)  # as an administrator
     assert any("settings file cannot be read" in e.value and "line 2" in e.value for e in app.error)
     broken_secrets.write_text('[auth]\nredirect_uri = "https://portal.example.org/oauth2callback"\n')
     assert access.settings_problem() is None  # fixed: noticed without a restart
@@ -316,7 +316,7 @@ def test_the_in_app_password_change_follows_the_policy_and_needs_the_current_pas
     monkeypatch.setenv("PORTAL_DB", str(loaded_db))
     path = auth.accounts_path(loaded_db)
     auth.add_user(path, OWNER, "partner", "UB-TRAUMA", PASSWORD)
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+    app = open_app(monkeypatch, loaded_db)
     app.text_input(key="sign_in_email").input(OWNER)
     app.text_input(key="sign_in_password").input(PASSWORD)
     next(b for b in app.button if b.label == "Sign in").click().run()

@@ -42,17 +42,6 @@ def _hover(institution) -> str:
     return f"<b>{html_text(institution.name)}</b>{local}<br>{place}<br>{activity}"
 
 
-def clicked_institution(event: object) -> str | None:
-    """The institution id of the point clicked on the map (its selection state), or None."""
-    points = ((event or {}).get("selection") or {}).get("points") or []
-    for point in points:
-        value = point.get("customdata")
-        value = value[0] if isinstance(value, (list, tuple)) and value else value
-        if isinstance(value, str):
-            return value
-    return None
-
-
 def readable(frame: pd.DataFrame, dates: tuple[str, ...] = (), labels: dict[str, str] | None = None,
              countries: tuple[str, ...] = ()) -> pd.DataFrame:
     """A table as a person reads it: partial dates spelled out, fixed-list values and countries named.
@@ -67,12 +56,6 @@ def readable(frame: pd.DataFrame, dates: tuple[str, ...] = (), labels: dict[str,
     for column in countries:
         shown[column] = [country_name(c) if isinstance(c, str) else None for c in shown[column]]
     return shown
-
-
-def headed(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
-    """The columns of `headers` under their translated names; missing cells read "not reported"."""
-    shown = frame[list(headers)].rename(columns={c: t(k) for c, k in headers.items()})
-    return shown.astype(object).where(shown.notna(), t("value.not_reported"))
 
 
 def timeline_rows(items: pd.DataFrame) -> pd.DataFrame:

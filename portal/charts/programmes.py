@@ -193,12 +193,3 @@ def gantt(programmes: pd.DataFrame) -> go.Figure:
         figure.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"),
                              margin=dict(b=LEGEND_SPACE), height=figure.layout.height + LEGEND_SPACE)
     return figure
-
-
-def clicked_item(event: object) -> str | None:
-    """The item id of the first point clicked on a timeline (its customdata), if any."""
-    points = ((event or {}).get("selection") or {}).get("points") or []
-    if not points or "customdata" not in points[0]:
-        return None
-    data = points[0]["customdata"]
-    return str(data[0] if isinstance(data, (list, tuple)) else data)
