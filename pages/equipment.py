@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import ui
+from portal import display, ui
 from portal.charts import equipment as equipment_charts
 from portal.display import markdown_text
 from portal.i18n import country_name, label, t
@@ -64,7 +64,7 @@ if chosen:
     if monthly.empty:
         st.info(t("equipment.no_item_procedures"))
     else:
-        st.caption(t("equipment.detail_cases", cases=ui.number(int(monthly["item_cases"].iloc[0]))))
+        st.caption(t("equipment.detail_cases", cases=display.number(int(monthly["item_cases"].iloc[0]))))
         ui.plot(equipment_charts.monthly_procedures, monthly, key="equipment_item_procedures")
     st.stop()
 
@@ -103,14 +103,14 @@ if total["items"] == 0:
     st.stop()
 
 count, money, places, cases = st.columns(4)
-count.metric(t("equipment.items"), ui.number(int(total["items"])), help=t("equipment.items_help"))
+count.metric(t("equipment.items"), display.number(int(total["items"])), help=t("equipment.items_help"))
 money.metric(t("equipment.spending", currency=currency),
              equipment_charts.spending_text(total) if ui.costs_visible() else t("value.hidden"),
              help=t("equipment.spending_help"))
-money.caption(ui.not_reported_note(int(total["not_reported"]), int(total["items"])) if ui.costs_visible()
+money.caption(display.not_reported_note(int(total["not_reported"]), int(total["items"])) if ui.costs_visible()
               else t("access.costs_hidden"))
-places.metric(t("equipment.institutions"), ui.number(int(total["institutions"])))
-cases.metric(t("equipment.cases"), ui.number(procedures["cases_total"].max()), help=t("equipment.cases_help"))
+places.metric(t("equipment.institutions"), display.number(int(total["institutions"])))
+cases.metric(t("equipment.cases"), display.number(procedures["cases_total"].max()), help=t("equipment.cases_help"))
 ui.missing_rates_warning(int(total["rate_missing"]))
 
 st.subheader(t("equipment.timeline"))
@@ -125,12 +125,12 @@ st.subheader(t("equipment.spending_title", currency=currency))
 if not ui.costs_visible():
     st.info(t("access.costs_hidden"), icon=":material/lock:")
 elif equipment_charts.no_cost_known(spending):  # one sentence, not three empty charts repeating it
-    st.info(t("equipment.no_costs_at_all", not_reported=ui.number(int(total["not_reported"])),
-              items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
+    st.info(t("equipment.no_costs_at_all", not_reported=display.number(int(total["not_reported"])),
+              items=display.number(int(total["items"])), rate_missing=display.number(int(total["rate_missing"])),
               currency=currency), icon=":material/money_off:")
 else:
-    spending_note = t("equipment.spending_note", not_reported=ui.number(int(total["not_reported"])),
-                      items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
+    spending_note = t("equipment.spending_note", not_reported=display.number(int(total["not_reported"])),
+                      items=display.number(int(total["items"])), rate_missing=display.number(int(total["rate_missing"])),
                       currency=currency)
     by_category, by_year = st.columns(2)
     with by_category:
@@ -145,7 +145,7 @@ else:
     ui.plot(equipment_charts.spending_bars, spending, "institution", currency, key="equipment_by_institution")
     if total["institutions"] > INSTITUTION_LIMIT:
         st.caption(t("equipment.showing_top_institutions", shown=INSTITUTION_LIMIT,
-                     total=ui.number(int(total["institutions"]))))
+                     total=display.number(int(total["institutions"]))))
     st.caption(spending_note)
 
 st.subheader(t("equipment.procedures"))
@@ -155,14 +155,14 @@ else:
     ui.plot(equipment_charts.procedure_bars, procedures, key="equipment_procedures")
     if procedures["items_total"].iloc[0] > PROCEDURE_LIMIT:
         st.caption(t("equipment.showing_top_items", shown=PROCEDURE_LIMIT,
-                     total=ui.number(int(procedures["items_total"].iloc[0]))))
+                     total=display.number(int(procedures["items_total"].iloc[0]))))
     st.caption(t("equipment.procedures_caption"))
 
 st.subheader(t("equipment.table"))
 ui.table(equipment_charts.investment_rows(items, currency), equipment_charts.investment_headers(currency),
          download="equipment-investments")
 if len(items) < total["items"]:
-    st.caption(t("chart.showing_of", shown=ui.number(len(items)), total=ui.number(int(total["items"])),
+    st.caption(t("chart.showing_of", shown=display.number(len(items)), total=display.number(int(total["items"])),
                  what=t("lane.plural.equipment")))
 opened = st.selectbox(t("equipment.open_item"), items["item_id"], index=None,
                       format_func=dict(zip(items["item_id"], items["label"])).get,

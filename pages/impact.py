@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import ui
+from portal import display, ui
 from portal.charts import impact as charts
 from portal.display import markdown_text
 from portal.i18n import by_name, country_name, t
@@ -29,7 +29,7 @@ institution = st.selectbox(t("impact.institution"), institution_ids, format_func
                            on_change=lambda: st.query_params.update(institution=st.session_state["institution"]))
 chosen = charts.record(institutions, "institution_id", institution)
 st.caption(t("impact.institution_caption", name=markdown_text(chosen["name"]), country=country_name(chosen["country"]),
-             cases=ui.number(chosen["cases"]), records=ui.number(chosen["records"])))
+             cases=display.number(chosen["cases"]), records=display.number(chosen["records"])))
 if not chosen["records"]:
     st.info(t("impact.no_procedures", name=markdown_text(chosen["name"]), id=markdown_text(institution)))
     st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
@@ -56,7 +56,7 @@ volumes_chart = st.container()  # drawn once the reference event below is known,
 st.caption(t("impact.volumes_caption"))
 months_total = int(volumes["months_total"].iloc[0])
 if months_total > MONTHS_SHOWN:
-    st.caption(t("impact.months_cut", shown=ui.number(MONTHS_SHOWN), total=ui.number(months_total)))
+    st.caption(t("impact.months_cut", shown=display.number(MONTHS_SHOWN), total=display.number(months_total)))
 year_only = charts.year_only_note(volumes)
 if year_only:
     st.info(year_only, icon=":material/event_busy:")
@@ -78,13 +78,13 @@ else:
     cases_column, los_column, complications_column = st.columns(3)
     for side in ("before", "after"):
         row = totals[side]
-        cases_column.metric(t(f"impact.cases_{side}"), ui.number(row["cases"]))
+        cases_column.metric(t(f"impact.cases_{side}"), display.number(row["cases"]))
         los_column.metric(t(f"impact.los_{side}"), charts.days(row["mean_los"]), help=t("impact.los_help"),
                           delta=charts.change(totals["before"]["mean_los"], row["mean_los"], "days")
                           if side == "after" else None, delta_color="inverse")
         los_column.caption(charts.not_reported_share(row["cases_without_los"], row["cases"], "los"))
         complications_column.metric(
-            t(f"impact.complications_{side}"), charts.percent(row["complication_rate"], 1),
+            t(f"impact.complications_{side}"), display.percent(row["complication_rate"], 1),
             help=t("impact.complications_help"), delta_color="inverse",
             delta=charts.change(totals["before"]["complication_rate"], row["complication_rate"], "points")
             if side == "after" else None)
@@ -101,7 +101,7 @@ ui.plot(charts.technique_shift, shares, reference, key="impact_technique_shift")
 st.caption(t("impact.shift_caption"))
 quarters_total = 0 if shares.empty else int(shares["quarters_total"].iloc[0])
 if quarters_total > QUARTERS_SHOWN:
-    st.caption(t("impact.quarters_cut", shown=ui.number(QUARTERS_SHOWN), total=ui.number(quarters_total)))
+    st.caption(t("impact.quarters_cut", shown=display.number(QUARTERS_SHOWN), total=display.number(quarters_total)))
 
 with st.expander(t("impact.milestones")):
     ui.table(charts.milestone_table(milestones),

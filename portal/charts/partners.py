@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal import charts
-from portal.display import html_text
+from portal.display import date_range, date_text, html_text
 from portal.i18n import country_name, label, t
 
 
@@ -61,7 +61,7 @@ def readable(frame: pd.DataFrame, dates: tuple[str, ...] = (), labels: dict[str,
     """
     shown = frame.copy()
     for column in dates:
-        shown[column] = [charts.date_text(d) if isinstance(d, str) else None for d in shown[column]]
+        shown[column] = [date_text(d) if isinstance(d, str) else None for d in shown[column]]
     for column, group in (labels or {}).items():
         shown[column] = [label(group, v) if isinstance(v, str) else None for v in shown[column]]
     for column in countries:
@@ -84,8 +84,4 @@ def timeline_rows(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def _when(item) -> str:
-    start = charts.date_text(item.start_date)
-    if item.lane != "programme":
-        return start
-    end = charts.date_text(item.end_date) if isinstance(item.end_date, str) else t("date.end_not_reported")
-    return t("date.range", start=start, end=end)
+    return date_range(item.start_date, item.end_date) if item.lane == "programme" else date_text(item.start_date)
