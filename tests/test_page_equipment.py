@@ -183,7 +183,7 @@ def test_dollars_need_no_rate_and_show_the_rate_used(monkeypatch, small_db):
     assert not app.warning
     row = investments(app).set_index("Item").loc["second microscope"]
     assert row["Cost in USD"] == pytest.approx(2_000)  # a number: sortable, right-aligned
-    assert row["Rate"] == "1 KRW = 0.0007692 USD"
+    assert row["Rate"] == "1,300 KRW per USD · 1 USD per USD"  # as fx_rates states them, as Programmes shows them
     assert row["Rate year"] == "2023"
 
 

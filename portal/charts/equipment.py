@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from portal.charts import bars, empty_figure, timeline
 from portal.display import (Column, compact, date_range, date_text, html_text, is_missing, money, not_reported, number,
-                            significant)
+                            rate_text)
 from portal.i18n import country_name, label, t
 
 
@@ -56,13 +56,15 @@ def converted_text(item, currency: str) -> str:
     return money(item.converted, currency)
 
 
-def rate_text(item, currency: str) -> str:
-    """The rate used: "1 KRW = 0.000733 USD (2024)"; "not reported" when there is no amount to convert."""
+def rates_text(item, currency: str) -> str:
+    """Both rates used, as fx_rates states them: "1,300 KRW per USD · 1 USD per USD"; "no fx rate for 2023"
+    when one is missing, "not reported" when there is no amount to convert."""
     if is_missing(item.amount):
         return not_reported()
     if item.rate_missing:
         return t("equipment.no_rate", year=item.year)
-    return t("equipment.rate", original=item.currency, rate=significant(item.rate), reporting=currency)
+    return " · ".join(rate_text(rate, code, not_reported()) for rate, code in
+                      ((item.currency_per_usd, item.currency), (item.reporting_per_usd, currency)))
 
 
 def spending_text(total) -> str:
@@ -88,7 +90,7 @@ def investment_rows(items: pd.DataFrame, currency: str) -> pd.DataFrame:
         "amount": items["amount"], "currency": items["currency"], "converted": items["converted"],
         "no_rate": [t("equipment.no_rate", year=i.year) if not is_missing(i.amount) and i.rate_missing else None
                     for i in rows],
-        "rate": [None if is_missing(i.amount) else rate_text(i, currency) for i in rows],
+        "rate": [None if is_missing(i.amount) else rates_text(i, currency) for i in rows],
         "year": [str(y) for y in items["year"]],
         "programmes": [_titles(p) for p in items["programmes"]],
         "cases": [None if is_missing(c) else int(c) for c in items["cases"]],
@@ -115,7 +117,7 @@ def cost_facts(item, currency: str) -> pd.DataFrame:
     return _facts([
         ("equipment.col_amount", money(item.amount, item.currency)),
         ("equipment.col_converted", converted_text(item, currency)),
-        ("equipment.col_rate", rate_text(item, currency)), ("equipment.col_rate_year", str(item.year)),
+        ("equipment.col_rate", rates_text(item, currency)), ("equipment.col_rate_year", str(item.year)),
         ("equipment.col_funding", item.funding_source),
     ])
 

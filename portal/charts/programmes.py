@@ -128,13 +128,13 @@ def cost_rows(costs: pd.DataFrame, currency: str) -> pd.DataFrame:
     rows = []
     for c in costs.itertuples():
         reported = not is_missing(c.amount)
+        no_rate = {code: t("programmes.rate_missing", currency=code, year=c.year) for code in (c.currency, currency)}
         rows.append({
             "item": t(f"programmes.cost_item_{c.cost_kind}", name=c.record_name),
             "amount": money(c.amount, c.currency),
             "year": str(c.year) if reported else None,
-            "rates": " · ".join([
-                rate_text(c.currency_per_usd, c.currency, t("programmes.rate_missing", currency=c.currency, year=c.year)),
-                rate_text(c.reporting_per_usd, currency, t("programmes.rate_missing", currency=currency, year=c.year))]) if reported else None,
+            "rates": " · ".join([rate_text(c.currency_per_usd, c.currency, no_rate[c.currency]),
+                                 rate_text(c.reporting_per_usd, currency, no_rate[currency])]) if reported else None,
             "converted": (t("programmes.no_rate") if c.rate_missing else money(c.converted, currency))
             if reported else None,
         })
