@@ -19,7 +19,7 @@ from portal.contract import SHEET_ORDER, SHEETS, Column
 from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
-from portal.ui import Column as TableColumn
+from portal.display import Column as TableColumn
 from portal.validate import record_key
 from portal.workbook import MAX_FILE_BYTES, cell_text
 

@@ -81,3 +81,19 @@ def test_no_import_cycle_in_portal():
     graph = {name: imports_of(name) for name in MODULES}
     assert "portal.display" in graph["portal.ui"] and "portal.brief" in graph["portal.ui"]  # lazy imports count
     assert cycle(graph) is None
+
+
+def test_values_are_formatted_through_display_never_through_ui():
+    """portal/ui.py holds what needs Streamlit: what it imports from display is used there, never re-exported."""
+    display = {node.name for node in ast.parse((PORTAL / "display.py").read_text(encoding="utf-8")).body
+               if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    callers = [*PORTAL.rglob("*.py"), *(PORTAL.parent / "pages").glob("*.py"), PORTAL.parent / "app.py"]
+    through_ui = [f"{path.name}: ui.{node.attr}" for path in callers
+                  for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                  if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ui"
+                  and node.attr in display]
+    from_ui = [f"{path.name}: {alias.name}" for path in callers
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ImportFrom) and node.module == "portal.ui"
+               for alias in node.names if alias.name in display]
+    assert through_ui + from_ui == []
