@@ -282,7 +282,7 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
     if hashes:  # the full value stays in the cell (copied, and shown when the cell is opened); the start shows
         data = shown.style.format(lambda v: v if is_missing(v) else f"{str(v)[:HASH_SHOWN]}…", subset=hashes)
     result = st.dataframe(data, hide_index=True, width="stretch", column_config=config,
-                          placeholder=t("value.not_reported"), **dataframe_options)
+                          placeholder=not_reported(), **dataframe_options)
     download_buttons(full, download, key="-".join(headers))
     return result
 

@@ -192,7 +192,7 @@ def spending_bars(spending: pd.DataFrame, dimension: str, currency: str) -> go.F
         if bar not in unknown.index or unknown.at[bar, "spending"] > 0:
             continue
         # Written along the bar's place (its index on the category axis), so it never reads as a bar of 0.
-        reasons = [text for count, text in ((unknown.at[bar, "not_reported"], t("value.not_reported")),
+        reasons = [text for count, text in ((unknown.at[bar, "not_reported"], not_reported()),
                                             (unknown.at[bar, "rate_missing"], t("equipment.no_rate_short")))
                    if count]
         figure.add_annotation(x=0 if horizontal else place, y=place if horizontal else 0, text=" · ".join(reasons),

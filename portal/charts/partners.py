@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal import charts
-from portal.display import date_range, date_text, html_text
+from portal.display import date_range, date_text, html_text, not_reported, text_or_not_reported
 from portal.i18n import country_name, label, t
 
 
@@ -35,7 +35,7 @@ def partner_timeline(items: pd.DataFrame) -> go.Figure:
 
 def _hover(institution) -> str:
     local = f"<br>{html_text(institution.name_local)}" if isinstance(institution.name_local, str) else ""
-    city = institution.city if isinstance(institution.city, str) else t("value.not_reported")
+    city = text_or_not_reported(institution.city)
     place = t("partners.kind_place", kind=label("institution_kind", institution.kind), city=html_text(city),
               country=html_text(country_name(institution.country)))
     activity = t("partners.map_activity", programmes=int(institution.programmes), events=int(institution.events))
@@ -72,7 +72,7 @@ def readable(frame: pd.DataFrame, dates: tuple[str, ...] = (), labels: dict[str,
 def headed(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
     """The columns of `headers` under their translated names; missing cells read "not reported"."""
     shown = frame[list(headers)].rename(columns={c: t(k) for c, k in headers.items()})
-    return shown.astype(object).where(shown.notna(), t("value.not_reported"))
+    return shown.astype(object).where(shown.notna(), not_reported())
 
 
 def timeline_rows(items: pd.DataFrame) -> pd.DataFrame:
