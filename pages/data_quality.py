@@ -32,6 +32,14 @@ CHECKS = {
                                        "start_date": display.date_text, "end_date": display.date_text},
     "participant_count_mismatches": {"record": None, "name": None, "participants_count": display.number,
                                      "trainees_listed": display.number, "people_listed": display.number},
+    "programmes_without_cost": {"record": None, "name": None, "kind": partial(label, "programme_kind"),
+                                "status": partial(label, "programme_status"), "start_date": display.date_text,
+                                "funding_source": None},
+    "equipment_without_cost": {"record": None, "name": None, "institution_name": None,
+                               "acquired_date": display.date_text, "funding_source": None},
+    "programmes_without_participant_count": {"record": None, "name": None, "kind": partial(label, "programme_kind"),
+                                             "status": partial(label, "programme_status"),
+                                             "start_date": display.date_text, "trainees_listed": display.number},
     "equipment_without_programmes": {"record": None, "name": None, "institution_name": None,
                                      "acquired_date": display.date_text},
     "costs_without_reporting_rate": COSTS,
@@ -39,7 +47,7 @@ CHECKS = {
 }
 
 
-def findings_table(found: pd.DataFrame, columns: dict, total: int) -> None:
+def findings_table(check: str, found: pd.DataFrame, columns: dict, total: int) -> None:
     """One check's findings: the columns as a person reads them, a link to each record, and what was cut."""
     if found.empty:
         st.success(t("quality.nothing_found"), icon=":material/check_circle:")
@@ -49,6 +57,7 @@ def findings_table(found: pd.DataFrame, columns: dict, total: int) -> None:
     shown.insert(0, "link", found["link"])  # first and pinned: in view however wide the table
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "link": st.column_config.LinkColumn(t("quality.col_link"), display_text=t("quality.open"), pinned=True)})
+    ui.download_buttons(shown.drop(columns="link"), f"quality-{check}", key=check)  # as shown, every row it lists
     if total > len(found):
         st.caption(t("quality.showing", shown=display.number(len(found)), total=display.number(total)))
 
@@ -79,4 +88,4 @@ st.markdown("\n".join(
 for check, columns in CHECKS.items():
     st.subheader(t("quality.heading", name=names[check], count=display.number(totals[check])), anchor=check)
     st.caption(t(f"quality.{check}.why", days=ONGOING_GRACE_DAYS, currency=ui.reporting_currency()))
-    findings_table(found[check], columns, totals[check])
+    findings_table(check, found[check], columns, totals[check])

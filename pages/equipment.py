@@ -38,7 +38,7 @@ if chosen:
 
     st.button(t("equipment.back"), icon=":material/arrow_back:", on_click=close_detail)
     if found.empty:
-        st.warning(t("equipment.not_found", id=markdown_text(chosen)))
+        ui.not_found("equipment.not_found", id=chosen)
         st.stop()
     item = next(found.itertuples())
     st.title(f"{markdown_text(item.name)} · {markdown_text(item.institution_name)}")

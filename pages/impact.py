@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import display, ui
+from portal import access, display, ui
 from portal.charts import impact as charts
 from portal.display import markdown_text
 from portal.i18n import by_name, country_name, t
@@ -10,14 +10,29 @@ from portal.i18n import by_name, country_name, t
 MONTHS_SHOWN = 240  # at most 20 years of months x 4 techniques on the volumes chart
 QUARTERS_SHOWN = 80
 
+
+
+def no_procedure_records(fact: str, institution: str | None = None) -> None:
+    """Say that there are no procedure counts, and how they arrive as it is true for the viewer; stop."""
+    partner = ui.viewer_scope().role == "partner"
+    hint = "" if ui.include_illustrative() or partner else " " + t("impact.illustrative_hidden")
+    if access.may(access.ADMINISTRATOR_ROLES):
+        how = t("impact.how_to_load_for", id=institution, load=t("nav.data")) if institution \
+            else t("impact.how_to_load", load=t("nav.data"))
+        st.info(f"{fact}{hint} {how}")
+        st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
+    else:
+        st.info(f"{fact}{hint} {t('impact.loaded_by_stewards')}")
+    st.stop()
+
+
 st.title(t("impact.title"))
 st.caption(t("impact.intro"))
 
 institutions = ui.read("impact_institutions", requested=st.query_params.get("institution"))
 if institutions.empty:
-    st.info(t("impact.empty"))
-    st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
-    st.stop()
+    own = ui.viewer_scope().institution_id
+    no_procedure_records(t("impact.empty_partner", id=own) if own else t("impact.empty"))
 
 institution_names = dict(zip(institutions["institution_id"], institutions["name"]))
 institution_ids = by_name(institution_names, institution_names.get)
@@ -31,9 +46,8 @@ chosen = charts.record(institutions, "institution_id", institution)
 st.caption(t("impact.institution_caption", name=markdown_text(chosen["name"]), country=country_name(chosen["country"]),
              cases=display.number(chosen["cases"]), records=display.number(chosen["records"])))
 if not chosen["records"]:
-    st.info(t("impact.no_procedures", name=markdown_text(chosen["name"]), id=markdown_text(institution)))
-    st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
-    st.stop()
+    no_procedure_records(t("impact.no_procedures", name=markdown_text(chosen["name"]), id=markdown_text(institution)),
+                         institution)
 
 options = ui.read("impact_filters", institution=institution).iloc[0]
 department_column, procedure_column = st.columns(2)

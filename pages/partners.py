@@ -61,7 +61,7 @@ if requested is None:
     st.stop()
 profile = ui.read("institution_profile", institution=requested)
 if profile.empty:
-    st.warning(t("partners.not_found", id=markdown_text(requested)), icon=":material/search_off:")
+    ui.not_found("partners.not_found", id=requested)
     st.stop()
 institution = profile.iloc[0]
 

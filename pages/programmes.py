@@ -67,7 +67,7 @@ if programme:
     st.button(t("programmes.back"), icon=":material/arrow_back:", on_click=close_programme)
     detail = ui.read("programme_detail", programme=programme)
     if detail.empty:
-        st.warning(t("programmes.not_found", programme=markdown_text(programme)))
+        ui.not_found("programmes.not_found", programme=programme)
         st.stop()
     p = detail.iloc[0]
     participants = ui.read("programme_participants", programme=programme)

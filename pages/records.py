@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, ui, ui_data
+from portal import access, db, ui, ui_data
 from portal.display import markdown_values
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import t
@@ -39,6 +39,9 @@ if saved:
         st.error(t("records.rejected", count=len(rejected.problems)))
         ui.table(problems_frame(rejected.problems), ui_data.PROBLEM_HEADERS, download="record-problems")
         st.stop()
+    except db.WriteFailed as failed:  # disk full, read-only folder: nothing changed
+        st.error(ui_data.write_failed_text(failed))
+        st.stop()
     st.session_state["records_message"] = t("records.saved", id=result.import_id)
     st.rerun()
 
@@ -51,6 +54,9 @@ if not creating:
                                        ui_data.viewer_name())
             except StewardshipError as refused:
                 st.error(t(refused.message, **markdown_values(refused.args_)))
+                st.stop()
+            except db.WriteFailed as failed:
+                st.error(ui_data.write_failed_text(failed))
                 st.stop()
             st.session_state["records_message"] = t("records.deleted", id=change)
             st.rerun()

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import access, db, downloads
-from portal.display import Column, is_missing, markdown_text, money, not_reported, not_shown, number
+from portal.display import Column, is_missing, markdown_text, markdown_values, money, not_reported, not_shown, number
 from portal.contract import BASE_CURRENCY
 from portal.i18n import language, languages, preferred_language, set_language, t
 
@@ -66,6 +66,17 @@ def require(roles: tuple[str, ...]) -> None:
     if not access.may(roles):
         st.warning(t("access.not_allowed"), icon=":material/lock:")
         st.stop()
+
+
+def not_found(message: str, **fields: object) -> None:
+    """Say that a record named in the link is not shown, with the reason that can be true for this viewer."""
+    if not include_illustrative():
+        reason = t("access.not_found_illustrative_hidden")
+    elif viewer_scope().role == "partner":
+        reason = t("access.not_found_partner")
+    else:
+        reason = t("access.not_found")
+    st.warning(f"{t(message, **markdown_values(fields))} {reason}", icon=":material/search_off:")  # ids come from the URL
 
 
 def include_illustrative() -> bool:
@@ -339,9 +350,29 @@ def year_range(key: str, in_url: bool = False) -> tuple[int, int]:
     first, last = int(bounds["first_year"]), int(bounds["last_year"])
     if first == last:
         return first, last
+    # A choice made when other years were visible (before the illustrative toggle, a sign-in, on another page)
+    # would be refused by Streamlit outside the new bounds: keep what still exists; "every year" stays that.
+    remembered, bounds_then = st.session_state.get(key), st.session_state.get(f"{key}_bounds")
+    st.session_state[f"{key}_bounds"] = (first, last)
+    if remembered is not None:
+        every_year = isinstance(remembered, (tuple, list)) and tuple(remembered) == bounds_then
+        kept = (first, last) if every_year else years_within(remembered, first, last)
+        if kept != remembered:
+            st.session_state[key] = kept
     chosen = st.slider(t("filter.years"), first, last, (first, last), key=key, help=t("filter.years_help"),
                        bind="query-params" if in_url else None)
-    return int(chosen[0]), int(chosen[1])
+    first_chosen, last_chosen = sorted(int(year) for year in chosen)  # a link may name them in either order
+    return first_chosen, last_chosen
+
+
+def years_within(chosen: object, first: int, last: int) -> tuple[int, int]:
+    """A remembered (from, to) choice cut to the years first..last; all of them when nothing of it is left."""
+    try:
+        start, end = sorted(int(year) for year in chosen)
+    except (TypeError, ValueError):
+        return first, last
+    start, end = max(start, first), min(end, last)
+    return (start, end) if start <= end else (first, last)
 
 
 def missing_rates_warning(count: object) -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from portal import db
+from portal import access, db
 from portal.contract import SHEET_ORDER, SHEETS, Column
+from portal.display import markdown_values
 from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
@@ -37,8 +38,11 @@ def database() -> Path:
 
 
 def viewer_name() -> str:
-    """Who is making a change, for the import log."""
-    return t("user.app_not_signed_in")
+    """Who is making a change, for the change log: the signed-in account's email and role."""
+    user = access.viewer()
+    if user is None:  # the stewardship pages refuse anonymous visitors; kept for a call from elsewhere
+        return t("user.app_not_signed_in")
+    return f"{user.email} ({user.role})"
 
 
 @contextmanager
@@ -79,7 +83,8 @@ def preview_upload(upload, status) -> ImportResult | ImportRejected | db.WriteFa
 
 def write_failed_text(failed: db.WriteFailed) -> str:
     """What went wrong writing the database, and that nothing changed."""
-    return t("write.failed", path=str(failed.path), reason=t(f"write.reason_{failed.reason}"), detail=failed.detail)
+    return t("write.failed", **markdown_values({"path": str(failed.path), "detail": failed.detail}),
+             reason=t(f"write.reason_{failed.reason}"))
 
 
 def progress_reporter(status):
@@ -119,6 +124,9 @@ HISTORY_HEADERS = {"import_id": TableColumn("imports.col_id", "count"), "action"
                    "changed": TableColumn("imports.col_changed", "count"),
                    "unchanged": TableColumn("imports.col_unchanged", "count"),
                    "removed": TableColumn("imports.col_removed", "count"), "status": "imports.col_status"}
+
+UNDONE_HEADERS = {"import_id": "imports.col_id", "action": "imports.col_action", "when": "imports.col_at",
+                  "imported_by": "imports.col_by", "file_name": "imports.col_file"}
 
 
 def history_rows(history: pd.DataFrame) -> pd.DataFrame:

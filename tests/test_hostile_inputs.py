@@ -600,3 +600,27 @@ def test_an_xlsx_that_unpacks_beyond_the_limit_is_refused_before_calamine_reads_
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "unpacks to at most 512 MiB" in result.stderr
     assert seconds < 20 and peak_kb < 300_000, (seconds, peak_kb)
+
+
+def _disk_full(database, *args, **kwargs):
+    raise db.WriteFailed.of(Path(database), OSError(28, "No space left on device"))
+
+
+@pytest.mark.parametrize("page", ["pages/records.py", "pages/history.py"])
+def test_a_full_disk_on_the_edit_and_rollback_pages_is_a_message(monkeypatch, loaded_db, page):
+    """Saving, deleting or rolling back on a full disk says so, and that nothing changed, without a traceback."""
+    before = checksum(loaded_db)
+    app = open_app(monkeypatch, loaded_db, page)
+    monkeypatch.setattr(db, "writing", _disk_full)
+    if page == "pages/records.py":
+        app.selectbox(key="records_sheet").set_value("programmes").run()
+        app.selectbox(key="records_pick_programmes").set_value(0).run()
+        app.button(key="delete_record").click().run()
+    else:
+        app.selectbox(key="rollback_target").set_value(1).run()
+        app.button(key="rollback_button").click().run()
+        app.button(key="rollback_confirm").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("disk is full" in e.value and "Nothing was changed" in e.value for e in app.error), \
+        [e.value for e in app.error]
+    assert checksum(loaded_db) == before

@@ -328,7 +328,7 @@ def test_filters_that_match_nothing_say_what_to_change(monkeypatch, seed_db):
 
 def test_an_unknown_item_in_the_url_is_said_to_be_missing(monkeypatch, seed_db):
     app = open_page(monkeypatch, seed_db, query={"equipment": "NO-SUCH-ITEM"})
-    assert any('"NO-SUCH-ITEM" is visible here' in as_read(w.value) for w in app.warning)
+    assert any('"NO-SUCH-ITEM" is visible to this account' in as_read(w.value) for w in app.warning)
 
 
 def test_the_empty_database_says_how_to_add_equipment(monkeypatch, empty_db):

@@ -193,22 +193,24 @@ def test_an_institution_without_procedures_says_so_and_what_to_import(monkeypatc
     app = open_impact(monkeypatch, seed_db, {"institution": "MNG-NCTD"})
     assert app.selectbox(key="institution").value == "MNG-NCTD"
     message = " ".join(as_read(i.value) for i in app.info)
-    assert "National Center for Traumatology and Defectology (MNG-NCTD) has no procedure records" in message
-    assert "Import a procedures sheet for institution_id MNG-NCTD" in message
+    assert "No procedure counts are reported for National Center for Traumatology and Defectology (MNG-NCTD)" \
+        in message
+    assert "Load a procedures sheet for institution_id MNG-NCTD" in message
     assert "python -m portal import" in app.code[0].value
     assert not app.get("plotly_chart")
 
 
 def test_the_empty_database_shows_the_empty_message(monkeypatch, empty_db):
     app = open_impact(monkeypatch, empty_db)
-    assert any("No institution has procedure records" in i.value for i in app.info)
+    assert any("No institution you can see has procedure counts" in i.value for i in app.info)
     assert "python -m portal import" in app.code[0].value
     assert not app.get("plotly_chart")
 
 
 def test_hiding_illustrative_data_leaves_no_procedures_to_show(monkeypatch, seed_db):
     app = open_impact(monkeypatch, seed_db, {"institution": "MNG-SSC"}, include_illustrative=False)
-    assert any("No institution has procedure records" in i.value for i in app.info)
+    assert any("No institution you can see has procedure counts" in i.value and "Show illustrative data" in i.value
+               for i in app.info)
 
 
 # ---------------------------------------------------------------- partial periods and unreported values

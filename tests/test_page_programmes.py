@@ -257,12 +257,14 @@ def test_a_cost_without_a_rate_is_a_warning_in_the_detail(monkeypatch, seed_db):
     assert any("cannot be shown in EUR" in w.value for w in app.warning)
 
 
-@pytest.mark.parametrize("programme, state", [("NO-SUCH-PROGRAMME", {}), ("PRG-004", {"include_illustrative": False})])
-def test_an_unknown_or_hidden_programme_says_so_and_nothing_else(monkeypatch, seed_db, programme, state):
+@pytest.mark.parametrize("programme, state, reason", [
+    ("NO-SUCH-PROGRAMME", {}, "No such record exists: check the link."),
+    ("PRG-004", {"include_illustrative": False},
+     'It may not exist, or it may be illustrative: "Show illustrative data" in the sidebar is off.')])
+def test_an_unknown_or_hidden_programme_says_so_and_nothing_else(monkeypatch, seed_db, programme, state, reason):
     app = open_page(monkeypatch, seed_db, {"programme": programme}, **state)
     assert [w.value.replace("\\", "") for w in app.warning] == [
-        f'There is no programme "{programme}" that you may see. It may not exist, or it may be hidden '
-        "(illustrative data, or outside your institution's collaborations)."]
+        f'No programme "{programme}" is visible to this account. {reason}']
     assert not app.dataframe and not app.get("plotly_chart") and not app.title and not app.subheader
 
 

@@ -78,9 +78,59 @@ def test_history_lists_changes_and_rolls_one_back(monkeypatch, loaded_db, tmp_pa
     assert rows[0]["File"] == "change" and len(rows[0]["SHA-256"]) == 64
     app.selectbox(key="rollback_target").set_value(2).run()
     app.button(key="rollback_button").click().run()
+    app.button(key="rollback_confirm").click().run()
     assert not app.exception
     assert export_tables(loaded_db) == original
     assert table_rows(app, 0)[0]["Action"] == "rollback"
+
+
+def test_every_change_made_in_the_app_names_the_signed_in_account(monkeypatch, loaded_db, tmp_path):
+    book = valid_workbook()
+    book["programmes"][0]["title"] = "Renamed by upload"
+    app = open_page(monkeypatch, loaded_db, "pages/data.py")
+    app.file_uploader[0].set_value(("hospital.xlsx", workbook_bytes(book, tmp_path), XLSX)).run()
+    app.button(key="apply_import").click().run()
+    app.switch_page("pages/records.py").run()
+    app.selectbox(key="records_sheet").set_value("programmes").run()
+    app.selectbox(key="records_pick_programmes").set_value(0).run()
+    next(i for i in app.text_input if i.label == "participants_count").input("7")
+    next(b for b in app.button if b.label == "Save changes").click().run()
+    app.switch_page("pages/history.py").run()
+    app.selectbox(key="rollback_target").set_value(3).run()
+    app.button(key="rollback_button").click().run()
+    app.button(key="rollback_confirm").click().run()
+    assert not app.exception
+    rows = table_rows(app, 0)
+    assert [(r["Action"], r["By"]) for r in rows[:3]] == [
+        ("rollback", "tests@example.org (administrator)"), ("edit", "tests@example.org (administrator)"),
+        ("import", "tests@example.org (administrator)")]
+
+
+def test_a_rollback_says_what_it_undoes_and_waits_for_confirmation(monkeypatch, loaded_db, tmp_path):
+    from portal.importer import import_workbook
+
+    for title in ("First change", "Second change"):
+        book = valid_workbook()
+        book["programmes"][0]["title"] = title
+        write_workbook(book, tmp_path / title)
+        import_workbook(tmp_path / title, loaded_db, "steward@example.org (administrator)")
+    before = checksum(loaded_db)
+    app = open_page(monkeypatch, loaded_db, "pages/history.py")
+    assert app.selectbox(key="rollback_target").value is None  # nothing is chosen for the viewer
+    assert not [b for b in app.button if b.key == "rollback_button"]
+    app.selectbox(key="rollback_target").set_value(2).run()
+    assert [r["Import"] for r in table_rows(app, 1)] == [3, 2]  # the later change is undone too, and named
+    app.button(key="rollback_button").click().run()
+    assert checksum(loaded_db) == before  # asked, not done
+    assert "3" in app.warning[0].value
+    app.button(key="rollback_cancel").click().run()
+    assert checksum(loaded_db) == before and not [b for b in app.button if b.key == "rollback_confirm"]
+    app.button(key="rollback_button").click().run()
+    app.button(key="rollback_confirm").click().run()
+    assert not app.exception
+    assert export_tables(loaded_db)["programmes"][0]["title"] == "Spine training"
+    assert any("undid 3, 2" in s.value for s in app.success)
+    assert app.selectbox(key="rollback_target").value is None  # not "the seed", not anything
 
 
 def test_editing_a_record_validates_and_saves(monkeypatch, loaded_db):

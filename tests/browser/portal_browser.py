@@ -104,14 +104,18 @@ class PortalPage:
         self.page.goto(self.base_url + path)
         self.settle()
 
-    def settle(self) -> None:
+    def settle(self, charts: bool = True) -> None:
+        """Wait until the script has finished; with `charts`, also until every chart and map has drawn."""
         # Playwright's sync API only serves routes while it is called, so wait with its own timers.
         page = self.page
         page.wait_for_selector("[data-testid=stApp]")
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(500 if charts else 300)
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=stStatusWidget]') "
             "&& !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
+        if not charts:
+            page.wait_for_timeout(200)
+            return
         page.wait_for_load_state("networkidle")
         # A chart's code loads lazily: its container exists before the plot does, so wait on the container.
         page.wait_for_function(
