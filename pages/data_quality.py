@@ -6,7 +6,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from portal import access, charts, ui
+from portal import access, display, ui
 from portal.i18n import label, t
 
 ui.require(access.MINISTRY_ROLES)
@@ -22,26 +22,26 @@ def contradiction(problem: str) -> str:
 
 # Each check reads portal/queries/quality_CHECK.sql (columns record, name, link, total and its own) and shows
 # these columns, each with how its values read (None: as stored).
-COSTS = {"cost_kind": partial(label, "lane"), "record": None, "name": None, "amount": ui.number, "currency": None,
+COSTS = {"cost_kind": partial(label, "lane"), "record": None, "name": None, "amount": display.number, "currency": None,
          "year": str}
 CHECKS = {
     "rows_without_source": {"sheet": None, "record": None, "name": None},
     "institutions_without_coordinates": {"record": None, "name": None, "kind": partial(label, "institution_kind"),
                                          "country": None},
     "programmes_contradicting_dates": {"record": None, "name": None, "problem": contradiction,
-                                       "start_date": charts.date_text, "end_date": charts.date_text},
-    "participant_count_mismatches": {"record": None, "name": None, "participants_count": ui.number,
-                                     "trainees_listed": ui.number, "people_listed": ui.number},
+                                       "start_date": display.date_text, "end_date": display.date_text},
+    "participant_count_mismatches": {"record": None, "name": None, "participants_count": display.number,
+                                     "trainees_listed": display.number, "people_listed": display.number},
     "programmes_without_cost": {"record": None, "name": None, "kind": partial(label, "programme_kind"),
-                                "status": partial(label, "programme_status"), "start_date": charts.date_text,
+                                "status": partial(label, "programme_status"), "start_date": display.date_text,
                                 "funding_source": None},
     "equipment_without_cost": {"record": None, "name": None, "institution_name": None,
-                               "acquired_date": charts.date_text, "funding_source": None},
+                               "acquired_date": display.date_text, "funding_source": None},
     "programmes_without_participant_count": {"record": None, "name": None, "kind": partial(label, "programme_kind"),
                                              "status": partial(label, "programme_status"),
-                                             "start_date": charts.date_text, "trainees_listed": ui.number},
+                                             "start_date": display.date_text, "trainees_listed": display.number},
     "equipment_without_programmes": {"record": None, "name": None, "institution_name": None,
-                                     "acquired_date": charts.date_text},
+                                     "acquired_date": display.date_text},
     "costs_without_reporting_rate": COSTS,
     "costs_without_own_rate": COSTS,
 }
@@ -77,14 +77,14 @@ names = {check: t(f"quality.{check}.name", currency=ui.reporting_currency()) for
 
 st.caption(t("quality.intro", today=today.isoformat()))
 passed, flagged = st.columns(2)
-passed.metric(t("quality.passed"), ui.number(sum(total == 0 for total in totals.values())))
-flagged.metric(t("quality.with_findings"), ui.number(sum(total > 0 for total in totals.values())))
+passed.metric(t("quality.passed"), display.number(sum(total == 0 for total in totals.values())))
+flagged.metric(t("quality.with_findings"), display.number(sum(total > 0 for total in totals.values())))
 st.markdown("\n".join(
-    "- " + (t("quality.summary_found", name=names[check], anchor=check, count=ui.number(total)) if total
+    "- " + (t("quality.summary_found", name=names[check], anchor=check, count=display.number(total)) if total
             else t("quality.summary_passed", name=names[check], anchor=check))
     for check, total in totals.items()))
 
 for check, columns in CHECKS.items():
-    st.subheader(t("quality.heading", name=names[check], count=ui.number(totals[check])), anchor=check)
+    st.subheader(t("quality.heading", name=names[check], count=display.number(totals[check])), anchor=check)
     st.caption(t(f"quality.{check}.why", days=ONGOING_GRACE_DAYS, currency=ui.reporting_currency()))
     findings_table(check, found[check], columns, totals[check])

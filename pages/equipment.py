@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import ui
+from portal import display, ui
 from portal.charts import equipment as equipment_charts
 from portal.display import markdown_text
 from portal.i18n import country_name, label, t
@@ -64,7 +64,7 @@ if chosen:
     if monthly.empty:
         st.info(t("equipment.no_item_procedures"))
     else:
-        st.caption(t("equipment.detail_cases", cases=ui.number(int(monthly["item_cases"].iloc[0]))))
+        st.caption(t("equipment.detail_cases", cases=display.number(int(monthly["item_cases"].iloc[0]))))
         ui.plot(equipment_charts.monthly_procedures, monthly, key="equipment_item_procedures")
     st.stop()
 
@@ -100,11 +100,11 @@ if total["items"] == 0:
     st.stop()
 
 count, money, places, cases = st.columns(4)
-count.metric(t("equipment.items"), ui.number(int(total["items"])), help=t("equipment.items_help"))
+count.metric(t("equipment.items"), display.number(int(total["items"])), help=t("equipment.items_help"))
 ui.cost_metric(money, t("equipment.spending", currency=currency), equipment_charts.spending_text(total),
                int(total["not_reported"]), int(total["items"]), help=t("equipment.spending_help"))
-places.metric(t("equipment.institutions"), ui.number(int(total["institutions"])))
-cases.metric(t("equipment.cases"), ui.number(procedures["cases_total"].max()), help=t("equipment.cases_help"))
+places.metric(t("equipment.institutions"), display.number(int(total["institutions"])))
+cases.metric(t("equipment.cases"), display.number(procedures["cases_total"].max()), help=t("equipment.cases_help"))
 ui.missing_rates_warning(int(total["rate_missing"]))
 
 st.subheader(t("equipment.timeline"))
@@ -119,12 +119,12 @@ st.subheader(t("equipment.spending_title", currency=currency))
 if not ui.costs_visible():
     st.info(t("access.costs_hidden"), icon=":material/lock:")
 elif equipment_charts.no_cost_known(spending):  # one sentence, not three empty charts repeating it
-    st.info(t("equipment.no_costs_at_all", not_reported=ui.number(int(total["not_reported"])),
-              items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
+    st.info(t("equipment.no_costs_at_all", not_reported=display.number(int(total["not_reported"])),
+              items=display.number(int(total["items"])), rate_missing=display.number(int(total["rate_missing"])),
               currency=currency), icon=":material/money_off:")
 else:
-    spending_note = t("equipment.spending_note", not_reported=ui.number(int(total["not_reported"])),
-                      items=ui.number(int(total["items"])), rate_missing=ui.number(int(total["rate_missing"])),
+    spending_note = t("equipment.spending_note", not_reported=display.number(int(total["not_reported"])),
+                      items=display.number(int(total["items"])), rate_missing=display.number(int(total["rate_missing"])),
                       currency=currency)
     by_category, by_year = st.columns(2)
     with by_category:

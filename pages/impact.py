@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, ui
+from portal import access, display, ui
 from portal.charts import impact as charts
 from portal.display import markdown_text
 from portal.i18n import by_name, country_name, t
@@ -40,7 +40,7 @@ institution = ui.coded_select(t("impact.institution"), {i: institution_names[i] 
                               "institution", default=institution_ids[0], help=t("impact.institution_help"))
 chosen = charts.record(institutions, "institution_id", institution)
 st.caption(t("impact.institution_caption", name=markdown_text(chosen["name"]), country=country_name(chosen["country"]),
-             cases=ui.number(chosen["cases"]), records=ui.number(chosen["records"])))
+             cases=display.number(chosen["cases"]), records=display.number(chosen["records"])))
 if not chosen["records"]:
     no_procedure_records(t("impact.no_procedures", name=markdown_text(chosen["name"]), id=markdown_text(institution)),
                          institution)
@@ -87,13 +87,13 @@ else:
     cases_column, los_column, complications_column = st.columns(3)
     for side in ("before", "after"):
         row = totals[side]
-        cases_column.metric(t(f"impact.cases_{side}"), ui.number(row["cases"]))
+        cases_column.metric(t(f"impact.cases_{side}"), display.number(row["cases"]))
         los_column.metric(t(f"impact.los_{side}"), charts.days(row["mean_los"]), help=t("impact.los_help"),
                           delta=charts.change(totals["before"]["mean_los"], row["mean_los"], "days")
                           if side == "after" else None, delta_color="inverse")
         los_column.caption(charts.not_reported_share(row["cases_without_los"], row["cases"], "los"))
         complications_column.metric(
-            t(f"impact.complications_{side}"), charts.percent(row["complication_rate"], 1),
+            t(f"impact.complications_{side}"), display.percent(row["complication_rate"], 1),
             help=t("impact.complications_help"), delta_color="inverse",
             delta=charts.change(totals["before"]["complication_rate"], row["complication_rate"], "points")
             if side == "after" else None)

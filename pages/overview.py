@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import access, charts, ui
+from portal import access, charts, display, ui
 from portal.i18n import by_name, country_name, t
 
 contents = ui.read("database_contents")
@@ -22,15 +22,15 @@ imports = ui.read("import_history", limit=5)
 briefing_countries = by_name(ui.read("visible_countries")["country"], country_name)
 
 programmes, people, partners, countries, investment = st.columns(5)
-programmes.metric(t("overview.programmes"), ui.number(figures["programmes"]))
-people.metric(t("overview.people_trained"), ui.number(figures["people_trained"]),
+programmes.metric(t("overview.programmes"), display.number(figures["programmes"]))
+people.metric(t("overview.people_trained"), display.number(figures["people_trained"]),
               help=t("overview.people_trained_help"))
-people.caption(ui.not_reported_note(figures["people_not_reported"], figures["programmes"]))
-partners.metric(t("overview.partner_institutions"), ui.number(figures["partner_institutions"]),
+people.caption(display.not_reported_note(figures["people_not_reported"], figures["programmes"]))
+partners.metric(t("overview.partner_institutions"), display.number(figures["partner_institutions"]),
                 help=t("overview.partner_institutions_help"))
-countries.metric(t("overview.countries"), ui.number(figures["countries"]))
+countries.metric(t("overview.countries"), display.number(figures["countries"]))
 ui.cost_metric(investment, t("overview.investment", currency=ui.reporting_currency()),
-               ui.compact(figures["investment"] if figures["cost_records"] else None),
+               display.compact(figures["investment"] if figures["cost_records"] else None),
                figures["investment_not_reported"], figures["cost_records"], help=t("overview.investment_help"))
 ui.missing_rates_warning(figures["investment_rate_missing"])
 
@@ -66,7 +66,7 @@ if access.may(access.MINISTRY_ROLES):
         st.markdown(f"**{t('overview.imports')}**")
         ui.table(imports, {"import_id": "imports.col_id", "action": "imports.col_action",
                            "imported_at": "imports.col_at", "imported_by": "imports.col_by",
-                           "file_name": "imports.col_file", "file_sha256": ui.Column("imports.col_sha", "hash"),
-                           "added": ui.Column("imports.col_added", "count"),
-                           "changed": ui.Column("imports.col_changed", "count"),
-                           "unchanged": ui.Column("imports.col_unchanged", "count")})
+                           "file_name": "imports.col_file", "file_sha256": display.Column("imports.col_sha", "hash"),
+                           "added": display.Column("imports.col_added", "count"),
+                           "changed": display.Column("imports.col_changed", "count"),
+                           "unchanged": display.Column("imports.col_unchanged", "count")})

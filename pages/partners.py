@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal import ui
+from portal import display, ui
 from portal.charts import partners as partner_charts
 from portal.display import markdown_text
 from portal.i18n import label, t
@@ -71,11 +71,11 @@ st.caption(t("partners.source", source=markdown_text(institution["source"]) if i
               else t("value.not_reported")))
 
 worked_with, programmes, events = st.columns(3)
-worked_with.metric(t("partners.counterpart_count"), ui.number(int(counterparts["total"].iloc[0])
+worked_with.metric(t("partners.counterpart_count"), display.number(int(counterparts["total"].iloc[0])
                                                               if not counterparts.empty else 0))
-programmes.metric(t("partners.programmes"), ui.number(int(institution["programmes"])),
+programmes.metric(t("partners.programmes"), display.number(int(institution["programmes"])),
                   help=t("partners.programmes_help"))
-events.metric(t("partners.events"), ui.number(int(institution["events"])), help=t("partners.events_help"))
+events.metric(t("partners.events"), display.number(int(institution["events"])), help=t("partners.events_help"))
 
 st.subheader(t("partners.counterparts"), anchor=False)
 if counterparts.empty:
@@ -117,8 +117,8 @@ else:
                                      labels={"category": "equipment_category", "status": "equipment_status"}),
              {"name": "partners.col_name", "category": "partners.col_category", "make_model": "partners.col_make",
               "acquired_date": "partners.col_acquired",
-              "quantity": ui.Column("partners.col_quantity", "count"),
-              "cost": ui.Column("partners.col_cost", private="costs"), "funding_source": "partners.col_funding",
+              "quantity": display.Column("partners.col_quantity", "count"),
+              "cost": display.Column("partners.col_cost", private="costs"), "funding_source": "partners.col_funding",
               "status": "partners.col_status", "source": "partners.col_source"}, download="partner_equipment")
     ui.showing_note(len(equipment), equipment["total"].max(), "partners.equipment_cut")
 

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from portal import ui
+from portal import display, ui
 from portal.charts import programmes as shown
 from portal.display import markdown_text
 from portal.i18n import t
@@ -63,7 +63,7 @@ if programme:
     st.title(markdown_text(p["title"]))
     ui.brief_download("programme", programme)
     st.markdown(shown.facts(p))
-    if not shown.missing(p["description"]):
+    if not display.is_missing(p["description"]):
         st.markdown(f"**{t('programmes.description')}:** {markdown_text(p['description'])}")
 
     if ui.names_visible():
@@ -139,11 +139,11 @@ if programmes.empty:
 
 totals = programmes.iloc[0]
 matching, people, cost = st.columns(3)
-matching.metric(t("programmes.matching"), ui.number(int(totals["lane_total"])))
-people.metric(t("programmes.participants"), ui.number(totals["participants_total"]),
+matching.metric(t("programmes.matching"), display.number(int(totals["lane_total"])))
+people.metric(t("programmes.participants"), display.number(totals["participants_total"]),
               help=t("programmes.participants_help"))
-people.caption(ui.not_reported_note(int(totals["participants_not_reported"]), int(totals["lane_total"])))
-ui.cost_metric(cost, t("programmes.cost", currency=ui.reporting_currency()), ui.compact(totals["converted_total"]),
+people.caption(display.not_reported_note(int(totals["participants_not_reported"]), int(totals["lane_total"])))
+ui.cost_metric(cost, t("programmes.cost", currency=ui.reporting_currency()), display.compact(totals["converted_total"]),
                int(totals["cost_not_reported"]), int(totals["lane_total"]), help=t("programmes.cost_help"))
 ui.missing_rates_warning(int(totals["cost_rate_missing"]))
 

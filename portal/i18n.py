@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from contextvars import ContextVar
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import pycountry
-from babel import Locale, dates, numbers
+from babel import Locale
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
@@ -70,32 +69,6 @@ def preferred_language(accept_language: str | None) -> str:
         if code in languages():
             return code
     return DEFAULT_LANGUAGE
-
-
-def format_number(value: float | int, decimals: int = 2) -> str:
-    """A number as the current language writes it (grouping and decimal signs from CLDR, via Babel)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    pattern = None if isinstance(value, int) else "#,##0." + "#" * decimals
-    return numbers.format_decimal(value, format=pattern, locale=language())
-
-
-def format_compact(value: float | int) -> str:
-    """A large number shortened as the current language does it: 4M, 4 сая, 400만."""
-    return numbers.format_compact_decimal(value, format_type="short", fraction_digits=2, locale=language())
-
-
-def format_partial_date(partial: str) -> str:
-    """A partial date in the current language, keeping its precision ("2024 оны 3-р сар", "2024년 3월").
-
-    English keeps the workbook's own form (2024-03-14), the one officials type and exchange.
-    """
-    if language() == DEFAULT_LANGUAGE:
-        return partial
-    parts = [int(p) for p in partial.split("-")]
-    day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    skeleton = {1: "y", 2: "yMMM", 3: "yMMMd"}[len(parts)]
-    return dates.format_skeleton(skeleton, day, locale=language())
 
 
 # Mongolian Cyrillic puts Ө after О and Ү after У; Unicode's code points do not (Ү U+04AF, Ө U+04E9).

@@ -121,7 +121,8 @@ def field_changes(changes: pd.DataFrame) -> pd.DataFrame:
 
 def omitted_lines(rejected: ImportRejected) -> list[str]:
     """"and 999,900 more in programmes: ..." for each sheet and rule whose problems were not all listed."""
-    from portal.i18n import format_number, t
+    from portal.display import format_number
+    from portal.i18n import t
 
     examples = {(p.sheet, p.expected): p for p in reversed(rejected.problems)}
     return [t("problem.omitted", count=format_number(count), sheet=sheet or t("problem.file"),

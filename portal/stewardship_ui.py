@@ -20,7 +20,7 @@ from portal.display import markdown_values
 from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
-from portal.ui import Column as TableColumn
+from portal.display import Column as TableColumn
 from portal.validate import record_key
 from portal.workbook import MAX_FILE_BYTES, cell_text
 

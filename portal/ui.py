@@ -1,23 +1,23 @@
-"""What every page shares: the store, cached scoped reads, the viewer's options, and value formatting."""
+"""What every page shares in Streamlit: the store, cached scoped reads, the viewer's options, tables and charts.
+
+Values are formatted by portal/display.py (no Streamlit there): pages import it directly."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import pickle
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from numbers import Integral, Real
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from portal import access, db, downloads
-from portal.display import markdown_text, markdown_values
+from portal.display import (Column, is_missing, markdown_text, markdown_values, money, not_reported, not_reported_note,
+                            not_shown, number)
 from portal.contract import BASE_CURRENCY
-from portal.i18n import format_compact, format_number, language, languages, preferred_language, set_language, t
+from portal.i18n import language, languages, preferred_language, set_language, t
 
 # Map shapes come from static/topojson, served by this app (server.enableStaticServing): never a CDN.
 # Relative, so it also works when the portal is served under a path prefix.
@@ -165,19 +165,6 @@ def plot(builder: Callable, *args: object, key: str, select: bool = False, **kwa
                            selection_mode=("points",) if select else ("points", "box", "lasso"))
 
 
-def compact(value: object) -> str:
-    """A large figure shortened for a metric tile ("4M", "4 сая"); missing reads "not reported"."""
-    if is_missing(value):
-        return t("value.not_reported")
-    return format_compact(float(value)) if abs(float(value)) >= 1e6 else number(round(float(value)))
-
-
-def money(amount: object, currency: str) -> str:
-    """An amount with its currency, or "not reported"."""
-    shown = number(amount)
-    return shown if shown == t("value.not_reported") else f"{shown} {currency}"
-
-
 def database_ready() -> bool:
     """Whether the database file exists."""
     return store().version() is not None
@@ -207,47 +194,6 @@ def stop_unless_database_readable() -> None:
     st.stop()
 
 
-def is_missing(value: object) -> bool:
-    """Whether a value from a query is missing (None, NaN, pandas NA)."""
-    return value is None or value is pd.NA or (isinstance(value, Real) and math.isnan(value))
-
-
-def number(value: object) -> str:
-    """A count or amount for display, as the viewer's language writes it; missing reads "not reported"."""
-    if is_missing(value):
-        return t("value.not_reported")
-    return format_number(int(value) if isinstance(value, Integral) else float(value))
-
-
-def not_reported_note(missing: object, total: object) -> str:
-    """"3 of 40 not reported" under a figure, so a sum is never read as complete when it is not."""
-    if not missing:
-        return t("value.all_reported")
-    return t("value.some_not_reported", missing=number(missing), total=number(total))
-
-
-@dataclass(frozen=True)
-class Column:
-    """How ui.table shows one column: its header (a message id), its type, and whether it starts hidden.
-
-    kind: "text"; "count" and "number" (right-aligned numbers, sortable); "money" (a number in `currency`, named in the header,
-    hidden from viewers who may not see costs); "person" (hidden from viewers who may not see names);
-    "date" (a partial date as read; ISO order, so it sorts by time); "link" (the value is an id, linked
-    to `link`, a page address with {} for it); "hash" (shortened on screen, in full in the download).
-    `optional` columns start hidden: the table's "Show/hide columns" menu brings them back.
-    `instead` names a column of the frame holding, per row, a text shown in place of the value ("not shown"
-    where the viewer may not see that row's value, "no fx rate"...); empty where the value itself shows.
-    """
-
-    header: str
-    kind: str = "text"
-    currency: str | None = None
-    link: str | None = None
-    optional: bool = False
-    instead: str | None = None
-    private: str | None = None  # "costs" or "names": the scope rule that hides it (money and person: implied)
-
-
 HASH_SHOWN = 12  # characters of a SHA-256 shown in a table
 
 
@@ -265,7 +211,7 @@ def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple
     """The table as shown (typed values, missing left empty), as downloaded (every value in words) and its
     column settings. Hidden values read "not shown", missing ones "not reported": never one for the other."""
     shown, download, config = pd.DataFrame(index=frame.index), pd.DataFrame(index=frame.index), {}
-    hidden_text, missing_text = t("value.hidden"), t("value.not_reported")
+    hidden_text, missing_text = not_shown(), not_reported()
     for name, spec in headers.items():
         column = _column(spec)
         title = t(column.header, currency=column.currency) if column.currency else t(column.header)
@@ -348,7 +294,7 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
     if hashes:  # the full value stays in the cell (copied, and shown when the cell is opened); the start shows
         data = shown.style.format(lambda v: v if is_missing(v) else f"{str(v)[:HASH_SHOWN]}…", subset=hashes)
     result = st.dataframe(data, hide_index=True, width="stretch", column_config=config,
-                          placeholder=t("value.not_reported"), **dataframe_options)
+                          placeholder=not_reported(), **dataframe_options)
     download_buttons(full, download, key="-".join(headers))
     return result
 

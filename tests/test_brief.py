@@ -11,6 +11,7 @@ import pytest
 
 from workbooks import open_app, valid_workbook
 from portal import brief, db
+from portal.brief import fonts, maps, pack
 from portal.importer import import_workbook
 
 NCTD_LOCAL = "Гэмтэл Согог Судлалын Үндэсний Төв"
@@ -199,7 +200,7 @@ def test_a_partner_sees_only_its_own_collaborations(seed_db, tmp_path):
 
 
 def test_missing_fonts_name_the_debian_packages(seed_db, monkeypatch, tmp_path):
-    monkeypatch.setattr(brief, "FONT_DIRS", [tmp_path])
+    monkeypatch.setattr(fonts, "FONT_DIRS", [tmp_path])
     with pytest.raises(brief.FontsMissing) as raised:
         brief.programme_brief(db.open_store(seed_db), db.FULL_SCOPE, "NCTD-2024-SCH")
     message = str(raised.value)
@@ -208,33 +209,33 @@ def test_missing_fonts_name_the_debian_packages(seed_db, monkeypatch, tmp_path):
 
 
 def test_hangul_is_drawn_with_the_fallback_font():
-    assert brief._runs("Bucheon 순천향 병원 (Гэмтэл)") == [(0, "Bucheon "), (1, "순천향 병원 "), (0, "(Гэмтэл)")]
-    assert 'face="NanumGothic">순천향</font>' in brief._markup("A & 순천향")
-    assert brief._markup("A & B <b>") == "A &amp; B &lt;b&gt;"  # names from imported files are never markup
+    assert fonts.runs("Bucheon 순천향 병원 (Гэмтэл)") == [(0, "Bucheon "), (1, "순천향 병원 "), (0, "(Гэмтэл)")]
+    assert 'face="NanumGothic">순천향</font>' in fonts.markup("A & 순천향")
+    assert fonts.markup("A & B <b>") == "A &amp; B &lt;b&gt;"  # names from imported files are never markup
 
 
 def test_japanese_names_are_drawn_whole(seed_db, tmp_path):
     # Nanum has the Hanja of Korean (藤, 田) but not Japanese forms such as 滝 or 学, once printed as blanks.
-    assert brief._runs("Dr. 藤田 滝 (Fujita)") == [(0, "Dr. "), (1, "藤田 "), (2, "滝 "), (0, "(Fujita)")]
-    assert 'face="IPAGothic">滝</font>' in brief._markup("滝")
+    assert fonts.runs("Dr. 藤田 滝 (Fujita)") == [(0, "Dr. "), (1, "藤田 "), (2, "滝 "), (0, "(Fujita)")]
+    assert 'face="IPAGothic">滝</font>' in fonts.markup("滝")
     pdf = brief.institution_brief(db.open_store(seed_db), db.FULL_SCOPE, "JPN-MCU", "USD", True)
     assert "楓運河大学病院" in pdf_text(pdf, tmp_path)
 
 
 def test_world_shapes_decode_from_the_portals_topojson():
-    shapes = {code: (box, rings) for box, rings, code, _ in brief._world()}
+    shapes = {code: (box, rings) for box, rings, code, _ in maps.world()}
     (west, south, east, north), rings = shapes["MNG"]
     assert 87 < west < 88 and 41 < south < 42 and 119 < east < 120 and 52 < north < 53
     # Russia crosses the antimeridian: no ring may run across the whole map.
     for ring in shapes["RUS"][1]:
         lons = [lon for lon, _ in ring]
         assert all(abs(a - b) < 180 for a, b in zip(lons, lons[1:]))
-    clipped = brief._clip([(0, 0), (10, 0), (10, 10), (0, 10)], 5, -1, 20, 5)
+    clipped = maps.clip([(0, 0), (10, 0), (10, 10), (0, 10)], 5, -1, 20, 5)
     assert sorted(set(clipped)) == [(5, 0), (5, 5), (10, 0), (10, 5)]
 
 
 def test_a_long_brief_says_what_it_leaves_out(seed_db, monkeypatch, tmp_path):
-    monkeypatch.setattr(brief, "PER_KIND", 5)
+    monkeypatch.setattr(pack, "PER_KIND", 5)
     text = pdf_text(brief.country_brief(db.open_store(seed_db), db.FULL_SCOPE, "KOR", "USD", True), tmp_path)
     programmes = programmes_of(seed_db, "KOR")
     assert f"Programmes {programmes} " in section(text, "Summary", "Map")  # the figures count everything
@@ -244,7 +245,7 @@ def test_a_long_brief_says_what_it_leaves_out(seed_db, monkeypatch, tmp_path):
 
 def test_the_map_frame_holds_every_point():
     lons, lats = [106.86, 126.76, 126.82, 9.99], [47.92, 37.50, 37.32, 53.55]
-    box, project = brief._frame(lons, lats, 500, 260)
+    box, project = maps.frame(lons, lats, 500, 260)
     west, south, east, north = box
     assert all(west < lon < east and south < lat < north for lon, lat in zip(lons, lats))
     assert all(0 < x < 500 and 0 < y < 260 for x, y in map(project, lons, lats))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from portal import charts, contract
+from portal import charts, contract, display
 
 
 def items(*rows):
@@ -16,10 +16,10 @@ def items(*rows):
 
 
 def test_date_text_says_what_is_not_reported():
-    assert charts.date_text("2024") == "2024 (month not reported)"
-    assert charts.date_text("2024-03") == "2024-03 (day not reported)"
-    assert charts.date_text("2024-03-14") == "2024-03-14"
-    assert charts.date_text(None) == "not reported"
+    assert display.date_text("2024") == "2024 (month not reported)"
+    assert display.date_text("2024-03") == "2024-03 (day not reported)"
+    assert display.date_text("2024-03-14") == "2024-03-14"
+    assert display.date_text(None) == "not reported"
 
 
 def test_timeline_spans_an_imprecise_year_and_marks_it():

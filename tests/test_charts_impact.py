@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from portal import display
 from portal.charts import impact
 from portal.display import markdown_text
 
@@ -161,8 +162,8 @@ def test_missing_figures_read_not_reported_never_zero():
     assert impact.days(None) == "not reported"
     assert impact.days(float("nan")) == "not reported"
     assert impact.days(5.26) == "5.3 days"
-    assert impact.percent(pd.NA) == "not reported"
-    assert impact.percent(0.0541, 1) == "5.4%"
+    assert display.percent(pd.NA) == "not reported"
+    assert display.percent(0.0541, 1) == "5.4%"
     assert impact.change(None, 4.0, "days") is None
     assert impact.change(8.0, 5.5, "days") == "-2.5 days"
     assert impact.change(0.062, 0.054, "points") == "-0.8 percentage points"

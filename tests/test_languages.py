@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portal import i18n
+from portal import display, i18n
 from portal.i18n import catalog, languages
 from workbooks import PAGES, open_app
 
@@ -64,14 +64,14 @@ def test_numbers_dates_and_countries_follow_the_language():
     token = i18n._language.set("mn")
     try:
         assert i18n.country_name("KOR") == "Өмнөд Солонгос"
-        assert i18n.format_partial_date("2024-03") == "2024\u202fоны 3-р сар"  # CLDR puts a narrow space
+        assert display.format_partial_date("2024-03") == "2024\u202fоны 3-р сар"  # CLDR puts a narrow space
     finally:
         i18n._language.reset(token)
     token = i18n._language.set("ko")
     try:
         assert i18n.country_name("MNG") == "몽골"
-        assert i18n.format_partial_date("2024-03-14") == "2024년 3월 14일"
-        assert i18n.format_compact(3_997_043) == "399.7만"
+        assert display.format_partial_date("2024-03-14") == "2024년 3월 14일"
+        assert display.format_compact(3_997_043) == "399.7만"
     finally:
         i18n._language.reset(token)
     assert set(languages()) == {"en", "mn", "ko"}

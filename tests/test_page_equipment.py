@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portal import ui
+from portal import display
 from portal.charts import equipment as equipment_charts
 from portal.i18n import label
 from portal.importer import import_workbook
@@ -142,7 +142,7 @@ def test_spending_by_category_equals_a_direct_computation(monkeypatch, seed_db):
         GROUP BY e.category""")
     assert len(expected) == 6
     assert shown == pytest.approx({label("equipment_category", category): total for category, total in expected})
-    assert metrics(app)["Spending (USD)"] == ui.compact(sum(total for _, total in expected))
+    assert metrics(app)["Spending (USD)"] == display.compact(sum(total for _, total in expected))
     assert metrics(app)["Investments"] == "24"
 
 
@@ -183,7 +183,7 @@ def test_dollars_need_no_rate_and_show_the_rate_used(monkeypatch, small_db):
     assert not app.warning
     row = investments(app).set_index("Item").loc["second microscope"]
     assert row["Cost in USD"] == pytest.approx(2_000)  # a number: sortable, right-aligned
-    assert row["Rate"] == "1 KRW = 0.0007692 USD"
+    assert row["Rate"] == "1,300 KRW per USD · 1 USD per USD"  # as fx_rates states them, as Programmes shows them
     assert row["Rate year"] == "2023"
 
 
@@ -348,7 +348,7 @@ def test_a_total_without_any_convertible_amount_says_why():
 
 
 def test_rates_are_written_out_to_four_significant_digits():
-    assert [equipment_charts.significant(v) for v in (9.95e-05, 1.12359, 1364.2, 1.0, 0.5)] == \
+    assert [display.significant(v) for v in (9.95e-05, 1.12359, 1364.2, 1.0, 0.5)] == \
         ["0.0000995", "1.124", "1,364", "1", "0.5"]
 
 

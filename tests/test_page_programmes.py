@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from workbooks import open_app, valid_workbook
-from portal import auth, ui
+from portal import auth, display, ui
 from portal.importer import import_workbook
 from portal.charts import programmes as shown
 
@@ -373,8 +373,8 @@ def test_clicked_item_reads_the_timeline_point():
     assert ui.clicked_record({"selection": {"points": [{"customdata": ["P2"]}]}}) == "P2"
     assert ui.clicked_record({"selection": {"points": []}}) is None
     assert ui.clicked_record(None) is None
-    assert shown.date_span("2024", None) == "2024 (month not reported) to end not reported"
-    assert shown.date_span("2023-01", "2023-06") == "2023-01 (day not reported) to 2023-06 (day not reported)"
+    assert display.date_range("2024", None) == "2024 (month not reported) to end not reported"
+    assert display.date_range("2023-01", "2023-06") == "2023-01 (day not reported) to 2023-06 (day not reported)"
 
 
 def test_gantt_labels_rows_by_title_and_lists_each_kind_once():

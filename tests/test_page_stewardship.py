@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 
-import openpyxl
 from streamlit.testing.v1 import AppTest
 
 from workbooks import as_read, checksum, open_app, valid_workbook

@@ -8,7 +8,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from portal.i18n import format_compact
+from portal.display import format_compact
 
 from workbooks import PAGES, open_app
 

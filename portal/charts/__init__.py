@@ -5,13 +5,12 @@ from __future__ import annotations
 import textwrap
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import geometry
-from portal.display import html_text
-from portal.i18n import country_name, format_number, format_partial_date, label, t
+from portal.display import date_range, date_text, html_text, number
+from portal.i18n import country_name, label, t
 
 # Okabe & Ito's eight colours, designed to stay distinct under the common colour-vision deficiencies (and in
 # grey): every fixed list of kinds has at most eight values. Paul Tol's muted scheme follows for longer lists.
@@ -38,17 +37,6 @@ def colour(group: str, value: str, values: tuple[str, ...] | None = None) -> str
     # Events share timelines with programmes: their kinds take Tol's colours, so no event looks like a programme.
     palette = TOL_MUTED if group == "event_kind" else PALETTE
     return palette[values.index(value) % len(palette)] if value in values else "#888888"
-
-
-def date_text(partial: str | None) -> str:
-    """A partial date as a person reads it: "2024 (month not reported)", "2024-03 (day not reported)"."""
-    if partial is None or partial != partial:
-        return t("value.not_reported")
-    if len(partial) == 4:
-        return t("date.year_only", date=format_partial_date(partial))
-    if len(partial) == 7:
-        return t("date.month_only", date=format_partial_date(partial))
-    return format_partial_date(partial)
 
 
 def is_imprecise(partial: str | None) -> bool:
@@ -131,7 +119,7 @@ def showing_text(items: pd.DataFrame) -> str | None:
     if "lane_total" not in items.columns or items.empty:
         return None
     totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
-    cut = [t("chart.showing_of", shown=format_number(int(r.shown)), total=format_number(int(r.total)),
+    cut = [t("chart.showing_of", shown=number(r.shown), total=number(r.total),
              what=t("lane.plural." + lane)) for lane, r in totals.iterrows() if r.total > r.shown]
     return " · ".join(cut) + " · " + t("chart.see_the_rest") if cut else None
 
@@ -163,10 +151,8 @@ def _is_point(item) -> bool:
 
 
 def _hover(item) -> str:
-    when = date_text(item.start_date)
-    if item.lane == "programme":
-        end = date_text(item.end_date) if item.end_reported else t("date.end_not_reported")
-        when = t("date.range", start=when, end=end)
+    when = date_range(item.start_date, item.end_date if item.end_reported else None) \
+        if item.lane == "programme" else date_text(item.start_date)
     kind = label(LANE_GROUPS[item.lane], item.kind)
     return f"<b>{html_text(item.label)}</b><br>{kind}<br>{when}"
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 
-from portal.charts import bars, date_text, empty_figure, timeline
-from portal.display import html_text
-from portal.i18n import country_name, format_number, label, t
-from portal.ui import compact, is_missing, money, number
+from portal.charts import bars, empty_figure, timeline
+from portal.display import (Column, compact, date_range, date_text, html_text, is_missing, money, not_reported, number,
+                            rate_text)
+from portal.i18n import country_name, label, t
+
 
 def investment_headers(currency: str) -> dict[str, object]:
     """How ui.table shows investment_rows: what a reader needs first; the rest from the table's column menu."""
-    from portal.ui import Column
-
     return {
         "equipment": Column("equipment.col_id", "link", link="equipment?equipment={}"),
         "name": "equipment.col_item", "manufacturer": Column("equipment.col_manufacturer", optional=True),
@@ -59,13 +56,15 @@ def converted_text(item, currency: str) -> str:
     return money(item.converted, currency)
 
 
-def rate_text(item, currency: str) -> str:
-    """The rate used: "1 KRW = 0.000733 USD (2024)"; "not reported" when there is no amount to convert."""
+def rates_text(item, currency: str) -> str:
+    """Both rates used, as fx_rates states them: "1,300 KRW per USD · 1 USD per USD"; "no fx rate for 2023"
+    when one is missing, "not reported" when there is no amount to convert."""
     if is_missing(item.amount):
-        return t("value.not_reported")
+        return not_reported()
     if item.rate_missing:
         return t("equipment.no_rate", year=item.year)
-    return t("equipment.rate", original=item.currency, rate=significant(item.rate), reporting=currency)
+    return " · ".join(rate_text(rate, code, not_reported()) for rate, code in
+                      ((item.currency_per_usd, item.currency), (item.reporting_per_usd, currency)))
 
 
 def spending_text(total) -> str:
@@ -73,15 +72,7 @@ def spending_text(total) -> str:
     can be converted, "not reported" when none is reported, never 0."""
     if not is_missing(total.spending):
         return compact(total.spending)
-    return t("equipment.no_rate_short") if total.rate_missing else t("value.not_reported")
-
-
-def significant(value: float, digits: int = 4) -> str:
-    """A rate to `digits` significant digits, written out in full: 0.0000995, 1.124, 1,364."""
-    if value == 0:
-        return "0"
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
-    return format_number(round(value, decimals), decimals)
+    return t("equipment.no_rate_short") if total.rate_missing else not_reported()
 
 
 def investment_rows(items: pd.DataFrame, currency: str) -> pd.DataFrame:
@@ -99,7 +90,7 @@ def investment_rows(items: pd.DataFrame, currency: str) -> pd.DataFrame:
         "amount": items["amount"], "currency": items["currency"], "converted": items["converted"],
         "no_rate": [t("equipment.no_rate", year=i.year) if not is_missing(i.amount) and i.rate_missing else None
                     for i in rows],
-        "rate": [None if is_missing(i.amount) else rate_text(i, currency) for i in rows],
+        "rate": [None if is_missing(i.amount) else rates_text(i, currency) for i in rows],
         "year": [str(y) for y in items["year"]],
         "programmes": [_titles(p) for p in items["programmes"]],
         "cases": [None if is_missing(c) else int(c) for c in items["cases"]],
@@ -126,7 +117,7 @@ def cost_facts(item, currency: str) -> pd.DataFrame:
     return _facts([
         ("equipment.col_amount", money(item.amount, item.currency)),
         ("equipment.col_converted", converted_text(item, currency)),
-        ("equipment.col_rate", rate_text(item, currency)), ("equipment.col_rate_year", str(item.year)),
+        ("equipment.col_rate", rates_text(item, currency)), ("equipment.col_rate_year", str(item.year)),
         ("equipment.col_funding", item.funding_source),
     ])
 
@@ -141,8 +132,7 @@ def programme_rows(programmes: pd.DataFrame) -> pd.DataFrame:
     return programmes.assign(
         kind=[label("programme_kind", k) for k in programmes["kind"]],
         status=[label("programme_status", s) for s in programmes["status"]],
-        when=[t("date.range", start=date_text(s), end=date_text(e) if not is_missing(e) else t("date.end_not_reported"))
-              for s, e in zip(programmes["start_date"], programmes["end_date"])])
+        when=[date_range(s, e) for s, e in zip(programmes["start_date"], programmes["end_date"])])
 
 
 def _titles(titles) -> str | None:
@@ -202,7 +192,7 @@ def spending_bars(spending: pd.DataFrame, dimension: str, currency: str) -> go.F
         if bar not in unknown.index or unknown.at[bar, "spending"] > 0:
             continue
         # Written along the bar's place (its index on the category axis), so it never reads as a bar of 0.
-        reasons = [text for count, text in ((unknown.at[bar, "not_reported"], t("value.not_reported")),
+        reasons = [text for count, text in ((unknown.at[bar, "not_reported"], not_reported()),
                                             (unknown.at[bar, "rate_missing"], t("equipment.no_rate_short")))
                    if count]
         figure.add_annotation(x=0 if horizontal else place, y=place if horizontal else 0, text=" · ".join(reasons),

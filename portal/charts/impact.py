@@ -4,15 +4,15 @@ technique, and the sentences and labels that go with them. Pure functions: DataF
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from portal import contract
-from portal.charts import BASE_LAYOUT, LANE_GROUPS, colour, date_text, empty_figure, is_imprecise
-from portal.display import html_text, markdown_text
+from portal.charts import BASE_LAYOUT, LANE_GROUPS, colour, empty_figure, is_imprecise
+from portal.display import (date_range, date_text, decimal, html_text, is_missing, markdown_text, not_reported,
+                            number, percent)
 from portal.i18n import label, t
 
 # Marker colours kept apart from the technique colours of the bars; the reference event is black and thick.
@@ -47,7 +47,7 @@ def monthly_volumes(volumes: pd.DataFrame, markers: pd.DataFrame, reference: str
         figure.add_bar(
             x=[_day(m) for m in pd.to_datetime(part["month"])], y=part["cases"].tolist(), name=name,
             marker=dict(color=colour("technique", technique)), xperiod="M1", xperiodalignment="middle",
-            hovertext=[t("impact.hover_month", month=f"{m:%Y-%m}", technique=name, cases=f"{c:,}")
+            hovertext=[t("impact.hover_month", month=f"{m:%Y-%m}", technique=name, cases=number(c))
                        for m, c in zip(pd.to_datetime(part["month"]), part["cases"])],
             hoverinfo="text")
     shown = _within(markers, first, last)
@@ -82,7 +82,7 @@ def technique_shift(shares: pd.DataFrame, reference: dict[str, object] | None = 
             x=[_day(q) for q in pd.to_datetime(part["quarter"])], y=(part["share"] * 100).tolist(), name=name,
             marker=dict(color=colour("technique", technique)), xperiod="M3", xperiodalignment="middle",
             hovertext=[t("impact.hover_quarter", quarter=_quarter(q), technique=name, share=percent(s),
-                         cases=f"{c:,}", total=f"{n:,}")
+                         cases=number(c), total=number(n))
                        for q, s, c, n in zip(pd.to_datetime(part["quarter"]), part["share"], part["cases"],
                                              part["quarter_cases"])],
             hoverinfo="text")
@@ -181,8 +181,7 @@ def _when(lane: str, start_date: str, end_date: str | None) -> str:
     """A milestone's date in words: a programme's range ("end not reported" if so), an acquisition's day."""
     if lane != "programme" or end_date == start_date:
         return date_text(start_date)
-    return t("date.range", start=date_text(start_date),
-             end=date_text(end_date) if isinstance(end_date, str) else t("date.end_not_reported"))
+    return date_range(start_date, end_date)
 
 
 def _quarter(day: pd.Timestamp) -> str:
@@ -192,37 +191,28 @@ def _quarter(day: pd.Timestamp) -> str:
 # ---------------------------------------------------------------- text
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def percent(value: object, digits: int = 0) -> str:
-    """A share (0-1) as a percentage, or "not reported"."""
-    return t("value.not_reported") if _missing(value) else f"{float(value):.{digits}%}"
-
-
 def days(value: object) -> str:
     """A length of stay in days, or "not reported"."""
-    return t("value.not_reported") if _missing(value) else t("impact.days", days=f"{float(value):,.1f}")
+    return not_reported() if is_missing(value) else t("impact.days", days=decimal(value, 1))
 
 
 def change(before: object, after: object, unit: str) -> str | None:
     """The change from before to after ("-1.2 days", "+0.8 points"), or None when either is missing."""
-    if _missing(before) or _missing(after):
+    if is_missing(before) or is_missing(after):
         return None
     if unit == "days":
-        return t("impact.change_days", change=f"{float(after) - float(before):+,.1f}")
-    return t("impact.change_points", change=f"{(float(after) - float(before)) * 100:+.1f}")
+        return t("impact.change_days", change=decimal(float(after) - float(before), 1, signed=True))
+    return t("impact.change_points", change=decimal((float(after) - float(before)) * 100, 1, signed=True))
 
 
 def not_reported_share(missing: object, total: object, what: str) -> str:
     """Under a weighted mean: the share of cases whose row does not report `what` (length of stay...)."""
-    if _missing(total) or not total:
+    if is_missing(total) or not total:
         return ""
     if not missing:
         return t("impact.all_cases_report", what=t(f"impact.measure.{what}"))
-    return t("impact.cases_not_reporting", share=percent(missing / total), missing=f"{int(missing):,}",
-             total=f"{int(total):,}", what=t(f"impact.measure.{what}"))
+    return t("impact.cases_not_reporting", share=percent(missing / total), missing=number(int(missing)),
+             total=number(int(total)), what=t(f"impact.measure.{what}"))
 
 
 def record(frame: pd.DataFrame, column: str, value: object) -> dict[str, object]:
@@ -258,10 +248,10 @@ def year_only_note(volumes: pd.DataFrame) -> str | None:
     undated = volumes[volumes["month"].isna()]
     if undated.empty:
         return None
-    years = "; ".join(t("impact.year_cases", year=row.year, cases=f"{int(row.cases):,}")
+    years = "; ".join(t("impact.year_cases", year=row.year, cases=number(int(row.cases)))
                       for row in undated.itertuples())
-    return t("impact.year_only", cases=f"{int(undated['year_only_cases'].iloc[0]):,}",
-             records=f"{int(undated['year_only_records'].iloc[0]):,}", years=years)
+    return t("impact.year_only", cases=number(int(undated['year_only_cases'].iloc[0])),
+             records=number(int(undated['year_only_records'].iloc[0])), years=years)
 
 
 def milestone_choices(milestones: pd.DataFrame) -> dict[str, str]:
@@ -277,7 +267,7 @@ def reference_text(reference: dict[str, object], chosen_by_default: bool) -> str
              what=t(f"lane.{reference['lane']}").lower(),
              when=_when(reference["lane"], reference["start_date"], reference["end_date"]),
              before=_day(pd.Timestamp(reference["before_until"])), after=_day(pd.Timestamp(reference["after_from"])),
-             during=f"{int(reference['cases_during']):,}")
+             during=number(int(reference['cases_during'])))
     why = t(f"impact.default_reason.{int(reference['preference'])}") if chosen_by_default else t("impact.chosen")
     return f"{used} {why}"
 

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal import charts
-from portal.display import html_text
+from portal.display import date_range, date_text, html_text, text_or_not_reported
 from portal.i18n import country_name, label, t
 
 
@@ -35,7 +35,7 @@ def partner_timeline(items: pd.DataFrame) -> go.Figure:
 
 def _hover(institution) -> str:
     local = f"<br>{html_text(institution.name_local)}" if isinstance(institution.name_local, str) else ""
-    city = institution.city if isinstance(institution.city, str) else t("value.not_reported")
+    city = text_or_not_reported(institution.city)
     place = t("partners.kind_place", kind=label("institution_kind", institution.kind), city=html_text(city),
               country=html_text(country_name(institution.country)))
     activity = t("partners.map_activity", programmes=int(institution.programmes), events=int(institution.events))
@@ -50,7 +50,7 @@ def readable(frame: pd.DataFrame, dates: tuple[str, ...] = (), labels: dict[str,
     """
     shown = frame.copy()
     for column in dates:
-        shown[column] = [charts.date_text(d) if isinstance(d, str) else None for d in shown[column]]
+        shown[column] = [date_text(d) if isinstance(d, str) else None for d in shown[column]]
     for column, group in (labels or {}).items():
         shown[column] = [label(group, v) if isinstance(v, str) else None for v in shown[column]]
     for column in countries:
@@ -67,8 +67,4 @@ def timeline_rows(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def _when(item) -> str:
-    start = charts.date_text(item.start_date)
-    if item.lane != "programme":
-        return start
-    end = charts.date_text(item.end_date) if isinstance(item.end_date, str) else t("date.end_not_reported")
-    return t("date.range", start=start, end=end)
+    return date_range(item.start_date, item.end_date) if item.lane == "programme" else date_text(item.start_date)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 import plotly.graph_objects as go
 
-from portal.charts import date_text, timeline, wrapped
-from portal.display import html_text, markdown_text
+from portal.charts import timeline, wrapped
+from portal.display import (Column, date_range, date_text, html_text, is_missing, markdown_text, money,
+                            not_reported, number, rate_text)
 from portal.i18n import by_name, country_name, label, t
-from portal.ui import money, number
 
 LEGEND_SPACE = 110  # pixels under a Gantt for the date axis and a legend of up to three lines
-
-
-def missing(value: object) -> bool:
-    """Whether a cell is empty (None, NaN, NA)."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
@@ -42,35 +35,29 @@ def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
 
 def institution_text(name: str, name_local: str | None, city: str | None, country: str) -> str:
     """An institution as one Markdown line: its name, its local-script name, then city and country."""
-    local = "" if missing(name_local) or name_local == name else f" ({markdown_text(name_local)})"
-    place = ", ".join(markdown_text(p) for p in (city, country_name(country)) if not missing(p))
+    local = "" if is_missing(name_local) or name_local == name else f" ({markdown_text(name_local)})"
+    place = ", ".join(markdown_text(p) for p in (city, country_name(country)) if not is_missing(p))
     return f"{markdown_text(name)}{local} · {place}"
-
-
-def date_span(start: str, end: str | None) -> str:
-    """"2024 (month not reported) to end not reported": a programme's dates as written."""
-    return t("date.range", start=date_text(start),
-             end=t("date.end_not_reported") if missing(end) else date_text(end))
 
 
 def labelled(frame: pd.DataFrame, groups: dict[str, str] | None = None, dates: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy with fixed-list codes as their labels (column -> label group) and partial dates as read."""
     shown = frame.copy()
     for column, group in (groups or {}).items():
-        shown[column] = [None if missing(v) else label(group, v) for v in shown[column]]
+        shown[column] = [None if is_missing(v) else label(group, v) for v in shown[column]]
     for column in dates:
-        shown[column] = [None if missing(v) else date_text(v) for v in shown[column]]
+        shown[column] = [None if is_missing(v) else date_text(v) for v in shown[column]]
     return shown
 
 
 def whole(value: object) -> int | None:
     """A count as a Python int (numpy and pandas give their own types), or None when not reported."""
-    return None if missing(value) else int(value)
+    return None if is_missing(value) else int(value)
 
 
 def text(value: object) -> str:
     """Imported text made safe for Markdown, or "not reported"."""
-    return t("value.not_reported") if missing(value) else markdown_text(value)
+    return not_reported() if is_missing(value) else markdown_text(value)
 
 
 def facts(programme: pd.Series) -> str:
@@ -84,7 +71,7 @@ def facts(programme: pd.Series) -> str:
     lines = [
         ("programmes.kind", label("programme_kind", p["kind"])),
         ("programmes.status", label("programme_status", p["status"])),
-        ("programmes.dates", date_span(p["start_date"], p["end_date"])),
+        ("programmes.dates", date_range(p["start_date"], p["end_date"])),
         ("programmes.home", institution_text(p["home_name"], p["home_name_local"], p["home_city"], p["home_country"])),
         ("programmes.host", institution_text(p["host_name"], p["host_name_local"], p["host_city"], p["host_country"])),
         ("programmes.specialty", text(p["specialty"])),
@@ -108,20 +95,18 @@ def programme_rows(programmes: pd.DataFrame) -> pd.DataFrame:
         "countries": [f"{country_name(h)} → {country_name(g)}"
                       for h, g in zip(programmes["home_country"], programmes["host_country"])],
         "start": [date_text(d) for d in programmes["start_date"]],
-        "end": [None if missing(d) else date_text(d) for d in programmes["end_date"]],
+        "end": [None if is_missing(d) else date_text(d) for d in programmes["end_date"]],
         "status": [label("programme_status", s) for s in programmes["status"]],
         "participants": [whole(n) for n in programmes["participants_count"]],
         "cost": programmes["cost_amount"], "currency": programmes["cost_currency"],
         "converted": programmes["converted"],
-        "no_rate": [t("programmes.no_rate") if rate_missing and not missing(amount) else None
+        "no_rate": [t("programmes.no_rate") if rate_missing and not is_missing(amount) else None
                     for rate_missing, amount in zip(programmes["rate_missing"], programmes["cost_amount"])],
     })
 
 
 def programme_headers(currency: str) -> dict[str, object]:
     """How ui.table shows programme_rows: what a reader needs first; the rest from the table's column menu."""
-    from portal.ui import Column
-
     return {
         "programme": Column("programmes.col_id", "link", link="programmes?programme={}"),
         "title": "programmes.col_title", "kind": "programmes.col_kind",
@@ -135,13 +120,6 @@ def programme_headers(currency: str) -> dict[str, object]:
     }
 
 
-def rate_text(rate: object, currency: str, year: object) -> str:
-    """A rate as stored ("108.8 JPY per USD"), or which rate is missing."""
-    if missing(rate):
-        return t("programmes.rate_missing", currency=currency, year=year)
-    return t("programmes.rate_per_usd", rate=f"{rate:,.6g}", currency=currency)
-
-
 def cost_rows(costs: pd.DataFrame, currency: str) -> pd.DataFrame:
     """Costs as read: what, amount as reported, year, both rates, the converted figure (None: not reported).
 
@@ -149,13 +127,14 @@ def cost_rows(costs: pd.DataFrame, currency: str) -> pd.DataFrame:
     """
     rows = []
     for c in costs.itertuples():
-        reported = not missing(c.amount)
+        reported = not is_missing(c.amount)
+        no_rate = {code: t("programmes.rate_missing", currency=code, year=c.year) for code in (c.currency, currency)}
         rows.append({
             "item": t(f"programmes.cost_item_{c.cost_kind}", name=c.record_name),
             "amount": money(c.amount, c.currency),
             "year": str(c.year) if reported else None,
-            "rates": " · ".join([rate_text(c.currency_per_usd, c.currency, c.year),
-                                 rate_text(c.reporting_per_usd, currency, c.year)]) if reported else None,
+            "rates": " · ".join([rate_text(c.currency_per_usd, c.currency, no_rate[c.currency]),
+                                 rate_text(c.reporting_per_usd, currency, no_rate[currency])]) if reported else None,
             "converted": (t("programmes.no_rate") if c.rate_missing else money(c.converted, currency))
             if reported else None,
         })
@@ -169,7 +148,7 @@ def source_lines(sources: pd.DataFrame) -> list[str]:
     """
     lines = []
     for row in sources.itertuples():
-        cited = t("programmes.source_missing") if missing(row.source) else markdown_text(row.source)
+        cited = t("programmes.source_missing") if is_missing(row.source) else markdown_text(row.source)
         items = ", ".join(t("programmes.what." + s["what"], name=markdown_text(s["name"])) for s in row.supports)
         lines.append(f"- {cited}  \n  *{t('programmes.source_supports', items=items)}*")
     return lines

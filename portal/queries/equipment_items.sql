@@ -1,8 +1,7 @@
 -- Equipment investments acquired in the year range that match the filters, most recent first: the
 -- $limit most recent, with how many match in all (lane_total). Each row carries its timeline columns,
--- its cost as recorded and converted (rate = reporting-currency units per unit of the original
--- currency, of the acquisition year), the titles of the visible programmes it supports, and the
--- procedure cases recorded with it (NULL when none are recorded). An empty quantity means 1 (the contract).
+-- its cost as recorded and converted (with both rates of the acquisition year, in units per US dollar),
+-- the titles of the visible programmes it supports, and the procedure cases recorded with it (NULL when none are recorded). An empty quantity means 1 (the contract).
 WITH selected AS (
     SELECT * FROM selected_equipment($scope, $reporting_currency, $year_from, $year_to, $categories, $institutions,
                                      $countries)
@@ -27,7 +26,7 @@ SELECT 'equipment' AS lane, r.equipment_id AS item_id, r.label, r.category AS ki
        date_last(r.acquired_date) AS last_day, true AS end_reported, r.lane_total,
        r.name, r.institution_id, r.institution_name, r.country, r.department, r.manufacturer, r.model,
        coalesce(r.quantity, 1) AS quantity, r.status, r.funding_source, r.amount, r.currency, r.year, r.converted,
-       r.rate, r.rate_missing, s.programmes, c.cases, r.source
+       r.currency_per_usd, r.reporting_per_usd, r.rate_missing, s.programmes, c.cases, r.source
 FROM recent AS r
 LEFT JOIN supported AS s USING (equipment_id)
 LEFT JOIN cases AS c USING (equipment_id)

@@ -130,11 +130,11 @@ CREATE OR REPLACE MACRO converted_costs(scope, reporting_currency) AS TABLE
 
 -- The Equipment page's selection: visible equipment acquired in a year range, filtered by category,
 -- institution and country (an empty list leaves that filter open), with its cost as recorded and converted
--- (rate = reporting-currency units per unit of the original currency, of the acquisition year).
+-- (with both rates of the acquisition year, in units per US dollar as fx_rates states them).
 CREATE OR REPLACE MACRO selected_equipment(scope, reporting_currency, year_from, year_to, categories, institutions,
                                            countries) AS TABLE
     SELECT e.*, i.name AS institution_name, i.country, c.amount, c.currency, c.year, c.converted,
-           c.reporting_per_usd / c.currency_per_usd AS rate, c.rate_missing,
+           c.currency_per_usd, c.reporting_per_usd, c.rate_missing,
            e.name || ' · ' || i.name AS label
     FROM visible_equipment(scope) AS e
     JOIN institutions AS i USING (institution_id)
