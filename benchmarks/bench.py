@@ -368,7 +368,7 @@ def _frames(database: Path) -> dict[str, pd.DataFrame]:
     try:
         connection.execute("ATTACH $path AS benchmarked (READ_ONLY)", {"path": str(database)})
         frames = {}
-        for sheet in SHEET_ORDER:
+        for sheet in SHEET_ORDER:  # identifiers from the contract's fixed lists, no values: nothing to bind
             frame = connection.execute(
                 f"SELECT {', '.join(SHEETS[sheet].column_names)} FROM benchmarked.{sheet}").df()
             # Text as pandas reads it from CSV (its string dtype); list columns stay lists.
