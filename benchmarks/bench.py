@@ -368,9 +368,8 @@ def _frames(database: Path) -> dict[str, pd.DataFrame]:
     try:
         connection.execute("ATTACH $path AS benchmarked (READ_ONLY)", {"path": str(database)})
         frames = {}
-        for sheet in SHEET_ORDER:  # identifiers from the contract's fixed lists, no values: nothing to bind
-            frame = connection.execute(
-                f"SELECT {', '.join(SHEETS[sheet].column_names)} FROM benchmarked.{sheet}").df()
+        for sheet in SHEET_ORDER:  # tables and columns named by the contract, read without writing any SQL
+            frame = connection.table(f"benchmarked.{sheet}").select(*SHEETS[sheet].column_names).df()
             # Text as pandas reads it from CSV (its string dtype); list columns stay lists.
             frames[sheet] = frame.astype({c.name: "str" for c in SHEETS[sheet].columns
                                           if c.type not in ("list", "id_list") and frame[c.name].dtype == object})
