@@ -21,6 +21,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -238,27 +239,34 @@ def _csv_body(batches):
 
 def _list(name: str, endpoint: Endpoint):
     async def answer(request: Request) -> Response:
-        try:
-            scope = caller_scope(request)
-            params = _params(endpoint, request)
-            format_ = request.query_params.get("format", "json")
-            if format_ not in FORMATS:
-                raise Refused(400, "bad_parameter", f"format must be one of {sorted(FORMATS)}.")
-            if endpoint.needs == "names" and not scope.names_visible:
-                raise Refused(403, "names_not_shown", "People's names are not shown to this caller.")
-            if endpoint.needs == "costs" and not scope.costs_visible:
-                raise Refused(403, "costs_not_shown", "Costs are not shown to this caller.")
-            batches = db.stream_page(store(), endpoint.query, scope, **params)
-            first = next(batches, None)  # the database is read now, so a fault is an error answer, not a cut body
-        except Refused as refused:
-            return refused.response()
-        except db.DatabaseUnavailable:
-            return Refused(503, "database_unavailable", "The database cannot be read now.").response()
-        return _respond(name, request, format_, params, first, batches)
+        # The accounts file and the database are read in a worker thread: the event loop also serves the app.
+        return await run_in_threadpool(_answer, name, endpoint, request)
     return answer
 
 
+def _answer(name: str, endpoint: Endpoint, request: Request) -> Response:
+    """One list request: the caller's scope, the filters, then the first rows (errors as JSON answers)."""
+    try:
+        scope = caller_scope(request)
+        params = _params(endpoint, request)
+        format_ = request.query_params.get("format", "json")
+        if format_ not in FORMATS:
+            raise Refused(400, "bad_parameter", f"format must be one of {sorted(FORMATS)}.")
+        if endpoint.needs == "names" and not scope.names_visible:
+            raise Refused(403, "names_not_shown", "People's names are not shown to this caller.")
+        if endpoint.needs == "costs" and not scope.costs_visible:
+            raise Refused(403, "costs_not_shown", "Costs are not shown to this caller.")
+        batches = db.stream_page(store(), endpoint.query, scope, **params)
+        first = next(batches, None)  # the database is read now, so a fault is an error answer, not a cut body
+    except Refused as refused:
+        return refused.response()
+    except db.DatabaseUnavailable:
+        return Refused(503, "database_unavailable", "The database cannot be read now.").response()
+    return _respond(name, request, format_, params, first, batches)
+
+
 def _respond(name, request, format_, params, first, batches) -> Response:
+    """The page in its format, the rows after the first batch written as they come."""
     def every():
         if first is not None:
             yield first
