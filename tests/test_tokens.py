@@ -9,18 +9,8 @@ import time
 import pytest
 
 from portal import auth, tokens
+from test_access import PASSWORD, accounts  # noqa: F401 - the same account fixture
 from workbooks import open_app
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def accounts(loaded_db, monkeypatch):
-    monkeypatch.setenv("PORTAL_DB", str(loaded_db))
-    path = auth.accounts_path(loaded_db)
-    auth.add_user(path, "partner@example.org", "partner", "UB-TRAUMA", PASSWORD)
-    return path
-
 
 def test_a_token_is_stored_only_as_its_hash_and_reads_as_its_owner(accounts):
     token = tokens.create(accounts, "partner@example.org", "dashboard", 30)
