@@ -78,6 +78,13 @@ ENDPOINTS = {
     "costs": Endpoint(
         "programme_costs", "The costs of one programme with both rates used (units per US dollar) and the "
         "converted amount.", texts={"programme": "programme"}, required=("programme",), needs="costs"),
+    "figures": Endpoint("overview_figures", "The Overview page's key figures for programmes starting in the years.",
+                        years=True),
+    "equipment_spending": Endpoint(
+        "equipment_spending", "The Equipment page's spending figures: total, by year and category, and the "
+        "institutions that spent most.", lists={"category": "categories", "institution": "institutions",
+                                                "country": "countries"},
+        years=True, fixed={"institution_limit": 25}),  # pages/equipment.py INSTITUTION_LIMIT
     "procedures": Endpoint(
         "impact_monthly_volumes", "Monthly procedure cases by technique at one institution (the Impact page).",
         texts={"institution": "institution", "department": "department", "procedure": "procedure"},
