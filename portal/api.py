@@ -36,6 +36,7 @@ EVERY_ROW = 2**31 - 1  # the pages' own row caps, lifted: the API pages through 
 # Requests per minute (documented in the README; the environment variables exist for deployments and tests).
 ADDRESS_PER_MINUTE = int(os.environ.get("PORTAL_API_ADDRESS_PER_MINUTE", "120"))
 TOKEN_PER_MINUTE = int(os.environ.get("PORTAL_API_TOKEN_PER_MINUTE", "600"))
+CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}  # RFC 6750
 FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
            "parquet": "application/vnd.apache.parquet"}
 
@@ -155,14 +156,14 @@ def caller_scope(request: Request) -> db.Scope:
         return access.scope_of(None)
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
-        raise Refused(401, "invalid_token", "The Authorization header must be 'Bearer TOKEN'.")
+        raise Refused(401, "invalid_token", "The Authorization header must be 'Bearer TOKEN'.", CHALLENGE)
     try:
         user = tokens.user_of(auth.accounts_path(db.database_path()), token.strip())
     except auth.AuthError:
         raise Refused(503, "accounts_unavailable", "The accounts cannot be read now; try again later.") from None
     if user is None:
-        raise Refused(401, "invalid_token", "The token is unknown, expired or revoked.")
-    _throttle(by_token, tokens._hash(token.strip()), "token")
+        raise Refused(401, "invalid_token", "The token is unknown, expired or revoked.", CHALLENGE)
+    _throttle(by_token, tokens.digest(token.strip()), "token")
     return access.scope_of(user)
 
 

@@ -46,7 +46,8 @@ def _connect(path: Path, write: bool = True):
     return auth._connect(path, write)
 
 
-def _hash(token: str) -> str:
+def digest(token: str) -> str:
+    """What is stored of a token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -62,7 +63,7 @@ def create(path: Path, email: str, name: str, days: int = DEFAULT_DAYS) -> str:
         connection.execute(
             "INSERT INTO api_tokens (token_hash, token_id, email, name, created_at, expires_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (_hash(token), secrets.token_hex(6), email, name, now, now + days * 86400))
+            (digest(token), secrets.token_hex(6), email, name, now, now + days * 86400))
     return token
 
 
@@ -87,15 +88,15 @@ def user_of(path: Path, token: str) -> auth.User | None:
     """The account a token reads for, while the token and the account are valid; None otherwise."""
     if not token.startswith(PREFIX):
         return None
-    now, digest = time.time(), _hash(token)
+    now, stored = time.time(), digest(token)
     with _connect(path, write=False) as connection:
         row = connection.execute(
             "SELECT u.email, u.role, u.institution_id, t.last_used_at FROM api_tokens AS t"
             " JOIN users AS u USING (email) WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?"
-            " AND u.disabled = 0 AND t.created_at >= u.credentials_changed_at", (digest, now)).fetchone()
+            " AND u.disabled = 0 AND t.created_at >= u.credentials_changed_at", (stored, now)).fetchone()
     if row is None:
         return None
     if row[3] is None or now - row[3] > LAST_USE_STEP:
         with _connect(path) as connection:
-            connection.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?", (now, digest))
+            connection.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?", (now, stored))
     return auth.User(*row[:3])

@@ -160,7 +160,7 @@ def test_a_wrong_token_gets_401_and_no_data(served, header):
                                                                          "X-Forwarded-For": next(addresses)})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
-    assert refused.value.code == 401
+    assert refused.value.code == 401 and refused.value.headers["WWW-Authenticate"].startswith("Bearer")
     assert json.loads(refused.value.read())["error"] == "invalid_token"
 
 
