@@ -7,6 +7,7 @@ role and institution with one. GET only; errors are JSON {"error": CODE, "messag
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -19,14 +20,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from portal import access, auth, db, tokens
+from portal import access, auth, db, downloads, tokens
 from portal.contract import BASE_CURRENCY
 
 PREFIX = "/api/v1"
@@ -230,24 +230,19 @@ def _json_body(batches, page: dict[str, object]):
     yield b'], "page": ' + json.dumps(page).encode() + b"}"
 
 
-def _csv_cell_table(batch: pa.RecordBatch) -> pa.Table:
-    """Lists as JSON text: a CSV cell holds one value."""
-    columns = []
-    for column in batch.columns:
-        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-            column = pa.array([None if v is None else json.dumps(_plain(v), ensure_ascii=False)
-                               for v in column.to_pylist()], pa.string())
-        columns.append(column)
-    return pa.Table.from_arrays(columns, names=batch.schema.names)
-
-
 def _csv_body(batches):
-    header = True
+    """CSV as the pages' downloads write it (portal/downloads.py), batch by batch."""
+    first = True
     for batch in batches:
-        buffer = io.BytesIO()
-        pa_csv.write_csv(_csv_cell_table(batch), buffer, pa_csv.WriteOptions(include_header=header))
-        header = False
-        yield buffer.getvalue()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if first:
+            buffer.write("\ufeff")
+            writer.writerow(downloads.csv_row(batch.schema.names))
+            first = False
+        for row in batch.to_pylist():
+            writer.writerow(downloads.csv_row(row.values()))
+        yield buffer.getvalue().encode("utf-8")
 
 
 def _list(name: str, endpoint: Endpoint):

@@ -203,8 +203,9 @@ def test_formats_csv_and_parquet_hold_the_same_page(served):
     rows = json.loads(call(url, "/api/v1/equipment?limit=5")[2])["data"]
     status, headers, body = call(url, "/api/v1/equipment?limit=5&format=csv")
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
-    lines = body.decode().splitlines()
-    assert len(lines) == 6 and lines[0].split(",")[1] == '"item_id"'
+    lines = body.decode("utf-8-sig").splitlines()
+    assert len(lines) == 6 and lines[0].split(",")[1] == "item_id"
+    assert [line.split(",")[1] for line in lines[1:]] == [r["item_id"] for r in rows]
     status, _, body = call(url, "/api/v1/equipment?limit=5&format=parquet")
     assert pq.read_table(io.BytesIO(body)).column("item_id").to_pylist() == [r["item_id"] for r in rows]
 
