@@ -5,7 +5,7 @@
 
 import streamlit as st
 
-from portal import session_cookie
+from portal import api, session_cookie
 
 session_cookie.served = True
-app = st.App("app.py", routes=session_cookie.routes())
+app = st.App("app.py", routes=[*session_cookie.routes(), *api.routes()])

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 import duckdb
 import pandas as pd
 
-from portal import auth, db, first_run, navigation
+from portal import auth, db, first_run, navigation, tokens
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import label, t
 
@@ -51,6 +51,7 @@ RERUN_LIMIT_S, SQL_FACTOR, OVERHEAD_S = 1.0, 1.5, 0.15
 PAYLOAD_LIMIT = 1_000_000
 MEMORY_LIMIT = 2 * 1024 ** 3
 COLD_START_LIMIT_S = 5.0
+API_LIMIT_S = 0.1  # issue 17: a typical list request of the read API, at 10 million procedure rows
 VIEWER = {"include_illustrative": True, "reporting_currency": "USD"}  # the app's defaults
 # Pages the concurrency test cycles through (paths under the server's address).
 # The sessions are anonymous visitors, who see the explore pages.
@@ -519,6 +520,46 @@ def streamlit_server(database: Path, log: Path):
                 server.wait()
 
 
+API_REQUESTS = ("/api/v1/programmes?limit=100", "/api/v1/equipment?limit=100",
+                "/api/v1/programmes?limit=100&format=csv", "/api/v1/institutions?limit=100")
+
+
+@dataclass
+class ApiTiming:
+    """One API request timed over HTTP against the real server: median seconds, rows and bytes of the answer."""
+
+    request: str
+    caller: str
+    median_s: float
+    body_bytes: int
+
+
+def api_speed(database: Path, work: Path, runs: int) -> list[ApiTiming]:
+    """Median time of typical list requests (a page of 100) to the read API, anonymous and with an
+    administrator's token, over HTTP to `python -m portal.serve` (the first request of each is not counted)."""
+    token = tokens.create(Path(os.environ["PORTAL_ACCOUNTS"]), "bench@localhost", "bench", 1)
+    timings = []
+    unlimited = str(10 ** 9)  # the rate limits would refuse a long run's requests, all from this machine
+    with _environment(PORTAL_API_ADDRESS_PER_MINUTE=unlimited, PORTAL_API_TOKEN_PER_MINUTE=unlimited), \
+            streamlit_server(database, work / "api.log") as (server, url):
+        for _ in range(240):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        for caller, headers in (("anonymous", {}), ("administrator", {"Authorization": f"Bearer {token}"})):
+            for path in API_REQUESTS:
+                seconds, size = [], 0
+                for _ in range(max(runs, 1) + 1):
+                    start = time.perf_counter()
+                    with urllib.request.urlopen(urllib.request.Request(url + path, headers=headers), timeout=60) as r:
+                        size = len(r.read())
+                    seconds.append(time.perf_counter() - start)
+                timings.append(ApiTiming(path, caller, statistics.median(seconds[1:]), size))
+    return timings
+
+
 @contextmanager
 def chromium():
     from playwright.sync_api import sync_playwright
@@ -783,11 +824,12 @@ class Report:
     pandas: PandasComparison | None = None
     cold_start: ColdStart | None = None
     concurrency: ConcurrencyResult | None = None
+    api: list[ApiTiming] = field(default_factory=list)
     profiles: list[str] = field(default_factory=list)
 
 
 def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: int = 20, browser: bool = True,
-        pandas_way: bool = True, profile_dir: Path | None = None, clients: str = "websocket",
+        pandas_way: bool = True, profile_dir: Path | None = None, clients: str = "websocket", api: bool = True,
         progress: Callable[[str], None] = lambda message: None) -> Report:
     """Measure everything the issue asks for on `database` (which is only read, never changed)."""
     if not database.exists():
@@ -810,6 +852,9 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
                     path = profile_view(view, profile_dir, token)
                     if path:
                         report.profiles.append(str(path))
+            if api:
+                progress(say("bench.progress_api"))
+                report.api = api_speed(database, work, runs)
         if import_rows:
             progress(say("bench.progress_import", rows=import_rows))
             report.import_result = import_speed(database, import_rows, work)
@@ -880,6 +925,10 @@ def markdown(report: Report) -> str:
                         import_s=_s(c.import_seconds), status=c.import_status, baseline=_mb(c.rss_baseline),
                         peak=_mb(c.rss_peak), after_5=_mb(c.rss_after_5s), after_30=_mb(c.rss_after_30s))]
         lines += [f"  - {e}" for e in c.errors[:20]]
+    if report.api:
+        lines += ["", say("bench.api", limit=_s(API_LIMIT_S)), "", "| request | caller | median (s) | bytes |",
+                  "|---|---|---:|---:|"]
+        lines += [f"| `{a.request}` | {a.caller} | {_s(a.median_s)} | {a.body_bytes:,} |" for a in report.api]
     if report.profiles:
         lines += ["", say("bench.profiles")] + [f"- {p}" for p in report.profiles]
     return "\n".join(lines)
@@ -908,6 +957,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", choices=("websocket", "browser"), default="websocket",
                         help=say("bench.clients_help"))
     parser.add_argument("--no-browser", action="store_true", help=say("bench.no_browser_help"))
+    parser.add_argument("--no-api", action="store_true", help=say("bench.no_api_help"))
     parser.add_argument("--no-pandas", action="store_true", help=say("bench.no_pandas_help"))
     parser.add_argument("--profile", type=Path, help=say("bench.profile_help"))
     parser.add_argument("--save", type=Path, help=say("bench.save_help"))
@@ -915,7 +965,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = run(db.database_path(args.db), runs=args.runs, import_rows=args.import_rows,
                      sessions=args.sessions, browser=not args.no_browser, pandas_way=not args.no_pandas,
-                     profile_dir=args.profile, clients=args.clients,
+                     profile_dir=args.profile, clients=args.clients, api=not args.no_api,
                      progress=lambda message: print(message, file=sys.stderr, flush=True))
     except BenchError as failed:
         print(failed, file=sys.stderr)

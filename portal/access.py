@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from portal import auth, db, first_run, session_cookie
+from portal import auth, db, first_run, session_cookie, tokens_ui
 from portal.display import markdown_text, markdown_values
 from portal.i18n import t
 
@@ -161,6 +161,7 @@ def account_box() -> None:
         st.caption(t("access.signed_in_as", email=markdown_text(user.email), role=what))
         if st.session_state.get("session_token"):  # a local account (not one of the identity provider)
             _password_change(user)
+        tokens_ui.api_tokens(user)
         if st.button(t("access.sign_out"), key="sign_out", icon=":material/logout:"):
             sign_out()
         return

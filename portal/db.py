@@ -201,6 +201,22 @@ class Store:
             return cursor.execute(sql, _bind(sql, scope, params)).df()
 
 
+def page_sql(query: str) -> str:
+    """QUERY.sql cut to one page ($page_limit rows from $page_offset), in the query's own order."""
+    return ("SELECT * FROM (\n" + query_text(query).strip().rstrip(";") +
+            "\n) LIMIT $page_limit OFFSET $page_offset")
+
+
+def stream_page(store: "Store", query: str, scope: Scope, batch_rows: int = 256,
+                **params: object) -> Iterator[pa.RecordBatch]:
+    """One page of QUERY.sql for this scope (`page_limit`, `page_offset` among the params), batch by batch,
+    so a response is written as DuckDB produces it rather than held whole."""
+    sql = page_sql(query)
+    with store.cursor() as cursor:
+        reader = cursor.sql(sql, params=_bind(sql, scope, params)).to_arrow_reader(batch_rows)
+        yield from reader
+
+
 def open_store(path: Path | None = None) -> Store:
     """A store for the database at `path` (the app caches one per process with st.cache_resource)."""
     return Store(database_path(path))

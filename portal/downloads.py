@@ -17,13 +17,18 @@ def _is_number(value: object) -> bool:
         (isinstance(value, float) and (math.isnan(value) or math.isinf(value)))
 
 
+def csv_row(values) -> list[str]:
+    """One row's CSV cells: numbers as written, text escaped so it never runs as a formula."""
+    return [cell_text(v) if _is_number(v) else escape_formula(cell_text(v)) for v in values]
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV (with the byte-order mark spreadsheet programs look for); text never runs as a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([escape_formula(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        writer.writerow([cell_text(v) if _is_number(v) else escape_formula(cell_text(v)) for v in row])
+        writer.writerow(csv_row(row))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

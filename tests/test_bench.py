@@ -49,6 +49,10 @@ def test_bench_command_measures_every_page_default_and_filtered(small_db, capsys
     # The rest of the report goes to standard error, as Markdown.
     assert "| page (URL) |" in err and "Import of 500 procedure rows" in err and "pandas" in err
     assert re.search(r"inside the server\): [\d,]+ MB before, [\d,]+ MB at the peak", err), err
+    api_rows = re.findall(r"\| `(/api/v1/\S+)` \| (anonymous|administrator) \| (\d+\.\d+) \| ([\d,]+) \|", err)
+    assert {(path, caller) for path, caller, _, _ in api_rows} == {
+        (path, caller) for path in bench.API_REQUESTS for caller in ("anonymous", "administrator")}, err
+    assert all(float(seconds) > 0 and int(size.replace(",", "")) > 100 for _, _, seconds, size in api_rows)
 
 
 def test_a_view_records_the_reads_its_rerun_makes(small_db, monkeypatch, tmp_path):

@@ -54,10 +54,11 @@ START_COMMANDS = {
 
 
 @contextmanager
-def running_portal(seed_database: Path, tmp_path_factory, start: str = "python -m portal.serve"):
+def running_portal(seed_database: Path, tmp_path_factory, start: str = "python -m portal.serve",
+                   env: dict[str, str] | None = None):
     """Start the portal's server the way `start` names (default: as the tests always do, `python -m portal.serve`,
     i.e. `streamlit run app.py` with the page code preloaded) on a copy of `seed_database`; yield its base URL;
-    stop it."""
+    stop it. `env` adds to (or overrides) the server's environment."""
     from portal import auth
 
     database = tmp_path_factory.mktemp("browser") / "portal.duckdb"
@@ -70,7 +71,7 @@ def running_portal(seed_database: Path, tmp_path_factory, start: str = "python -
     server = subprocess.Popen(
         [*START_COMMANDS[start], "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=PROJECT, env={**os.environ, "PORTAL_DB": str(database), "PORTAL_ACCOUNTS": str(accounts)},
+        cwd=PROJECT, env={**os.environ, "PORTAL_DB": str(database), "PORTAL_ACCOUNTS": str(accounts), **(env or {})},
         stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

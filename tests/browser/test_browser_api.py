@@ -1,0 +1,228 @@
+"""The read API over HTTP against a real server: each role gets exactly what its pages read, tokens are checked."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import urllib.error
+import urllib.request
+from itertools import count
+
+import pyarrow.parquet as pq
+import pytest
+
+from portal import api, auth, db, tokens
+from portal_browser import running_portal
+
+TOKEN_LIMIT = 60  # requests a minute per token on the test server (role tests make fewer per token)
+ADDRESS_LIMIT = 40
+ROLES = {"partner": ("partner@nctd.example", db.Scope(role="partner", institution_id="MNG-NCTD")),
+         "ministry": ("official@moh.example", db.Scope(role="ministry")),
+         "administrator": ("admin@example.org", db.Scope(role="administrator"))}
+ANONYMOUS = db.Scope(role="anonymous", names_visible=False, costs_visible=False)
+addresses = (f"10.9.{n // 250}.{n % 250 + 1}" for n in count())  # every test its own address (X-Forwarded-For)
+
+
+@pytest.fixture(scope="module")
+def served(seed_db_master, tmp_path_factory):
+    """A server with its own accounts file: (base URL, accounts path, the database it reads)."""
+    accounts = tmp_path_factory.mktemp("api") / "accounts.sqlite"
+    for email, (role, institution) in {"admin@example.org": ("administrator", None),
+                                       "partner@nctd.example": ("partner", "MNG-NCTD"),
+                                       "official@moh.example": ("ministry", None)}.items():
+        auth.add_user(accounts, email, role, institution, None)
+    env = {"PORTAL_ACCOUNTS": str(accounts), "PORTAL_API_TOKEN_PER_MINUTE": str(TOKEN_LIMIT),
+           "PORTAL_API_ADDRESS_PER_MINUTE": str(ADDRESS_LIMIT)}
+    with running_portal(seed_db_master, tmp_path_factory, env=env) as url:
+        yield url, accounts, db.open_store(seed_db_master)
+
+
+def call(url: str, path: str, token: str | None = None, method: str = "GET", address: str | None = None):
+    """(status, headers, body bytes) of one request."""
+    request = urllib.request.Request(url + path, method=method)
+    request.add_header("X-Forwarded-For", address or next(addresses))
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def every_row(url: str, path: str, token: str | None, page: int = 10) -> list[dict]:
+    """All rows of a list, page by page (a small page, so paging itself is tested)."""
+    rows, offset, address = [], 0, next(addresses)
+    while True:
+        status, _, body = call(url, f"{path}{'&' if '?' in path else '?'}limit={page}&offset={offset}", token,
+                               address=address)
+        assert status == 200, body
+        data = json.loads(body)["data"]
+        rows += data
+        if len(data) < page:
+            return rows
+        offset += page
+
+
+def page_rows(store: db.Store, endpoint: str, scope: db.Scope, **given) -> list[dict]:
+    """What the page's own query gives this scope (db.Store.read, as the pages call it), as plain values."""
+    spec = api.ENDPOINTS[endpoint]
+    params = {**spec.fixed, **{bound: [] for bound in spec.lists.values()},
+              **{bound: None for bound in spec.texts.values()}, "reporting_currency": "USD",
+              **({"year_from": 1900, "year_to": 2200} if spec.years else {}), **given}
+    frame = store.read(spec.query, scope, **params)
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def same(api_rows: list[dict], expected: list[dict], key: str) -> None:
+    """The same records in the same order, with the same texts and numbers (dates compared by their day)."""
+    assert [r[key] for r in api_rows] == [r[key] for r in expected]
+    for got, want in zip(api_rows, expected):
+        assert got.keys() == want.keys()
+        for column, value in want.items():
+            if isinstance(value, str) and "T00:00:00" in value:
+                value = value[:10]
+            if isinstance(value, float) and isinstance(got[column], (int, float)):
+                assert got[column] == pytest.approx(value), column
+            else:
+                assert got[column] == value, column
+
+
+@pytest.fixture(scope="module")
+def role_tokens(served):
+    url, accounts, _ = served
+    return {role: tokens.create(accounts, email, f"test {role}", 1) for role, (email, _) in ROLES.items()}
+
+
+def one_programme(store: db.Store, scope: db.Scope) -> str:
+    """A programme this scope sees that has participants, events and costs where the seed has them."""
+    rows = page_rows(store, "programmes", scope)
+    return rows[-1]["item_id"]
+
+
+LISTS = {"programmes": ("", "item_id"), "institutions": ("", "institution_id"), "equipment": ("", "item_id"),
+         "figures": ("?year_from=2018", "programmes"), "equipment_spending": ("", "dimension")}
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ROLES])
+def test_every_list_returns_what_the_pages_read_for_the_role(served, role_tokens, role):
+    url, _, store = served
+    token = role_tokens.get(role)
+    scope = ROLES[role][1] if token else ANONYMOUS
+    for endpoint, (query, key) in LISTS.items():
+        expected = page_rows(store, endpoint, scope, **({"year_from": 2018} if query else {}))
+        assert expected, endpoint
+        same(every_row(url, f"/api/v1/{endpoint}{query}", token), expected, key)
+    # A filter as the page sets it: programmes of one kind, equipment of one category.
+    kind = page_rows(store, "programmes", scope)[0]["kind"]
+    same(every_row(url, f"/api/v1/programmes?kind={kind}", token),
+         page_rows(store, "programmes", scope, kinds=[kind]), "item_id")
+    programme = one_programme(store, scope)
+    same(every_row(url, f"/api/v1/events?programme={programme}", token),
+         page_rows(store, "events", scope, programme=programme), "title")
+    institution = page_rows(store, "institutions", scope)[0]["institution_id"]
+    procedures = every_row(url, f"/api/v1/procedures?institution={institution}", token)
+    assert procedures == every_row(url, f"/api/v1/procedures?institution={institution}", token)
+    assert len(procedures) == len(page_rows(store, "procedures", scope, institution=institution))
+    for endpoint, visible in (("participants", scope.names_visible), ("costs", scope.costs_visible)):
+        status, _, body = call(url, f"/api/v1/{endpoint}?programme={programme}", token)
+        if visible:
+            assert status == 200
+            expected = page_rows(store, endpoint, scope, programme=programme)
+            assert expected, endpoint
+            same(every_row(url, f"/api/v1/{endpoint}?programme={programme}", token), expected, next(iter(expected[0])))
+        else:
+            assert status == 403 and json.loads(body)["error"] == f"{'names' if endpoint == 'participants' else 'costs'}_not_shown"
+
+
+def test_anonymous_callers_get_no_names_and_no_costs(served):
+    url, _, store = served
+    for row in every_row(url, "/api/v1/programmes", None):
+        assert row["cost_amount"] is None and row["converted"] is None and row["converted_total"] is None
+    for row in every_row(url, "/api/v1/equipment", None):
+        assert row["amount"] is None and row["converted"] is None
+    ministry = page_rows(store, "equipment", db.Scope(role="ministry"))
+    assert any(row["amount"] is not None for row in ministry)  # the seed has costs the anonymous do not get
+
+
+def test_a_partner_sees_only_its_collaborations(served, role_tokens):
+    url, _, store = served
+    partner = {r["item_id"] for r in every_row(url, "/api/v1/programmes", role_tokens["partner"])}
+    ministry = {r["item_id"] for r in every_row(url, "/api/v1/programmes", role_tokens["ministry"])}
+    assert partner and partner < ministry
+
+
+@pytest.mark.parametrize("header", ["Bearer pt_not-a-token", "Bearer nonsense", "Basic abc", "Bearer "])
+def test_a_wrong_token_gets_401_and_no_data(served, header):
+    url, _, _ = served
+    request = urllib.request.Request(url + "/api/v1/programmes", headers={"Authorization": header,
+                                                                         "X-Forwarded-For": next(addresses)})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 401 and refused.value.headers["WWW-Authenticate"].startswith("Bearer")
+    assert json.loads(refused.value.read())["error"] == "invalid_token"
+
+
+def test_revoked_and_expired_tokens_get_401(served):
+    url, accounts, _ = served
+    token = tokens.create(accounts, "official@moh.example", "to revoke", 1)
+    assert call(url, "/api/v1/programmes?limit=1", token)[0] == 200
+    (listed,) = [t for t in tokens.listed(accounts, "official@moh.example") if t["name"] == "to revoke"]
+    assert listed["last_used_at"] is not None
+    assert tokens.revoke(accounts, "official@moh.example", listed["token_id"])
+    status, _, body = call(url, "/api/v1/programmes?limit=1", token)
+    assert status == 401 and json.loads(body)["error"] == "invalid_token" and b"data" not in body
+    expired = tokens.create(accounts, "official@moh.example", "to expire", 1)
+    with auth._connect(accounts) as connection:
+        connection.execute("UPDATE api_tokens SET expires_at = ? WHERE name = 'to expire'", (time.time() - 1,))
+    status, _, body = call(url, "/api/v1/programmes?limit=1", expired)
+    assert status == 401 and b"data" not in body
+
+
+def test_only_reading_is_allowed(served, role_tokens):
+    url, _, _ = served
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        assert call(url, "/api/v1/programmes", role_tokens["administrator"], method=method)[0] == 405
+
+
+def test_rate_limits_per_token_and_per_address_answer_429_with_retry_after(served):
+    url, accounts, _ = served
+    token = tokens.create(accounts, "official@moh.example", "rate", 1)
+    answers = [call(url, "/api/v1/institutions?limit=1", token) for _ in range(TOKEN_LIMIT + 1)]  # new address each
+    assert [a[0] for a in answers] == [200] * TOKEN_LIMIT + [429]
+    assert json.loads(answers[-1][2])["error"] == "rate_limited" and 0 < int(answers[-1][1]["Retry-After"]) <= 60
+    address = next(addresses)
+    answers = [call(url, "/api/v1/openapi.json", None, address=address)[0] for _ in range(3)]
+    answers += [call(url, "/api/v1/institutions?limit=1", None, address=address)[0] for _ in range(ADDRESS_LIMIT + 1)]
+    assert answers[:3 + ADDRESS_LIMIT] == [200] * (3 + ADDRESS_LIMIT) and answers[-1] == 429
+
+
+def test_formats_csv_and_parquet_hold_the_same_page(served):
+    url, _, _ = served
+    rows = json.loads(call(url, "/api/v1/equipment?limit=5")[2])["data"]
+    status, headers, body = call(url, "/api/v1/equipment?limit=5&format=csv")
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    lines = body.decode("utf-8-sig").splitlines()
+    assert len(lines) == 6 and lines[0].split(",")[1] == "item_id"
+    assert [line.split(",")[1] for line in lines[1:]] == [r["item_id"] for r in rows]
+    status, _, body = call(url, "/api/v1/equipment?limit=5&format=parquet")
+    assert pq.read_table(io.BytesIO(body)).column("item_id").to_pylist() == [r["item_id"] for r in rows]
+
+
+def test_bad_parameters_are_named(served):
+    url, _, _ = served
+    for path, code in (("/api/v1/programmes?limit=100000", "bad_parameter"),
+                       ("/api/v1/programmes?colour=red", "unknown_parameter"),
+                       ("/api/v1/events", "missing_parameter"), ("/api/v1/nothing", "not_found")):
+        status, _, body = call(url, path)
+        assert status in (400, 404) and json.loads(body)["error"] == code, path
+
+
+def test_the_openapi_document_lists_every_endpoint(served):
+    url, _, _ = served
+    status, _, body = call(url, "/api/v1/openapi.json")
+    document = json.loads(body)
+    assert status == 200 and document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {f"/api/v1/{name}" for name in api.ENDPOINTS}
+    assert call(url, "/")[0] == 200  # the browser app keeps its address
