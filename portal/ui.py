@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from portal import access, db, downloads
+from portal import access, charts, db, downloads
 from portal.display import (Column, is_missing, markdown_text, markdown_values, money, not_reported, not_reported_note,
                             not_shown, number)
 from portal.contract import BASE_CURRENCY
@@ -384,15 +384,18 @@ def missing_rates_warning(count: object) -> None:
 
 
 def timeline_note(items: pd.DataFrame) -> None:
-    """Under a timeline: how many items of each lane are shown out of how many there are."""
+    """Under a timeline: the chart's own words on how many items of each lane it shows, as text to read or copy."""
     if items.empty:
         st.info(t("chart.empty_suggestion"))
         return
-    totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
-    cut = [showing_text(r.shown, r.total, what=t("lane.plural." + lane)) for lane, r in totals.iterrows()
-           if r.total > r.shown]
+    cut = charts.timeline_cut_text(items)
     if cut:
-        st.caption(" · ".join(cut))
+        st.caption(cut)
+
+
+def costs_hidden_notice(place=st) -> None:
+    """In place of a cost table or chart the viewer may not see: costs are hidden, not missing."""
+    place.info(t("access.costs_hidden"), icon=":material/lock:")
 
 
 def keep_in_url(url_key: str, codes: str | list[str] | None) -> None:
