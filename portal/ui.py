@@ -291,12 +291,25 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
     shown, full, config = table_frames(frame, headers)
     data = shown
     hashes = [title for title, spec in zip(shown.columns, headers.values()) if _column(spec).kind == "hash"]
-    if hashes:  # the full value stays in the cell (copied, and shown when the cell is opened); the start shows
+    if hashes:  # the full value stays in the cell (copied, opened) and under the table (full_values); the start shows
         data = shown.style.format(lambda v: v if is_missing(v) else f"{str(v)[:HASH_SHOWN]}…", subset=hashes)
     result = st.dataframe(data, hide_index=True, width="stretch", column_config=config,
                           placeholder=not_reported(), **dataframe_options)
     download_buttons(full, download, key="-".join(headers))
+    for title in hashes:
+        full_values(shown, title)
     return result
+
+
+def full_values(shown: pd.DataFrame, title: str) -> None:
+    """A button under a table that opens the full values of its shortened column `title`, beside each row's first
+    column. st.dataframe (Streamlit 1.67) shows no per-cell hover text: it draws cells on a canvas, and a Styler's
+    tooltips (set_tooltips) are CSS that only st.table applies."""
+    listed = shown[[shown.columns[0], title]].dropna(subset=[title])
+    if listed.empty:
+        return
+    with st.popover(t("table.full_values", column=title), icon=":material/fingerprint:", type="tertiary"):
+        static_table(listed.astype(str))
 
 
 def static_table(frame: pd.DataFrame) -> None:
