@@ -302,14 +302,17 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
 
 
 def full_values(shown: pd.DataFrame, title: str) -> None:
-    """A button under a table that opens the full values of its shortened column `title`, beside each row's first
+    """A fold under a table that opens the full values of its shortened column `title`, beside each row's first
     column. st.dataframe (Streamlit 1.67) shows no per-cell hover text: it draws cells on a canvas, and a Styler's
     tooltips (set_tooltips) are CSS that only st.table applies."""
-    listed = shown[[shown.columns[0], title]].dropna(subset=[title])
+    listed = shown[[shown.columns[0], title]].dropna(subset=[title])  # hex digests: no backtick to escape
     if listed.empty:
         return
-    with st.popover(t("table.full_values", column=title), icon=":material/fingerprint:", type="tertiary"):
-        static_table(listed.astype(str))
+    key_title = shown.columns[0]
+    with st.expander(t("table.full_values", column=title), icon=":material/fingerprint:"):
+        # One line each, the value as code (in full, one font width per character): st.table cuts cells at 400 px.
+        st.markdown("\n".join(f"- {markdown_text(key_title)} {markdown_text(str(key))}: `{value}`"
+                               for key, value in listed.itertuples(index=False)))
 
 
 def static_table(frame: pd.DataFrame) -> None:
