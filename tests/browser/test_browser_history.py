@@ -34,6 +34,9 @@ def test_an_import_and_its_rollback_name_the_signed_in_administrator(portal, tmp
     portal.settle()
 
     portal.open("/history")
+    sideways = page.locator("[data-testid=stDataFrame] .dvn-scroller").first.evaluate(
+        "grid => [grid.scrollWidth, grid.clientWidth]")
+    assert sideways[0] <= sideways[1] + 1, sideways  # the columns a reader needs fit at 1,400 px
     # The table shows a hash's first characters; the fold under it opens the full value.
     full_hash = hashlib.sha256((tmp_path / "history-check.xlsx").read_bytes()).hexdigest()
     page.get_by_text("Full values: SHA-256").click()
