@@ -21,43 +21,52 @@ def contradiction(problem: str) -> str:
 
 
 # Each check reads portal/queries/quality_CHECK.sql (columns record, name, link, total and its own) and shows
-# these columns, each with how its values read (None: as stored).
-COSTS = {"cost_kind": partial(label, "lane"), "record": None, "name": None, "amount": display.number, "currency": None,
-         "year": str}
+# these columns as ui.table Columns; READ turns coded values into what a person reads.
+def column(name: str, kind: str = "text", **options: object) -> display.Column:
+    """The ui.table column of a finding's field `name`, headed by quality.col_NAME."""
+    return display.Column("quality.col_" + name, kind, **options)
+
+
+OPEN = column("link", "link", link="{}")  # the query's address of the record's page; shows the id it opens
+RECORD = {"record": column("record"), "name": column("name")}
+COSTS = {"cost_kind": column("cost_kind"), **RECORD, "amount": column("amount", "money"),
+         "currency": column("currency", private="costs"), "year": column("year")}
 CHECKS = {
-    "rows_without_source": {"sheet": None, "record": None, "name": None},
-    "institutions_without_coordinates": {"record": None, "name": None, "kind": partial(label, "institution_kind"),
-                                         "country": None},
-    "programmes_contradicting_dates": {"record": None, "name": None, "problem": contradiction,
-                                       "start_date": display.date_text, "end_date": display.date_text},
-    "participant_count_mismatches": {"record": None, "name": None, "participants_count": display.number,
-                                     "trainees_listed": display.number, "people_listed": display.number},
-    "programmes_without_cost": {"record": None, "name": None, "kind": partial(label, "programme_kind"),
-                                "status": partial(label, "programme_status"), "start_date": display.date_text,
-                                "funding_source": None},
-    "equipment_without_cost": {"record": None, "name": None, "institution_name": None,
-                               "acquired_date": display.date_text, "funding_source": None},
-    "programmes_without_participant_count": {"record": None, "name": None, "kind": partial(label, "programme_kind"),
-                                             "status": partial(label, "programme_status"),
-                                             "start_date": display.date_text, "trainees_listed": display.number},
-    "equipment_without_programmes": {"record": None, "name": None, "institution_name": None,
-                                     "acquired_date": display.date_text},
+    "rows_without_source": {"sheet": column("sheet"), **RECORD},
+    "institutions_without_coordinates": {**RECORD, "kind": column("kind"), "country": column("country")},
+    "programmes_contradicting_dates": {**RECORD, "problem": column("problem"), "start_date": column("start_date", "date"),
+                                       "end_date": column("end_date", "date")},
+    "participant_count_mismatches": {**RECORD, "participants_count": column("participants_count", "count"),
+                                     "trainees_listed": column("trainees_listed", "count"),
+                                     "people_listed": column("people_listed", "count")},
+    "programmes_without_cost": {**RECORD, "kind": column("kind"), "status": column("status"),
+                                "start_date": column("start_date", "date"), "funding_source": column("funding_source")},
+    "equipment_without_cost": {**RECORD, "institution_name": column("institution_name"),
+                               "acquired_date": column("acquired_date", "date"),
+                               "funding_source": column("funding_source")},
+    "programmes_without_participant_count": {**RECORD, "kind": column("kind"), "status": column("status"),
+                                             "start_date": column("start_date", "date"),
+                                             "trainees_listed": column("trainees_listed", "count")},
+    "equipment_without_programmes": {**RECORD, "institution_name": column("institution_name"),
+                                     "acquired_date": column("acquired_date", "date")},
     "costs_without_reporting_rate": COSTS,
     "costs_without_own_rate": COSTS,
 }
+PROGRAMME_CODES = {"kind": partial(label, "programme_kind"), "status": partial(label, "programme_status")}
+READ = {"institutions_without_coordinates": {"kind": partial(label, "institution_kind")},
+        "programmes_contradicting_dates": {"problem": contradiction},
+        "programmes_without_cost": PROGRAMME_CODES, "programmes_without_participant_count": PROGRAMME_CODES,
+        "costs_without_reporting_rate": {"cost_kind": partial(label, "lane"), "year": str},
+        "costs_without_own_rate": {"cost_kind": partial(label, "lane"), "year": str}}
 
 
-def findings_table(check: str, found: pd.DataFrame, columns: dict, total: int) -> None:
-    """One check's findings: the columns as a person reads them, a link to each record, and what was cut."""
+def findings_table(check: str, found: pd.DataFrame, total: int) -> None:
+    """One check's findings: typed columns, a link to each record's page, downloads of every row, what was cut."""
     if found.empty:
         st.success(t("quality.nothing_found"), icon=":material/check_circle:")
         return
-    shown = ui.headed(pd.DataFrame({c: found[c].map(f) if f else found[c] for c, f in columns.items()}),
-                      {c: "quality.col_" + c for c in columns})
-    shown.insert(0, "link", found["link"])  # first and pinned: in view however wide the table
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "link": st.column_config.LinkColumn(t("quality.col_link"), display_text=t("quality.open"), pinned=True)})
-    ui.download_buttons(shown.drop(columns="link"), f"quality-{check}", key=check)  # as shown, every row it lists
+    read = found.assign(**{name: found[name].map(as_read) for name, as_read in READ.get(check, {}).items()})
+    ui.table(read, {"link": OPEN, **CHECKS[check]}, download=f"quality-{check}")
     ui.showing_note(len(found), total, "quality.showing")
 
 
@@ -84,7 +93,7 @@ st.markdown("\n".join(
             else t("quality.summary_passed", name=names[check], anchor=check))
     for check, total in totals.items()))
 
-for check, columns in CHECKS.items():
+for check in CHECKS:
     st.subheader(t("quality.heading", name=names[check], count=display.number(totals[check])), anchor=check)
     st.caption(t(f"quality.{check}.why", days=ONGOING_GRACE_DAYS, currency=ui.reporting_currency()))
-    findings_table(check, found[check], columns, totals[check])
+    findings_table(check, found[check], totals[check])

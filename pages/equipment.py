@@ -51,7 +51,7 @@ if chosen:
                  download=f"{chosen}-cost")
         ui.missing_rates_warning(int(item.rate_missing))
     else:  # hidden, not missing: the table would read "not reported"
-        st.info(t("access.costs_hidden"), icon=":material/lock:")
+        ui.costs_hidden_notice()
 
     st.subheader(t("equipment.detail_programmes"))
     if programmes.empty:
@@ -117,7 +117,7 @@ if ui.clicked_record(clicked):
 
 st.subheader(t("equipment.spending_title", currency=currency))
 if not ui.costs_visible():
-    st.info(t("access.costs_hidden"), icon=":material/lock:")
+    ui.costs_hidden_notice()
 elif equipment_charts.no_cost_known(spending):  # one sentence, not three empty charts repeating it
     st.info(t("equipment.no_costs_at_all", not_reported=display.number(int(total["not_reported"])),
               items=display.number(int(total["items"])), rate_missing=display.number(int(total["rate_missing"])),

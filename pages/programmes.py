@@ -94,7 +94,7 @@ if programme:
             "item": "programmes.col_cost_item", "amount": "programmes.col_amount", "year": "programmes.col_year",
             "rates": "programmes.col_rates", "converted": "programmes.col_in_reporting_currency"})
     else:
-        st.info(t("access.costs_hidden"), icon=":material/lock:")
+        ui.costs_hidden_notice()
 
     st.subheader(t("programmes.sources"))
     st.caption(t("programmes.sources_caption"))
@@ -151,7 +151,7 @@ opened = st.session_state.get("programmes_opened", 0)
 st.subheader(t("programmes.timeline"))
 clicked = ui.plot(shown.gantt, programmes, key=f"programmes_timeline_{opened}", select=True)
 st.caption(t("programmes.timeline_caption"))
-ui.showing_note(len(programmes), totals["lane_total"], what=t("lane.plural.programme"))
+ui.timeline_note(programmes)
 if ui.clicked_record(clicked):
     open_programme(ui.clicked_record(clicked))
     st.rerun()

@@ -122,7 +122,7 @@ HISTORY_HEADERS = {"import_id": TableColumn("imports.col_id", "count"), "action"
                    "when": "imports.col_at", "imported_by": "imports.col_by", "file_name": "imports.col_file",
                    "file_sha256": TableColumn("imports.col_sha", "hash"), "added": TableColumn("imports.col_added", "count"),
                    "changed": TableColumn("imports.col_changed", "count"),
-                   "unchanged": TableColumn("imports.col_unchanged", "count"),
+                   "unchanged": TableColumn("imports.col_unchanged", "count", optional=True),
                    "removed": TableColumn("imports.col_removed", "count"), "status": "imports.col_status"}
 
 UNDONE_HEADERS = {"import_id": "imports.col_id", "action": "imports.col_action", "when": "imports.col_at",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from portal import access, db, downloads
+from portal import access, charts, db, downloads
 from portal.display import (Column, is_missing, markdown_text, markdown_values, money, not_reported, not_reported_note,
                             not_shown, number)
 from portal.contract import BASE_CURRENCY
@@ -291,12 +291,28 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
     shown, full, config = table_frames(frame, headers)
     data = shown
     hashes = [title for title, spec in zip(shown.columns, headers.values()) if _column(spec).kind == "hash"]
-    if hashes:  # the full value stays in the cell (copied, and shown when the cell is opened); the start shows
+    if hashes:  # the full value stays in the cell (copied, opened) and under the table (full_values); the start shows
         data = shown.style.format(lambda v: v if is_missing(v) else f"{str(v)[:HASH_SHOWN]}…", subset=hashes)
     result = st.dataframe(data, hide_index=True, width="stretch", column_config=config,
                           placeholder=not_reported(), **dataframe_options)
     download_buttons(full, download, key="-".join(headers))
+    for title in hashes:
+        full_values(shown, title)
     return result
+
+
+def full_values(shown: pd.DataFrame, title: str) -> None:
+    """A fold under a table that opens the full values of its shortened column `title`, beside each row's first
+    column. st.dataframe (Streamlit 1.67) shows no per-cell hover text: it draws cells on a canvas, and a Styler's
+    tooltips (set_tooltips) are CSS that only st.table applies."""
+    listed = shown[[shown.columns[0], title]].dropna(subset=[title])  # hex digests: no backtick to escape
+    if listed.empty:
+        return
+    key_title = shown.columns[0]
+    with st.expander(t("table.full_values", column=title), icon=":material/fingerprint:"):
+        # One line each, the value as code (in full, one font width per character): st.table cuts cells at 400 px.
+        st.markdown("\n".join(f"- {markdown_text(key_title)} {markdown_text(str(key))}: `{value}`"
+                               for key, value in listed.itertuples(index=False)))
 
 
 def static_table(frame: pd.DataFrame) -> None:
@@ -384,15 +400,18 @@ def missing_rates_warning(count: object) -> None:
 
 
 def timeline_note(items: pd.DataFrame) -> None:
-    """Under a timeline: how many items of each lane are shown out of how many there are."""
+    """Under a timeline: the chart's own words on how many items of each lane it shows, as text to read or copy."""
     if items.empty:
         st.info(t("chart.empty_suggestion"))
         return
-    totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
-    cut = [showing_text(r.shown, r.total, what=t("lane.plural." + lane)) for lane, r in totals.iterrows()
-           if r.total > r.shown]
+    cut = charts.timeline_cut_text(items)
     if cut:
-        st.caption(" · ".join(cut))
+        st.caption(cut)
+
+
+def costs_hidden_notice(place=st) -> None:
+    """In place of a cost table or chart the viewer may not see: costs are hidden, not missing."""
+    place.info(t("access.costs_hidden"), icon=":material/lock:")
 
 
 def keep_in_url(url_key: str, codes: str | list[str] | None) -> None:

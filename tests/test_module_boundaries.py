@@ -97,3 +97,10 @@ def test_values_are_formatted_through_display_never_through_ui():
                if isinstance(node, ast.ImportFrom) and node.module == "portal.ui"
                for alias in node.names if alias.name in display]
     assert through_ui + from_ui == []
+
+
+def test_the_costs_hidden_notice_is_written_once():
+    """Pages show "costs are hidden" through ui.costs_hidden_notice, so it reads and looks the same everywhere."""
+    pages = PORTAL.parent / "pages"
+    writers = [path.name for path in pages.glob("*.py") if '"access.costs_hidden"' in path.read_text(encoding="utf-8")]
+    assert writers == []

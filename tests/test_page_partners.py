@@ -336,7 +336,10 @@ def test_chart_data_stays_under_a_megabyte_on_a_large_database(monkeypatch, tmp_
     assert sum(len(c.proto.spec) for c in app.get("plotly_chart")) < 1_000_000
     captions = [c.value for c in app.caption]
     assert "The map shows the 1,500 most active of 4,000 located institutions." in captions
-    assert "showing the 40 most recent of 300 programmes" in captions
+    [cut] = [note["text"] for chart in app.get("plotly_chart")
+             for note in json.loads(chart.proto.spec)["layout"].get("annotations", []) if "most recent" in note["text"]]
+    assert cut == "showing the 40 most recent of 300 programmes · narrow the years or filters to see the rest"
+    assert cut in captions  # under the chart, the chart's own words
     assert len(counterpart_counts(app)) == 300
 
 

@@ -118,7 +118,9 @@ def tables(app) -> dict[str, list[dict]]:
     shown = {}
     for heading in headings(app):
         name, count = heading.rsplit(": ", 1)
-        shown[name] = next(frames).value.to_dict("records") if count != "0" else []
+        rows = next(frames).value.to_dict("records") if count != "0" else []
+        # The "Open" column links to the record's page in the reader's language: "link" here, without the language.
+        shown[name] = [{**row, "link": row.pop("Open").removesuffix("&lang=en")} for row in rows]
     assert next(frames, None) is None
     return shown
 
@@ -143,13 +145,13 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
 
     mismatch = found["Participant counts that disagree with the people listed"][0]
     assert (mismatch["Participants reported"], mismatch["Trainees listed"], mismatch["People listed"]) == \
-        ("5", "2", "3")
+        (5, 2, 3)
     ministry = found["Institutions not on maps"][0]
     assert ministry["Kind"] == "Ministry"
     cost = found["Costs that cannot be shown in EUR"][0]
-    assert (cost["Cost of"], cost["Amount"], cost["Currency"], cost["Year"]) == ("Equipment", "7,000", "USD", "2019")
+    assert (cost["Cost of"], cost["Amount"], cost["Currency"], cost["Year"]) == ("Equipment", 7000, "USD", "2019")
     later = next(r for r in found["Programmes whose status contradicts their dates"] if r["Record"] == "P-DONE-LATER")
-    assert later["End"] == f"{TODAY.year + 1} (month not reported)"
+    assert later["End"] == str(TODAY.year + 1)  # a date column: the partial date as written, so it sorts by time
 
     # The fixture's clean records report no cost nor count (the gap worklists list those, tested on their own).
     gaps = ("Programmes with no cost", "Equipment with no cost", "Programmes with no participant count")
@@ -165,8 +167,24 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
 def test_links_are_link_columns(open_page, problem_db):
     app = open_page(problem_db)
     config = json.loads(app.dataframe[0].proto.columns)
-    assert config["link"]["type_config"]["type"] == "link"
-    assert config["link"]["label"] == "Open"
+    assert config["Open"]["type_config"]["type"] == "link"
+    assert config["Open"]["label"] == "Open"
+
+
+def test_worklists_are_typed_columns(open_page, problem_db):
+    """Counts and amounts are right-aligned numbers, dates sort as written (ISO), each row opens its record."""
+    app = open_page(problem_db, reporting_currency="EUR")
+    shown = [heading.rsplit(": ", 1)[0] for heading in headings(app) if not heading.endswith(": 0")]
+    config = {name: json.loads(frame.proto.columns) for name, frame in zip(shown, app.dataframe)}
+    types = {name: {title: c.get("type_config", {}).get("type") for title, c in columns.items()}
+             for name, columns in config.items()}
+    counts = types["Participant counts that disagree with the people listed"]
+    assert [counts[c] for c in ("Participants reported", "Trainees listed", "People listed")] == ["number"] * 3
+    assert types["Costs that cannot be shown in EUR"]["Amount"] == "number"
+    assert types["Programmes with no cost"]["Open"] == "link"
+    assert config["Programmes with no cost"]["Open"]["type_config"]["display_text"].startswith("[?&]")  # the id
+    starts = {row["Record"]: row["Start"] for row in tables(app)["Programmes with no cost"]}
+    assert starts["P-COUNT"] == str(TODAY.year - 2)  # as written, so it sorts by time
 
 
 def test_reporting_in_us_dollars_needs_no_rate(open_page, problem_db):
@@ -232,7 +250,7 @@ def test_the_largest_gaps_are_worklists_with_links(open_page, problem_db):
     no_count = {r["Record"]: r for r in found["Programmes with no participant count"]}
     assert set(no_count) == {"P-DONE-LATER", "P-ONGOING-OLD", "P-ONGOING-RECENT", "P-PLANNED-PAST",
                              "P-PLANNED-SOON", "P-PLANNED-THIS-YEAR", "P-DONE-THIS-YEAR"}
-    assert no_count["P-PLANNED-SOON"]["Status"] == "Planned" and no_count["P-PLANNED-SOON"]["Trainees listed"] == "0"
+    assert no_count["P-PLANNED-SOON"]["Status"] == "Planned" and no_count["P-PLANNED-SOON"]["Trainees listed"] == 0
 
 
 def test_the_seed_lists_its_programmes_without_cost_or_count(open_page, seed_db):

@@ -74,6 +74,10 @@ def test_history_lists_changes_and_rolls_one_back(monkeypatch, loaded_db, tmp_pa
     rows = table_rows(app, 0)
     assert [r["Import"] for r in rows] == [2, 1] and rows[0]["By"] == "hospital upload"
     assert rows[0]["File"] == "change" and len(rows[0]["SHA-256"]) == 64
+    # The table shows the start of each hash; the fold under it opens every full value beside its import.
+    [full] = [block.markdown[0].value for block in app.expander]
+    assert full.splitlines() == [f"- Import {r['Import']}: `{r['SHA-256']}`" for r in rows]
+    assert [block.label for block in app.expander] == ["Full values: SHA-256"]
     app.selectbox(key="rollback_target").set_value(2).run()
     app.button(key="rollback_button").click().run()
     app.button(key="rollback_confirm").click().run()

@@ -106,16 +106,16 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
         **BASE_LAYOUT)
     figure.add_annotation(text=t("chart.hatched_means_imprecise"), showarrow=False, xref="paper", yref="paper",
                           x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11, color="#555"))
-    cut = showing_text(items)
+    cut = timeline_cut_text(items)
     if cut:  # on the chart itself, where a reader looks, not only in a caption under it
         figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
                               yanchor="bottom", font=dict(size=11, color="#8a3b00"))
     return figure
 
 
-def showing_text(items: pd.DataFrame) -> str | None:
+def timeline_cut_text(items: pd.DataFrame) -> str | None:
     """"Showing the 15 most recent of 40 programmes · narrow the years or filters to see the rest", for each lane
-    of a timeline cut to fewer items than match (None when nothing is cut)."""
+    of a timeline cut to fewer items than match (None when nothing is cut): on the chart, and under it as text."""
     if "lane_total" not in items.columns or items.empty:
         return None
     totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))

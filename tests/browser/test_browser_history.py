@@ -3,6 +3,8 @@ rollback asks before it runs."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from portal.workbook import write_workbook
@@ -32,6 +34,21 @@ def test_an_import_and_its_rollback_name_the_signed_in_administrator(portal, tmp
     portal.settle()
 
     portal.open("/history")
+    sideways = page.locator("[data-testid=stDataFrame] .dvn-scroller").first.evaluate(
+        "grid => [grid.scrollWidth, grid.clientWidth]")
+    assert sideways[0] <= sideways[1] + 1, sideways  # the columns a reader needs fit at 1,400 px
+    # The table shows a hash's first characters; the fold under it opens the full value.
+    full_hash = hashlib.sha256((tmp_path / "history-check.xlsx").read_bytes()).hexdigest()
+    page.get_by_text("Full values: SHA-256").click()
+    shown = page.get_by_test_id("stExpander").get_by_text(full_hash)
+    shown.wait_for(timeout=5000)
+    page.wait_for_timeout(400)  # the fold's opening animation
+    inside = shown.evaluate("""value => {
+        const box = value.getBoundingClientRect(), fold = value.closest('[data-testid=stExpander]').getBoundingClientRect();
+        return [box.width > 0, box.right <= fold.right, value.getClientRects().length];
+    }""")
+    assert inside == [True, True, 1]  # drawn in full on one line, inside the fold
+    page.get_by_text("Full values: SHA-256").click()  # folded again
     page.locator("[data-testid=stSelectbox]").filter(has_text="Change to roll back").click()
     page.get_by_role("option").filter(has_text="history-check.xlsx").click()
     portal.settle()
