@@ -48,3 +48,70 @@ def test_export_maps_roles_dates_aid_type_costs_and_locations(seed_db, tmp_path)
     assert activity.find("recipient-country").get("code") == "MN"
     assert activity.find("location/point/pos").text.count(" ") == 1
     assert activity.find("result/indicator/period/actual").get("value") == "4"
+
+
+def test_export_then_import_gives_back_the_same_programmes(seed_db, tmp_path):
+    from portal.importer import import_workbook
+    from portal.workbook import write_workbook
+
+    out = tmp_path / "activities.xml"
+    main(["iati", "export", str(out), "--db", str(seed_db), "--include-illustrative"])
+    original = db.export_tables(seed_db)
+    fresh = tmp_path / "fresh.duckdb"
+    rates = tmp_path / "rates"
+    write_workbook({"institutions": [], "fx_rates": original["fx_rates"]}, rates)
+    import_workbook(rates, fresh, "test")
+    result = import_workbook(out, fresh, "test")
+    assert result.counts["programmes"].added == len(original["programmes"])
+    assert db.export_tables(fresh)["programmes"] == original["programmes"]  # ids, titles, dates, costs, all
+    again = import_workbook(out, seed_db, "test")  # into the database it came from: nothing changes
+    assert again.counts["programmes"].changed == again.counts["programmes"].added == 0
+    assert again.counts["institutions"].changed == again.counts["institutions"].added == 0
+
+
+def test_import_skips_activities_that_are_not_training_and_names_what_it_cannot_map(loaded_db, tmp_path):
+    from portal.importer import import_workbook
+
+    path = tmp_path / "donor.xml"
+    path.write_text("""<?xml version="1.0"?>
+<iati-activities version="2.03">
+ <iati-activity><iati-identifier>KR-GOV-1-ROAD</iati-identifier><title><narrative>Road</narrative></title>
+  <sector vocabulary="1" code="21020"/></iati-activity>
+ <iati-activity default-currency="KRW"><iati-identifier>KR-GOV-1-SURG</iati-identifier>
+  <title><narrative>Surgeons trained in Seoul</narrative><narrative xml:lang="ko">서울 외과의 연수</narrative></title>
+  <participating-org role="2" ref="GOV-MN" type="10"><narrative>Ministry of Health</narrative></participating-org>
+  <participating-org role="4" ref="https://ror.org/04h9pn542" type="80"><narrative>Seoul Hospital</narrative></participating-org>
+  <participating-org role="3"><narrative>Agency</narrative></participating-org>
+  <activity-status code="2"/><activity-date type="2" iso-date="2024-03-04"/>
+  <recipient-country code="MN"/><sector vocabulary="1" code="12181"/>
+  <default-aid-type vocabulary="1" code="E01"/>
+ </iati-activity>
+</iati-activities>""", encoding="utf-8")
+    import pytest
+
+    from portal.importer import ImportRejected
+
+    with pytest.raises(ImportRejected) as rejected:  # IATI has no country for the host: named, nothing written
+        import_workbook(path, loaded_db, "test", preview=True)
+    warnings = [str(w) for w in rejected.value.warnings]
+    assert any("KR-GOV-1-ROAD" in w and "not training" in w for w in warnings)
+    assert any("role 3" in w for w in warnings)
+    assert {(p.sheet, p.column) for p in rejected.value.problems} >= {("institutions", "country")}
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'type="80">', 'type="80" xmlns:portal="urn:exchange-portal:iati:1" portal:country="KOR" '
+        'portal:latitude="37.5" portal:longitude="127.0">'), encoding="utf-8")
+    result = import_workbook(path, loaded_db, "test", preview=True)
+    programmes = result.changes[result.changes.sheet == "programmes"]
+    assert len(programmes) == 1 and "Surgeons trained in Seoul" in programmes.iloc[0].after
+    assert '"start_date":"2024-03-04"' in programmes.iloc[0].after.replace(" ", "")
+    institutions = result.changes[result.changes.sheet == "institutions"]
+    assert len(institutions) == 2
+
+
+def test_a_file_that_is_not_iati_is_refused_by_name(loaded_db, tmp_path, capsys):
+    path = tmp_path / "other.xml"
+    path.write_text("<catalog/>", encoding="utf-8")
+    assert main(["iati", "import", str(path), "--db", str(loaded_db)]) == 1
+    assert "<iati-activities>" in capsys.readouterr().err
+    path.write_text("<iati-activities", encoding="utf-8")
+    assert main(["iati", "import", str(path), "--db", str(loaded_db)]) == 1
