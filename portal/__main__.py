@@ -163,7 +163,7 @@ def run_iati(args: argparse.Namespace, database: Path) -> int:
     if not database.exists():
         print(t("cli.no_database", database=database), file=sys.stderr)
         return 1
-    tree = iati_export.build_activities(database, db.FULL_SCOPE, args.include_illustrative, args.reporting_org,
+    tree = iati_export.build_activities(db.open_store(database), db.FULL_SCOPE, args.include_illustrative, args.reporting_org,
                                         args.reporting_name)
     try:
         iati_export.write_activities(tree, args.out)

@@ -115,3 +115,16 @@ def test_a_file_that_is_not_iati_is_refused_by_name(loaded_db, tmp_path, capsys)
     assert "<iati-activities>" in capsys.readouterr().err
     path.write_text("<iati-activities", encoding="utf-8")
     assert main(["iati", "import", str(path), "--db", str(loaded_db)]) == 1
+
+
+def test_the_programmes_page_offers_the_iati_file_to_the_ministry_only(monkeypatch, seed_db, viewer):
+    from portal import auth
+    from workbooks import open_app
+
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, seed_db, "pages/programmes.py")
+    assert not app.exception
+    assert "Download IATI 2.03 activity file" in [b.proto.label for b in app.get("download_button")]
+    viewer(None)
+    app = open_app(monkeypatch, seed_db, "pages/programmes.py")
+    assert "Download IATI 2.03 activity file" not in [b.proto.label for b in app.get("download_button")]

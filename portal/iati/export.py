@@ -52,11 +52,10 @@ def _narrative(parent: etree._Element, text: str, lang: str | None = None) -> No
     narrative.text = text
 
 
-def build_activities(database: Path, scope: db.Scope, include_illustrative: bool,
+def build_activities(store: db.Store, scope: db.Scope, include_illustrative: bool,
                      reporting_org: str = DEFAULT_REPORTING_ORG,
                      reporting_name: str = DEFAULT_REPORTING_NAME) -> etree._ElementTree:
     """The programmes the scope sees, as an <iati-activities> document (version 2.03)."""
-    store = db.open_store(database)
     options = {"include_illustrative": include_illustrative}
     programmes = _records(store.read("iati_programmes", scope, **options))
     institutions = {r["institution_id"]: r for r in _records(store.read("iati_institutions", scope, **options))}
