@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal import auth, db, seed
+from portal import auth, db, ror, seed
 from portal.iati import export as iati_export
 from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook, omitted_lines
@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     iati_out.add_argument("--reporting-name", default=iati_export.DEFAULT_REPORTING_NAME)
     iati_in = iati_commands.add_parser("import", help=t("cli.iati_import_help"))
     iati_in.add_argument("path", type=Path)
+    ror = commands.add_parser("ror", help=t("cli.ror_help"))
+    ror_commands = ror.add_subparsers(dest="ror_command", required=True)
+    ror_load = ror_commands.add_parser("load", help=t("cli.ror_load_help"))
+    ror_load.add_argument("path", type=Path)
+    ror_find = ror_commands.add_parser("find", help=t("cli.ror_find_help"))
+    ror_find.add_argument("name")
     users = commands.add_parser("users", help=t("cli.users_help"))
     user_commands = users.add_subparsers(dest="users_command", required=True)
     adding = user_commands.add_parser("add", help=t("cli.users_add_help"))
@@ -58,12 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     disabling.add_argument("email")
     resetting = user_commands.add_parser("set-password", help=t("cli.users_set_password_help"))
     resetting.add_argument("email")
-    for command in (importing, exporting, iati_out, iati_in, seeding, listing, undoing, adding, user_list, disabling, resetting):
+    for command in (importing, exporting, iati_out, iati_in, ror_load, ror_find, seeding, listing, undoing, adding, user_list, disabling, resetting):
         command.add_argument("--db", type=Path, help=t("cli.db_help"))
     args = parser.parse_args(argv)
     database = db.database_path(getattr(args, "db", None))
     commands_run = {"import": run_import, "export": run_export, "seed": run_seed, "template": run_template,
-                    "history": run_history, "rollback": run_rollback, "users": run_users, "iati": run_iati}
+                    "history": run_history, "rollback": run_rollback, "users": run_users, "iati": run_iati, "ror": run_ror}
     try:
         return commands_run[args.command](args, database)
     except db.WriteFailed as failed:  # disk full, read-only folder...: nothing changed, no traceback
@@ -170,6 +176,22 @@ def run_iati(args: argparse.Namespace, database: Path) -> int:
     except OSError as error:
         raise db.WriteFailed.of(args.out, error) from None
     print(t("cli.iati_export_done", out=args.out, count=len(tree.getroot())))
+    return 0
+
+
+def run_ror(args: argparse.Namespace, database: Path) -> int:
+    if args.ror_command == "load":
+        try:
+            count = db.load_ror(database, ror.read_dump(args.path))
+        except ror.RorDumpError as refused:
+            print(t("cli.ror_not_a_dump", detail=str(refused)), file=sys.stderr)
+            return 1
+        print(t("cli.ror_loaded", count=count, path=args.path))
+        return 0
+    for match in db.find_ror(database, ror.fold(args.name)).itertuples():
+        print(f"{match.ror_id}\t{match.name}\t{match.city or '-'}\t{match.country or '-'}\t"
+              f"{match.latitude if match.latitude == match.latitude else '-'}\t"
+              f"{match.longitude if match.longitude == match.longitude else '-'}")
     return 0
 
 

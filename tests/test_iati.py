@@ -128,3 +128,36 @@ def test_the_programmes_page_offers_the_iati_file_to_the_ministry_only(monkeypat
     viewer(None)
     app = open_app(monkeypatch, seed_db, "pages/programmes.py")
     assert "Download IATI 2.03 activity file" not in [b.proto.label for b in app.get("download_button")]
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def test_a_ror_dump_loads_and_finds_organisations_by_name_in_any_script(tmp_path, capsys):
+    database = tmp_path / "portal.duckdb"
+    assert main(["ror", "load", str(FIXTURES / "ror-dump.json"), "--db", str(database)]) == 0
+    capsys.readouterr()
+    assert main(["ror", "find", "고려대", "--db", str(database)]) == 0
+    assert capsys.readouterr().out.split("\t")[:4] == ["https://ror.org/047dqcg40", "Korea University", "Seoul", "KOR"]
+    assert main(["ror", "find", "анагаах", "--db", str(database)]) == 0  # case-folded Cyrillic, v1 schema
+    assert "https://ror.org/00js3aw79\tMongolian National University" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert main(["ror", "load", str(bad), "--db", str(database)]) == 1
+    assert "Not a ROR data dump" in capsys.readouterr().err
+
+
+def test_the_iati_export_uses_ror_ids_as_organisation_references(seed_db, tmp_path):
+    from portal.importer import import_workbook
+    from portal.workbook import write_workbook
+
+    institutions = db.export_tables(seed_db)["institutions"]
+    korea = next(i for i in institutions if i["institution_id"] == "KOR-KU-ANSAN")
+    write_workbook({"institutions": [dict(korea, ror_id="https://ror.org/047dqcg40")]}, tmp_path / "ror")
+    import_workbook(tmp_path / "ror", seed_db, "test")
+    out = tmp_path / "activities.xml"
+    main(["iati", "export", str(out), "--db", str(seed_db)])
+    refs = {o.get(PORTAL + "institution_id"): o.get("ref") for o in etree.parse(str(out)).iter("participating-org")}
+    assert refs["KOR-KU-ANSAN"] == "https://ror.org/047dqcg40"
+    assert refs["MNG-NCTD"] is None
+    assert schema_errors(etree.parse(str(out))) == []
