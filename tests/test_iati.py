@@ -161,3 +161,18 @@ def test_the_iati_export_uses_ror_ids_as_organisation_references(seed_db, tmp_pa
     assert refs["KOR-KU-ANSAN"] == "https://ror.org/047dqcg40"
     assert refs["MNG-NCTD"] is None
     assert schema_errors(etree.parse(str(out))) == []
+
+
+def test_export_of_the_synthetic_national_database_validates_and_imports_back(tmp_path):
+    from benchmarks import synth
+    from portal.importer import import_workbook
+
+    database = tmp_path / "synth.duckdb"
+    synth.build(database, 1_000, seed=3, sizes=synth.Sizes(programmes=300, participants=1_000, equipment=120,
+                                                             events=400))
+    out = tmp_path / "synth.xml"
+    assert main(["iati", "export", str(out), "--db", str(database), "--include-illustrative"]) == 0
+    assert schema_errors(etree.parse(str(out))) == []
+    assert len(_activities(out)) == 300
+    result = import_workbook(out, database, "test", preview=True)
+    assert result.counts["programmes"].unchanged == 300 and result.counts["programmes"].changed == 0

@@ -102,8 +102,13 @@ def _activity(p: dict, institutions: dict, equipment: list[dict], reporting_org:
     reporting = etree.SubElement(activity, "reporting-org", ref=reporting_org, type="10")
     _narrative(reporting, reporting_name)
     _narrative(etree.SubElement(activity, "title"), p["title"])
+    description = etree.SubElement(activity, "description", type="1")
     if p.get("description"):
-        _narrative(etree.SubElement(activity, "description", type="1"), p["description"])
+        _narrative(description, p["description"])
+    else:  # IATI requires a description; one made from the record is marked so an import leaves it out
+        description.set(PORTAL + "generated", "true")
+        _narrative(description, f"{p['kind'].replace('_', ' ').capitalize()}: {p['home_institution_id']} "
+                                f"with {p['host_institution_id']}, {p['start_date']}.")
     if p.get("funding_source"):
         funding = etree.SubElement(activity, "participating-org", role=ORG_ROLES["funding"])
         _narrative(funding, p["funding_source"])

@@ -80,11 +80,19 @@ def _narrative(element: etree._Element | None) -> str | None:
     return next(((n.text or "").strip() for n in narratives if (n.text or "").strip()), None)
 
 
+def _description(activity: etree._Element) -> str | None:
+    """The activity's description, unless the portal's export made it up because IATI requires one."""
+    description = activity.find("description")
+    if description is None or description.get(PORTAL + "generated") == "true":
+        return None
+    return _narrative(description)
+
+
 def _programme(activity: etree._Element, identifier: str, institutions: dict, notes: list[Problem]) -> dict:
     other = activity.find("other-identifier[@type='A1']")
     programme = {"programme_id": other.get("ref") if other is not None else identifier,
                  "title": _narrative(activity.find("title")),
-                 "description": _narrative(activity.find("description")),
+                 "description": _description(activity),
                  "specialty": activity.get(PORTAL + "specialty"),
                  "topics": activity.get(PORTAL + "topics"),
                  "source": activity.get(PORTAL + "source") or f"IATI activity {identifier}"}
