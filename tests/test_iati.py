@@ -176,3 +176,23 @@ def test_export_of_the_synthetic_national_database_validates_and_imports_back(tm
     assert len(_activities(out)) == 300
     result = import_workbook(out, database, "test", preview=True)
     assert result.counts["programmes"].unchanged == 300 and result.counts["programmes"].changed == 0
+
+
+def test_an_administrator_takes_ror_id_and_place_from_the_dump_when_adding_an_institution(monkeypatch, loaded_db):
+    from portal import ror
+    from workbooks import open_app
+
+    db.load_ror(loaded_db, ror.read_dump(FIXTURES / "ror-dump.json"))
+    app = open_app(monkeypatch, loaded_db, "pages/records.py")
+    app.text_input(key="ror_find").input("고려대").run()
+    app.selectbox(key="ror_match").set_value("https://ror.org/047dqcg40").run()
+    fields = {i.label.rstrip(" *"): i.value for i in app.text_input}
+    assert (fields["ror_id"], fields["name"], fields["city"], fields["country"]) == (
+        "https://ror.org/047dqcg40", "Korea University", "Seoul", "KOR")
+    assert fields["latitude"] == "37.5894"
+    next(i for i in app.text_input if i.label.startswith("institution_id")).input("KOR-KU")
+    next(i for i in app.selectbox if i.label.startswith("kind")).set_value("university")
+    next(b for b in app.button if b.label == "Add record").click().run()
+    assert not app.exception and not app.error
+    saved = next(r for r in db.export_tables(loaded_db)["institutions"] if r["institution_id"] == "KOR-KU")
+    assert saved["ror_id"] == "https://ror.org/047dqcg40" and saved["latitude"] == 37.5894
