@@ -196,3 +196,21 @@ def test_an_administrator_takes_ror_id_and_place_from_the_dump_when_adding_an_in
     assert not app.exception and not app.error
     saved = next(r for r in db.export_tables(loaded_db)["institutions"] if r["institution_id"] == "KOR-KU")
     assert saved["ror_id"] == "https://ror.org/047dqcg40" and saved["latitude"] == 37.5894
+
+
+def test_the_load_data_page_previews_and_applies_an_iati_file(monkeypatch, seed_db, tmp_path):
+    from workbooks import open_app
+
+    out = tmp_path / "activities.xml"
+    main(["iati", "export", str(out), "--db", str(seed_db)])
+    text = out.read_text(encoding="utf-8").replace(
+        "Spine surgery training at Korea University Ansan Hospital", "Spine surgery training, Ansan")
+    app = open_app(monkeypatch, seed_db, "pages/data.py")
+    app.file_uploader[0].set_value(("activities.xml", text.encode("utf-8"), "application/xml")).run()
+    assert not app.exception and not app.error
+    app.button(key="apply_import").click().run()
+    assert not app.exception
+    titles = {p["programme_id"]: p["title"] for p in db.export_tables(seed_db)["programmes"]}
+    assert titles["NCTD-2024-KUA"] == "Spine surgery training, Ansan"
+    history = db.open_store(seed_db).read("import_history", db.FULL_SCOPE, limit=1)
+    assert history.iloc[0]["file_name"] == "activities.xml"
