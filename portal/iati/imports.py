@@ -9,8 +9,8 @@ import pycountry
 from lxml import etree
 
 from portal.contract import SHEETS, Problem, SheetRows
-from portal.iati.xml import (ACTIVITY_STATUS, AID_TYPE, ORG_ROLES, ORGANISATION_TYPE, PORTAL, ROR_PREFIX,
-                             TRAINING_AID_TYPES, TRAINING_SECTORS, XML_LANG)
+from portal.iati.xml import (ACTIVITY_STATUS, ORG_ROLES, PORTAL, ROR_PREFIX, TRAINING_AID_TYPES, TRAINING_SECTORS,
+                             XML_LANG)
 from portal.workbook import WorkbookError, _check_file_size, cell_text
 
 STATUS_OF_CODE = {code: status for status, code in ACTIVITY_STATUS.items()} | {"3": "completed", "6": "ongoing"}
@@ -172,5 +172,3 @@ def _institution(org: etree._Element, country: str | None) -> dict:
     record["country"] = record["country"] or country
     return record
 
-
-__all__ = ["read_activity_file", "ORGANISATION_TYPE", "AID_TYPE"]
