@@ -22,7 +22,7 @@ if applied:
     st.success(t("data.applied", id=applied.import_id))
     ui.table(stewardship_ui.counts_frame(applied.counts), stewardship_ui.COUNT_HEADERS, download="import-result")
 
-upload = st.file_uploader(t("data.upload"), type=["xlsx", "zip"], key=f"workbook_upload_{generation}",
+upload = st.file_uploader(t("data.upload"), type=["xlsx", "zip", "xml"], key=f"workbook_upload_{generation}",
                           help=t("data.upload_help"), max_upload_size=MAX_FILE_BYTES // 1024**2)
 if upload is None:
     st.stop()

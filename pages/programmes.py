@@ -162,6 +162,7 @@ ui.table(shown.programme_rows(programmes), shown.programme_headers(ui.reporting_
          key=f"programmes_table_{opened}",
          on_select=partial(open_row, f"programmes_table_{opened}", programmes["item_id"].tolist()),
          selection_mode="single-row")
+ui.iati_download()
 st.selectbox(t("programmes.open"), programmes["item_id"].tolist(), index=None, key=f"programmes_open_{opened}",
              format_func=dict(zip(programmes["item_id"], programmes["label"])).get,
              placeholder=t("programmes.open_placeholder"),

@@ -6,6 +6,7 @@ from portal import access, db, stewardship_ui, ui
 from portal.display import markdown_values
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import t
+from portal.ror_ui import ror_lookup
 from portal.importer import ImportRejected, problems_frame
 from portal.stewardship import StewardshipError, delete_record, save_record
 
@@ -25,6 +26,8 @@ choices = stewardship_ui.record_choices(sheet, records)
 chosen = st.selectbox(t("records.record"), list(choices), format_func=choices.get, key=f"records_pick_{sheet}")
 creating = chosen == stewardship_ui.NEW_RECORD
 current = {} if creating else records.iloc[chosen].to_dict()
+if sheet == "institutions":
+    current = ror_lookup(current)
 
 with st.form(f"record_form_{sheet}_{chosen}"):
     values = {column.name: stewardship_ui.field_input(column, current.get(column.name),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal import auth, db, seed
+from portal import auth, db, ror, seed
+from portal.iati import export as iati_export
 from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook, omitted_lines
 from portal.stewardship import StewardshipError, rollback
@@ -35,6 +36,22 @@ def main(argv: list[str] | None = None) -> int:
     which = undoing.add_mutually_exclusive_group(required=True)
     which.add_argument("--last", action="store_true", help=t("cli.rollback_last_help"))
     which.add_argument("import_id", nargs="?", type=int, help=t("cli.rollback_id_help"))
+    iati = commands.add_parser("iati", help=t("cli.iati_help"))
+    iati_commands = iati.add_subparsers(dest="iati_command", required=True)
+    iati_out = iati_commands.add_parser("export", help=t("cli.iati_export_help"))
+    iati_out.add_argument("out", type=Path)
+    iati_out.add_argument("--include-illustrative", action="store_true", help=t("cli.iati_illustrative_help"))
+    iati_out.add_argument("--reporting-org", default=iati_export.DEFAULT_REPORTING_ORG,
+                          help=t("cli.iati_reporting_org_help"))
+    iati_out.add_argument("--reporting-name", default=iati_export.DEFAULT_REPORTING_NAME)
+    iati_in = iati_commands.add_parser("import", help=t("cli.iati_import_help"))
+    iati_in.add_argument("path", type=Path)
+    ror = commands.add_parser("ror", help=t("cli.ror_help"))
+    ror_commands = ror.add_subparsers(dest="ror_command", required=True)
+    ror_load = ror_commands.add_parser("load", help=t("cli.ror_load_help"))
+    ror_load.add_argument("path", type=Path)
+    ror_find = ror_commands.add_parser("find", help=t("cli.ror_find_help"))
+    ror_find.add_argument("name")
     users = commands.add_parser("users", help=t("cli.users_help"))
     user_commands = users.add_subparsers(dest="users_command", required=True)
     adding = user_commands.add_parser("add", help=t("cli.users_add_help"))
@@ -47,12 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     disabling.add_argument("email")
     resetting = user_commands.add_parser("set-password", help=t("cli.users_set_password_help"))
     resetting.add_argument("email")
-    for command in (importing, exporting, seeding, listing, undoing, adding, user_list, disabling, resetting):
+    for command in (importing, exporting, iati_out, iati_in, ror_load, ror_find, seeding, listing, undoing, adding, user_list, disabling, resetting):
         command.add_argument("--db", type=Path, help=t("cli.db_help"))
     args = parser.parse_args(argv)
     database = db.database_path(getattr(args, "db", None))
     commands_run = {"import": run_import, "export": run_export, "seed": run_seed, "template": run_template,
-                    "history": run_history, "rollback": run_rollback, "users": run_users}
+                    "history": run_history, "rollback": run_rollback, "users": run_users, "iati": run_iati, "ror": run_ror}
     try:
         return commands_run[args.command](args, database)
     except db.WriteFailed as failed:  # disk full, read-only folder...: nothing changed, no traceback
@@ -143,6 +160,38 @@ def run_rollback(args: argparse.Namespace, database: Path) -> int:
     print(t("cli.rollback_done", id=result.rollback_id, undone=", ".join(map(str, result.undone))))
     for sheet, c in result.counts.items():
         print("  " + t("cli.rollback_counts", sheet=sheet, removed=c.removed, reverted=c.changed, restored=c.added))
+    return 0
+
+
+def run_iati(args: argparse.Namespace, database: Path) -> int:
+    if args.iati_command == "import":
+        return run_import(args, database)
+    if not database.exists():
+        print(t("cli.no_database", database=database), file=sys.stderr)
+        return 1
+    tree = iati_export.build_activities(db.open_store(database), db.FULL_SCOPE, args.include_illustrative, args.reporting_org,
+                                        args.reporting_name)
+    try:
+        iati_export.write_activities(tree, args.out)
+    except OSError as error:
+        raise db.WriteFailed.of(args.out, error) from None
+    print(t("cli.iati_export_done", out=args.out, count=len(tree.getroot())))
+    return 0
+
+
+def run_ror(args: argparse.Namespace, database: Path) -> int:
+    if args.ror_command == "load":
+        try:
+            count = db.load_ror(database, ror.read_dump(args.path))
+        except ror.RorDumpError as refused:
+            print(t("cli.ror_not_a_dump", detail=str(refused)), file=sys.stderr)
+            return 1
+        print(t("cli.ror_loaded", count=count, path=args.path))
+        return 0
+    for match in db.find_ror(database, ror.fold(args.name)).itertuples():
+        print(f"{match.ror_id}\t{match.name}\t{match.city or '-'}\t{match.country or '-'}\t"
+              f"{match.latitude if match.latitude == match.latitude else '-'}\t"
+              f"{match.longitude if match.longitude == match.longitude else '-'}")
     return 0
 
 

@@ -86,6 +86,8 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (
         Column("longitude", "number", minimum=-180, maximum=180),
         Column("website", "url"),
         _source(),
+        # Optional portal extension to contract 1 (docs/data-contract.md): the Research Organization Registry id.
+        Column("ror_id", "text"),
     )),
     Sheet("programmes", key=("programme_id",), columns=(
         Column("programme_id", "id", True),

@@ -541,3 +541,48 @@ def export_tables(path: Path) -> dict[str, list[dict[str, object]]]:
         return tables
     finally:
         connection.close()
+
+
+# ---------------------------------------------------------------- ROR lookup
+
+def ror_path(database: Path) -> Path:
+    """Where a loaded ROR dump is kept: a file beside the portal's database, never part of its data."""
+    return Path(database).with_suffix(".ror.duckdb")
+
+
+def load_ror(database: Path, organisations: list[dict]) -> int:
+    """Replace the loaded ROR dump with these organisations (written aside, then moved into place)."""
+    target = ror_path(database)
+    working = target.with_suffix(".loading")
+    working.unlink(missing_ok=True)
+    try:
+        connection = duckdb.connect(str(working))
+        try:
+            connection.execute("CREATE TABLE ror (ror_id VARCHAR, name VARCHAR, names VARCHAR[], city VARCHAR, "
+                               "country VARCHAR, latitude DOUBLE, longitude DOUBLE)")
+            table = pa.Table.from_pylist(organisations, schema=pa.schema([
+                ("ror_id", pa.string()), ("name", pa.string()), ("names", pa.list_(pa.string())),
+                ("city", pa.string()), ("country", pa.string()), ("latitude", pa.float64()),
+                ("longitude", pa.float64())]))
+            connection.register("loaded", table)
+            connection.execute("INSERT INTO ror SELECT * FROM loaded")
+        finally:
+            connection.close()
+        os.replace(working, target)
+    except (OSError, duckdb.Error) as error:
+        working.unlink(missing_ok=True)
+        raise WriteFailed.of(target, error) from None
+    return len(organisations)
+
+
+def find_ror(database: Path, folded_name: str, limit: int = 10) -> pd.DataFrame:
+    """Organisations of the loaded ROR dump whose name, label, alias or acronym contains the folded text."""
+    path = ror_path(database)
+    columns = ["ror_id", "name", "city", "country", "latitude", "longitude"]
+    if not path.exists():
+        return pd.DataFrame(columns=columns)
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        return connection.execute(query_text("ror_matches"), {"q": folded_name, "limit": limit}).df()
+    finally:
+        connection.close()

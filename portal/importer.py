@@ -73,8 +73,14 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
     source = Path(source)
     if progress:
         progress("reading")
+    notes = []  # what an IATI file holds that is not imported: skipped activities, unmapped fields
     try:
-        sheets = read_workbook(source)
+        if source.suffix.lower() == ".xml":
+            from portal.iati.imports import read_activity_file
+
+            sheets, notes = read_activity_file(source)
+        else:
+            sheets = read_workbook(source)
     except WorkbookError as error:
         raise ImportRejected(error.problems, []) from None
     checksum = file_checksum(source)
@@ -89,6 +95,7 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
                 checked = check_workbook(sheets, writer.existing())
             except WorkbookError as error:  # the file is read as it is checked
                 raise ImportRejected(error.problems, []) from None
+            checked.warnings[:0] = notes
             if checked.problems:
                 raise ImportRejected(checked.problems, checked.warnings, checked.omitted)
             import_id = writer.begin(action, user, file_name or source.name, checksum)

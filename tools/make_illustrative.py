@@ -43,8 +43,9 @@ SUFFIX = " (illustrative)"
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "seed" / "illustrative"
 
 # The contract's columns, in its order; the procedure rows are monthly counts, keyed by the composite key, so
-# they leave out `record_id` (the key of single cases).
-COLUMNS = {name: [c for c in sheet.column_names if (name, c) != ("procedures", "record_id")]
+# they leave out `record_id` (the key of single cases); institutions leave out the optional `ror_id` extension.
+LEFT_OUT = (("procedures", "record_id"), ("institutions", "ror_id"))
+COLUMNS = {name: [c for c in sheet.column_names if (name, c) not in LEFT_OUT]
            for name, sheet in SHEETS.items()}
 
 # ---------------------------------------------------------------------------

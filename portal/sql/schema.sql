@@ -4,6 +4,8 @@ CREATE TABLE IF NOT EXISTS institutions (
     institution_id VARCHAR NOT NULL, name VARCHAR NOT NULL, name_local VARCHAR, kind VARCHAR NOT NULL,
     city VARCHAR, country VARCHAR NOT NULL, latitude DOUBLE, longitude DOUBLE, website VARCHAR, source VARCHAR
 );
+-- Optional portal extension: the institution's ROR id; added last so older databases gain it in place.
+ALTER TABLE institutions ADD COLUMN IF NOT EXISTS ror_id VARCHAR;
 CREATE TABLE IF NOT EXISTS programmes (
     programme_id VARCHAR NOT NULL, title VARCHAR NOT NULL, kind VARCHAR NOT NULL,
     home_institution_id VARCHAR NOT NULL, host_institution_id VARCHAR NOT NULL,
