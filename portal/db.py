@@ -96,6 +96,7 @@ class Scope:
 
 
 FULL_SCOPE = Scope()
+QueryError = duckdb.Error  # what a failed read raises, for callers that must not import DuckDB
 
 
 @lru_cache(maxsize=None)

@@ -167,3 +167,68 @@ def test_cli_submit_as_partner_then_review_list_show_accept(loaded_db, write):
     assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "From the host's own system"
     refused = portal_cli("submit", path, "--as", "nobody@example.org", "--db", loaded_db, ok=False)
     assert "nobody@example.org" in refused.stderr
+
+
+# ---------------------------------------------------------------- pages
+
+PARTNER_USER = auth.User(PARTNER, "partner", "KR-HOST")
+OTHER_PARTNER = auth.User("moh@example.org", "partner", "MOH")
+
+
+def test_review_page_shows_the_diff_and_accepts_with_both_accounts_in_history(loaded_db, write, monkeypatch):
+    from workbooks import open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    shown = app.dataframe[1].value
+    assert ("title", "Spine training", "Host's correction") in set(zip(shown.iloc[:, 3], shown.iloc[:, 4],
+                                                                       shown.iloc[:, 6]))
+    app.button(key="review_accept").click().run()
+    assert not app.exception
+    assert "accepted" in app.success[0].value
+    history = open_app(monkeypatch, loaded_db, "pages/history.py")
+    assert any(PARTNER in str(v) for v in history.dataframe[0].value.iloc[:, 3])
+
+
+def test_review_page_rejects_with_a_reason_the_partner_then_reads(loaded_db, write, monkeypatch, viewer):
+    from workbooks import open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]})
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    app.text_input(key="review_reason").input("not our programme dates").run()
+    app.button(key="review_reject").click().run()
+    assert "rejected" in app.success[0].value
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    table = mine.dataframe[0].value
+    assert "not our programme dates" in table.to_string() and "rejected" in table.to_string()
+
+
+def test_a_partner_sees_only_its_own_submissions_and_cannot_open_the_queue(loaded_db, write, monkeypatch, viewer):
+    from workbooks import open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Secret host plan")]})
+    viewer(OTHER_PARTNER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    assert not mine.dataframe and "Secret host plan" not in str(mine)
+    queue = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)}, alone=True)
+    assert not queue.dataframe and "Secret host plan" not in str(queue)
+
+
+def test_navigation_counts_pending_submissions(loaded_db, write, monkeypatch, viewer):
+    import streamlit
+
+    from portal.i18n import t
+    from workbooks import open_app
+
+    submit(write, loaded_db, {"programmes": [programme(title="One")]})
+    submit(write, loaded_db, {"programmes": [programme(title="Two")]}, name="two")
+    titles = []
+    real_page = streamlit.Page
+    monkeypatch.setattr(streamlit, "Page", lambda *a, **k: titles.append(k["title"]) or real_page(*a, **k))
+    open_app(monkeypatch, loaded_db)
+    assert f"{t('nav.review')} · {t('submissions.badge', count=2)}" in titles
+    titles.clear()
+    viewer(OTHER_PARTNER)  # MOH has sent nothing: no badge, and no queue
+    open_app(monkeypatch, loaded_db)
+    assert t("nav.submissions") in titles and t("nav.review") not in " ".join(titles)
