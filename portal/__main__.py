@@ -84,12 +84,7 @@ def run_import(args: argparse.Namespace, database: Path) -> int:
     try:
         result = import_workbook(args.path, database, getpass.getuser())
     except ImportRejected as rejected:
-        print(t("cli.import_rejected", count=rejected.count, path=args.path), file=sys.stderr)
-        for problem in rejected.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        for line in omitted_lines(rejected):
-            print(f"  {line}", file=sys.stderr)
-        _print_warnings(rejected.warnings)
+        _print_rejection(rejected, args.path)
         return 1
     print(t("cli.import_done", id=result.import_id, path=args.path, database=database))
     print_counts(result.counts)
@@ -170,11 +165,7 @@ def run_submit(args: argparse.Namespace, database: Path) -> int:
     try:
         submission_id = submissions.submit_workbook(args.path, database, account["email"], account["institution_id"])
     except ImportRejected as rejected:
-        print(t("cli.import_rejected", count=rejected.count, path=args.path), file=sys.stderr)
-        for problem in rejected.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        for line in omitted_lines(rejected):
-            print(f"  {line}", file=sys.stderr)
+        _print_rejection(rejected, args.path)
         return 1
     print(t("cli.submit_done", id=submission_id, path=args.path))
     return 0
@@ -261,6 +252,16 @@ def print_counts(counts: dict[str, db.Counts]) -> None:
     """Print a change's rows added, changed and unchanged, per sheet."""
     for sheet, c in counts.items():
         print("  " + t("cli.counts", sheet=sheet, added=c.added, changed=c.changed, unchanged=c.unchanged))
+
+
+def _print_rejection(rejected: ImportRejected, path: Path) -> None:
+    """Every reason a file was refused (nothing written), then its warnings."""
+    print(t("cli.import_rejected", count=rejected.count, path=path), file=sys.stderr)
+    for problem in rejected.problems:
+        print(f"  - {problem}", file=sys.stderr)
+    for line in omitted_lines(rejected):
+        print(f"  {line}", file=sys.stderr)
+    _print_warnings(rejected.warnings)
 
 
 def _print_warnings(warnings: list) -> None:
