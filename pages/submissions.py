@@ -18,6 +18,9 @@ st.caption(t("submissions.intro"))
 stewardship_ui.template_download()
 if sent:
     st.success(t("submissions.sent", id=sent))
+confirmed = st.session_state.pop("submission_confirmed", None)
+if confirmed:
+    st.success(confirmed)
 
 upload = st.file_uploader(t("submissions.upload"), type=["xlsx", "zip"], key=f"submission_upload_{generation}",
                           help=t("submissions.upload_help", limit=f"{limit_mb:g}", rows=rows),
@@ -41,3 +44,18 @@ if mine.empty:
     st.info(t("submissions.none"))
 else:
     ui.table(submissions_ui.queue_rows(mine), submissions_ui.QUEUE_HEADERS, download="my-submissions")
+
+st.subheader(t("confirm.title"))
+st.caption(t("confirm.intro"))
+programmes = ui.read("programme_confirmations")
+ui.table(submissions_ui.confirmation_rows(programmes), submissions_ui.CONFIRMATION_HEADERS,
+         download="programme-confirmations")
+chosen = st.selectbox(t("confirm.choose"), submissions_ui.open_to_confirm(programmes), index=None,
+                      key="confirm_programme")
+if chosen and st.button(t("confirm.button"), key="confirm_send"):
+    try:
+        st.session_state["submission_confirmed"] = submissions_ui.confirm(chosen)
+    except ValueError as refused:
+        st.error(str(refused))
+        st.stop()
+    st.rerun()

@@ -260,14 +260,14 @@ class Writer:
         return Existing(ids=ids, fx_pairs=rates)
 
     def store_submission(self, account: str, institution_id: str, file_name: str | None, checksum: str | None,
-                         records: list[tuple[str, int | None, dict, dict | None]]) -> int:
+                         records: list[tuple[str, int | None, dict, dict | None]], kind: str = "workbook") -> int:
         """Keep a partner's submission (sheet, row, proposed and base image per record) pending; return its id."""
         submission_id = self.connection.execute(
-            "INSERT INTO submissions (submission_id, account, institution_id, sent_at, state, file_name, file_sha256)"
-            " VALUES (nextval('submission_ids'), $account, $institution, $at, 'pending', $file, $sha)"
+            "INSERT INTO submissions (submission_id, account, institution_id, sent_at, state, file_name, file_sha256,"
+            " kind) VALUES (nextval('submission_ids'), $account, $institution, $at, 'pending', $file, $sha, $kind)"
             " RETURNING submission_id",
             {"account": account, "institution": institution_id, "at": datetime.now(timezone.utc), "file": file_name,
-             "sha": checksum}).fetchall()[0][0]
+             "sha": checksum, "kind": kind}).fetchall()[0][0]
         self.connection.executemany(
             "INSERT INTO submission_records (submission_id, sheet, row_number, proposed, base)"
             " VALUES ($id, $sheet, $row, $proposed, $base)",

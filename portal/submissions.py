@@ -72,6 +72,16 @@ def submit_workbook(source: Path, database: Path, account: str, institution_id: 
                                        records)
 
 
+def confirm_programme(database: Path, account: str, institution_id: str, programme_id: str) -> int:
+    """Propose a programme as it stands now as confirmed by the partner's side: a submission like any other."""
+    with db.writing(database) as writer:
+        current = writer.record("programmes", {"programme_id": programme_id})
+        records = [("programmes", None, current, current)] if current else []
+        if not current or scope_problems(writer, institution_id, records):
+            raise StewardshipError("confirm.not_yours", id=programme_id)  # the same words for absent and others'
+        return writer.store_submission(account, institution_id, None, None, records, kind="confirmation")
+
+
 def _rows_within_limit(sheets: dict[str, SheetRows]) -> dict[str, SheetRows]:
     """Every sheet's rows read into memory, refusing as soon as the partner's row limit is passed."""
     limit, total, kept = row_limit(), 0, {}

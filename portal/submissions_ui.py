@@ -76,3 +76,35 @@ def decide(submission_id: int, accept: bool, reason: str = "", overwrite_stale: 
         raise ValueError(t(refused.message, **refused.args_)) from None
     except db.WriteFailed as failed:
         raise ValueError(stewardship_ui.write_failed_text(failed)) from None
+
+
+CONFIRMATION_HEADERS = {"programme_id": "confirm.col_programme", "title": "confirm.col_title",
+                        "confirmation": "confirm.col_state"}
+
+
+def confirmation_rows(programmes: pd.DataFrame) -> pd.DataFrame:
+    """Each programme's confirmation in words: by both, by the host, by the home institution, or not."""
+    def words(row) -> str:
+        home, host = row.home_confirmed is True, row.host_confirmed is True
+        key = "by_both" if home and host else "by_host" if host else "by_home" if home else "none"
+        return t(f"confirm.{key}")
+    return programmes.assign(confirmation=[words(r) for r in programmes.astype(object).itertuples()])
+
+
+def confirm(programme_id: str) -> str:
+    """Send the partner's confirmation of a programme as it stands; return the message to show."""
+    user = access.viewer()
+    try:
+        submission_id = submissions.confirm_programme(stewardship_ui.database(), user.email, user.institution_id,
+                                                      programme_id)
+    except StewardshipError as refused:
+        raise ValueError(t(refused.message, **refused.args_)) from None
+    except db.WriteFailed as failed:
+        raise ValueError(stewardship_ui.write_failed_text(failed)) from None
+    return t("confirm.sent", id=programme_id, submission=submission_id)
+
+
+def open_to_confirm(programmes: pd.DataFrame) -> list[str]:
+    """Programmes the partner has no confirmation pending for."""
+    pending = programmes["own_pending"].astype(object).fillna(False).astype(bool)
+    return programmes.loc[~pending, "programme_id"].tolist()

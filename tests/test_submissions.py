@@ -210,7 +210,10 @@ def test_a_partner_sees_only_its_own_submissions_and_cannot_open_the_queue(loade
     submission_id = submit(write, loaded_db, {"programmes": [programme(title="Secret host plan")]})
     viewer(OTHER_PARTNER)
     mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
-    assert not mine.dataframe and "Secret host plan" not in str(mine)
+    from portal.i18n import t
+    assert [i.value for i in mine.info] == [t("submissions.none")]
+    assert not any("Secret host plan" in frame.value.to_string() or PARTNER in frame.value.to_string()
+                   for frame in mine.dataframe)
     queue = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)}, alone=True)
     assert not queue.dataframe and "Secret host plan" not in str(queue)
 
@@ -232,3 +235,26 @@ def test_navigation_counts_pending_submissions(loaded_db, write, monkeypatch, vi
     viewer(OTHER_PARTNER)  # MOH has sent nothing: no badge, and no queue
     open_app(monkeypatch, loaded_db)
     assert t("nav.submissions") in titles and t("nav.review") not in " ".join(titles)
+
+
+def test_confirming_is_a_submission_and_the_programme_then_reads_confirmed_by_the_host(loaded_db, monkeypatch, viewer):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    with pytest.raises(StewardshipError):  # another institution's programme, or none: the same refusal
+        submissions.confirm_programme(loaded_db, "moh@example.org", "MOH", "P1")
+    with pytest.raises(StewardshipError):
+        submissions.confirm_programme(loaded_db, "moh@example.org", "MOH", "NO-SUCH")
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    app.selectbox(key="confirm_programme").select("P1").run()
+    app.button(key="confirm_send").click().run()
+    assert not app.exception and app.success
+    before = checksum(loaded_db)
+    assert t("confirm.none") in app.dataframe[-1].value.to_string()  # pending: not yet confirmed
+    submission_id = int(db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=1)["submission_id"][0])
+    submissions.accept(loaded_db, submission_id, "admin")
+    assert checksum(loaded_db) != before
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    assert t("confirm.by_host") in app.dataframe[-1].value.to_string()
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"  # unchanged

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     sent_at TIMESTAMPTZ NOT NULL, state VARCHAR NOT NULL, reason VARCHAR, reviewer VARCHAR,
     reviewed_at TIMESTAMPTZ, file_name VARCHAR, file_sha256 VARCHAR, import_id INTEGER
 );
+ALTER TABLE submissions ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'workbook';  -- workbook or confirmation
 CREATE TABLE IF NOT EXISTS submission_records (
     submission_id INTEGER NOT NULL, sheet VARCHAR NOT NULL, row_number INTEGER, proposed JSON NOT NULL, base JSON
 );
