@@ -41,6 +41,8 @@ changes = submissions_ui.field_changes(chosen)
 if not st.toggle(t("review.show_unchanged"), key="review_unchanged"):
     changes = changes[changes["status_code"] != "unchanged"]
 ui.table(changes, submissions_ui.FIELD_HEADERS, download=f"submission-{chosen}")
+with st.expander(t("review.provenance")):
+    ui.table(submissions_ui.provenance(chosen), submissions_ui.PROVENANCE_HEADERS, download=f"provenance-{chosen}")
 if row.state != "pending":
     st.stop()
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import access, db, stewardship_ui, submissions, ui
+from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
 from portal.importer import ImportRejected
@@ -108,3 +109,23 @@ def open_to_confirm(programmes: pd.DataFrame) -> list[str]:
     """Programmes the partner has no confirmation pending for."""
     pending = programmes["own_pending"].astype(object).fillna(False).astype(bool)
     return programmes.loc[~pending, "programme_id"].tolist()
+
+
+PROVENANCE_HEADERS = {"record": "data.col_record", "import_id": TableColumn("imports.col_id", "count"),
+                      "action": "imports.col_action", "when": "imports.col_at", "imported_by": "imports.col_by",
+                      "file_name": "imports.col_file"}
+
+
+def provenance(submission_id: int) -> pd.DataFrame:
+    """For each record of a submission with a one-column key: the changes that wrote its stored values."""
+    records = submissions.records_of(ui.read("submission_records", submission_id=submission_id))
+    parts = []
+    for sheet, _, proposed, _ in records:
+        if len(SHEETS[sheet].key) != 1:
+            continue
+        column = SHEETS[sheet].key[0]
+        found = ui.read("record_provenance", sheet=sheet, key_column=column, record_id=proposed[column])
+        if not found.empty:
+            parts.append(stewardship_ui.history_rows(found.assign(rolls_back=None)).assign(
+                record=f"{sheet} {proposed[column]}"))
+    return pd.concat(parts) if parts else pd.DataFrame(columns=list(PROVENANCE_HEADERS))

@@ -258,3 +258,14 @@ def test_confirming_is_a_submission_and_the_programme_then_reads_confirmed_by_th
     app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
     assert t("confirm.by_host") in app.dataframe[-1].value.to_string()
     assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"  # unchanged
+
+
+def test_review_shows_where_each_records_values_came_from(loaded_db, write, monkeypatch):
+    from workbooks import open_app
+
+    first = submit(write, loaded_db, {"programmes": [programme(title="First correction")]})
+    submissions.accept(loaded_db, first, "admin@example.org")
+    second = submit(write, loaded_db, {"programmes": [programme(title="Second correction")]}, name="second")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(second)})
+    provenance = app.dataframe[-1].value.to_string()
+    assert "admin@example.org" in provenance and PARTNER in provenance and "fixture" in provenance
