@@ -17,7 +17,7 @@ role = viewer.role if viewer else None
 sections: dict[str, list] = {}
 for page in navigation.pages_for(role):
     sections.setdefault(t(page.section), []).append(
-        st.Page(page.script, title=t(page.title), icon=page.icon, default=page.default))
+        st.Page(page.script, title=ui.badged_title(page), icon=page.icon, default=page.default))
 pages = st.navigation(sections)
 
 with st.sidebar:

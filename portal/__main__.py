@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from portal import auth, db, ror, seed
+from portal import auth, db, ror, seed, submissions
 from portal.iati import export as iati_export
 from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook, omitted_lines
 from portal.stewardship import StewardshipError, rollback
 from portal.template import write_template
-from portal.workbook import MAX_CELL_CHARS, write_workbook
+from portal.workbook import MAX_CELL_CHARS, cell_text, write_workbook
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,12 +64,27 @@ def main(argv: list[str] | None = None) -> int:
     disabling.add_argument("email")
     resetting = user_commands.add_parser("set-password", help=t("cli.users_set_password_help"))
     resetting.add_argument("email")
-    for command in (importing, exporting, iati_out, iati_in, ror_load, ror_find, seeding, listing, undoing, adding, user_list, disabling, resetting):
+    reviewing = commands.add_parser("review", help=t("cli.review_help"))
+    review_commands = reviewing.add_subparsers(dest="review_command", required=True)
+    review_list = review_commands.add_parser("list", help=t("cli.review_list_help"))
+    review_show = review_commands.add_parser("show", help=t("cli.review_show_help"))
+    review_accept = review_commands.add_parser("accept", help=t("cli.review_accept_help"))
+    review_accept.add_argument("--overwrite-stale", action="store_true", help=t("cli.review_overwrite_help"))
+    review_reject = review_commands.add_parser("reject", help=t("cli.review_reject_help"))
+    review_reject.add_argument("--reason", required=True, help=t("cli.review_reason_help"))
+    for command in (review_show, review_accept, review_reject):
+        command.add_argument("submission_id", type=int)
+    submitting = commands.add_parser("submit", help=t("cli.submit_help"))
+    submitting.add_argument("path", type=Path, help=t("cli.import_path_help"))
+    submitting.add_argument("--as", dest="account", required=True, help=t("cli.submit_as_help"))
+    for command in (importing, exporting, iati_out, iati_in, ror_load, ror_find, seeding, listing, undoing, adding, user_list, disabling, resetting,
+                    review_list, review_show, review_accept, review_reject, submitting):
         command.add_argument("--db", type=Path, help=t("cli.db_help"))
     args = parser.parse_args(argv)
     database = db.database_path(getattr(args, "db", None))
     commands_run = {"import": run_import, "export": run_export, "seed": run_seed, "template": run_template,
-                    "history": run_history, "rollback": run_rollback, "users": run_users, "iati": run_iati, "ror": run_ror}
+                    "history": run_history, "rollback": run_rollback, "users": run_users, "iati": run_iati,
+                    "ror": run_ror, "review": run_review, "submit": run_submit}
     try:
         return commands_run[args.command](args, database)
     except db.WriteFailed as failed:  # disk full, read-only folder...: nothing changed, no traceback
@@ -86,12 +101,7 @@ def run_import(args: argparse.Namespace, database: Path) -> int:
     try:
         result = import_workbook(args.path, database, getpass.getuser())
     except ImportRejected as rejected:
-        print(t("cli.import_rejected", count=rejected.count, path=args.path), file=sys.stderr)
-        for problem in rejected.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        for line in omitted_lines(rejected):
-            print(f"  {line}", file=sys.stderr)
-        _print_warnings(rejected.warnings)
+        _print_rejection(rejected, args.path)
         return 1
     print(t("cli.import_done", id=result.import_id, path=args.path, database=database))
     print_counts(result.counts)
@@ -195,6 +205,53 @@ def run_ror(args: argparse.Namespace, database: Path) -> int:
     return 0
 
 
+def run_submit(args: argparse.Namespace, database: Path) -> int:
+    account = next((u for u in auth.list_users(auth.accounts_path(database))
+                    if u["email"] == args.account.strip().lower() and not u["disabled"]), None)
+    if account is None or account["role"] != "partner":
+        print(t("cli.submit_not_partner", email=args.account), file=sys.stderr)
+        return 1
+    try:
+        submission_id = submissions.submit_workbook(args.path, database, account["email"], account["institution_id"])
+    except ImportRejected as rejected:
+        _print_rejection(rejected, args.path)
+        return 1
+    print(t("cli.submit_done", id=submission_id, path=args.path))
+    return 0
+
+
+def run_review(args: argparse.Namespace, database: Path) -> int:
+    if not database.exists():
+        print(t("cli.no_database", database=database), file=sys.stderr)
+        return 1
+    store = db.open_store(database)
+    try:
+        if args.review_command == "list":
+            for row in store.read("submissions_list", db.FULL_SCOPE, limit=500).itertuples():
+                print(t("cli.review_row", id=row.submission_id, state=t(f"submissions.state_{row.state}"),
+                        account=row.account, institution=row.institution_id, records=row.records,
+                        when=pd.Timestamp(row.sent_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")))
+        elif args.review_command == "show":
+            records = store.read("submission_records", db.FULL_SCOPE, submission_id=args.submission_id)
+            if records.empty:
+                raise StewardshipError("review.unknown", id=args.submission_id)
+            for change in submissions.review_changes(store, submissions.records_of(records)):
+                if change.status != "unchanged":
+                    print(t("cli.review_field", status=t(f"review.status_{change.status}"), sheet=change.sheet,
+                            record=change.record, field=change.field, base=cell_text(change.base),
+                            current=cell_text(change.current), proposed=cell_text(change.proposed)))
+        elif args.review_command == "accept":
+            import_id = submissions.accept(database, args.submission_id, getpass.getuser(), args.overwrite_stale)
+            print(t("review.accepted", id=args.submission_id, change=import_id))
+        else:
+            submissions.reject(database, args.submission_id, getpass.getuser(), args.reason)
+            print(t("review.rejected_done", id=args.submission_id))
+    except StewardshipError as refused:
+        print(t(refused.message, **refused.args_), file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_users(args: argparse.Namespace, database: Path) -> int:
     accounts = auth.accounts_path(database)
     try:
@@ -244,6 +301,16 @@ def print_counts(counts: dict[str, db.Counts]) -> None:
     """Print a change's rows added, changed and unchanged, per sheet."""
     for sheet, c in counts.items():
         print("  " + t("cli.counts", sheet=sheet, added=c.added, changed=c.changed, unchanged=c.unchanged))
+
+
+def _print_rejection(rejected: ImportRejected, path: Path) -> None:
+    """Every reason a file was refused (nothing written), then its warnings."""
+    print(t("cli.import_rejected", count=rejected.count, path=path), file=sys.stderr)
+    for problem in rejected.problems:
+        print(f"  - {problem}", file=sys.stderr)
+    for line in omitted_lines(rejected):
+        print(f"  {line}", file=sys.stderr)
+    _print_warnings(rejected.warnings)
 
 
 def _print_warnings(warnings: list) -> None:

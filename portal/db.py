@@ -96,6 +96,7 @@ class Scope:
 
 
 FULL_SCOPE = Scope()
+QueryError = duckdb.Error  # what a failed read raises, for callers that must not import DuckDB
 
 
 @lru_cache(maxsize=None)
@@ -194,6 +195,11 @@ class Store:
             rows = cursor.execute(_sheet_query(sheet) + " LIMIT $limit", {"limit": limit}).fetchall()
         return pd.DataFrame(rows, columns=list(SHEETS[sheet].column_names), dtype=object)
 
+    def current_record(self, sheet: str, key: dict[str, object]) -> dict[str, object] | None:
+        """The stored record of `sheet` with this key now, or None (for a review's comparison)."""
+        with self.cursor() as cursor:
+            return _record(cursor, sheet, key)
+
     def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
         """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
         sql = query_text(query)
@@ -250,13 +256,62 @@ class Writer:
                                                     if f"${k}" in statement}).fetchall()
 
     def begin(self, action: str, user: str, file_name: str | None = None, checksum: str | None = None,
-              rolls_back: int | None = None) -> int:
-        """Log the start of a change (import, seed, edit, deletion, rollback); return its id."""
+              rolls_back: int | None = None, submitted_by: str | None = None) -> int:
+        """Log the start of a change (import, seed, edit, deletion, rollback, accepted submission); return its id."""
         return self.connection.execute(
-            "INSERT INTO imports (import_id, action, imported_at, imported_by, file_name, file_sha256, rolls_back)"
-            " VALUES (nextval('import_ids'), $action, $at, $user, $file, $sha, $rolls_back) RETURNING import_id",
+            "INSERT INTO imports (import_id, action, imported_at, imported_by, file_name, file_sha256, rolls_back,"
+            " submitted_by) VALUES (nextval('import_ids'), $action, $at, $user, $file, $sha, $rolls_back,"
+            " $submitted_by) RETURNING import_id",
             {"action": action, "at": datetime.now(timezone.utc), "user": user, "file": file_name,
-             "sha": checksum, "rolls_back": rolls_back}).fetchall()[0][0]
+             "sha": checksum, "rolls_back": rolls_back, "submitted_by": submitted_by}).fetchall()[0][0]
+
+    def existing_in_scope(self, institution_id: str) -> Existing:
+        """The ids a partner may refer to: those its scope can see (others read as unknown), and every fx rate."""
+        scope = {"institution": institution_id, "illustrative": True, "names": False, "costs": False}
+        cursor = self.connection.cursor()
+        ids = {sheet: {row[0] for row in cursor.execute(
+            _identifiers("SELECT {key} FROM visible_{table}($scope)", sheet), {"scope": scope}).fetchall()}
+            for sheet in ("institutions", "programmes", "equipment")}
+        rates = {(c, y) for c, y in cursor.execute("SELECT currency, year FROM fx_rates").fetchall()}
+        return Existing(ids=ids, fx_pairs=rates)
+
+    def store_submission(self, account: str, institution_id: str, file_name: str | None, checksum: str | None,
+                         records: list[tuple[str, int | None, dict, dict | None]], kind: str = "workbook") -> int:
+        """Keep a partner's submission (sheet, row, proposed and base image per record) pending; return its id."""
+        submission_id = self.connection.execute(
+            "INSERT INTO submissions (submission_id, account, institution_id, sent_at, state, file_name, file_sha256,"
+            " kind) VALUES (nextval('submission_ids'), $account, $institution, $at, 'pending', $file, $sha, $kind)"
+            " RETURNING submission_id",
+            {"account": account, "institution": institution_id, "at": datetime.now(timezone.utc), "file": file_name,
+             "sha": checksum, "kind": kind}).fetchall()[0][0]
+        self.connection.executemany(
+            "INSERT INTO submission_records (submission_id, sheet, row_number, proposed, base)"
+            " VALUES ($id, $sheet, $row, $proposed, $base)",
+            [{"id": submission_id, "sheet": sheet, "row": row, "proposed": _json(proposed),
+              "base": None if base is None else _json(base)} for sheet, row, proposed, base in records])
+        return submission_id
+
+    def submission(self, submission_id: int) -> tuple[dict[str, object], list[tuple[str, int | None, dict, dict | None]]] | None:
+        """A submission's row and its records (sheet, row, proposed, base), or None if there is none."""
+        cursor = self.connection.execute("SELECT * FROM submissions WHERE submission_id = $id", {"id": submission_id})
+        rows = cursor.fetchall()
+        if not rows:
+            return None
+        header = dict(zip([d[0] for d in cursor.description], rows[0]))
+        records = self.connection.execute(
+            "SELECT sheet, row_number, proposed::VARCHAR, base::VARCHAR FROM submission_records"
+            " WHERE submission_id = $id ORDER BY rowid", {"id": submission_id}).fetchall()
+        return header, [(sheet, row, json.loads(proposed), json.loads(base) if base else None)
+                        for sheet, row, proposed, base in records]
+
+    def review_submission(self, submission_id: int, state: str, reviewer: str, reason: str | None,
+                          import_id: int | None = None) -> None:
+        """Record an administrator's decision on a submission."""
+        self.connection.execute(
+            "UPDATE submissions SET state = $state, reviewer = $reviewer, reason = $reason, reviewed_at = $at,"
+            " import_id = $import_id WHERE submission_id = $id",
+            {"state": state, "reviewer": reviewer, "reason": reason, "at": datetime.now(timezone.utc),
+             "import_id": import_id, "id": submission_id}).fetchall()
 
     def merge(self, import_id: int, tables: dict[str, pa.Table],
               progress: Callable[[str], None] | None = None) -> dict[str, Counts]:
@@ -347,16 +402,7 @@ class Writer:
 
     def record(self, sheet: str, key: dict[str, object]) -> dict[str, object] | None:
         """The stored record with this key, or None."""
-        self.connection.register("incoming", SHEETS[sheet].records_table([key]))
-        try:
-            statement = "SELECT existing.* FROM {table} AS existing, incoming WHERE {key_match}".format(
-                table=sheet, key_match=_key_match(SHEETS[sheet]))
-            cursor = self.connection.execute(statement)
-            rows = cursor.fetchall()
-            names = [d[0] for d in cursor.description]
-        finally:
-            self.connection.unregister("incoming")
-        return dict(zip(names, rows[0])) if rows else None
+        return _record(self.connection, sheet, key)
 
     def last_change(self) -> int | None:
         """The newest change still in effect (not a rollback, not rolled back)."""
@@ -374,6 +420,25 @@ class Writer:
         """The changes a rollback of `import_id` must undo: it and every later one still in effect, newest first."""
         rows = self.connection.execute(query_text("changes_in_effect_since"), {"import_id": import_id}).fetchall()
         return [row[0] for row in rows]
+
+
+def _record(connection: duckdb.DuckDBPyConnection, sheet: str, key: dict[str, object]) -> dict[str, object] | None:
+    """The stored record of `sheet` with this key (other fields of `key` are ignored), or None."""
+    key = {c: key.get(c) for c in SHEETS[sheet].key + (("record_id",) if sheet == "procedures" else ())}
+    connection.register("incoming", SHEETS[sheet].records_table([key]))
+    try:
+        statement = "SELECT existing.* FROM {table} AS existing, incoming WHERE {key_match}".format(
+            table=sheet, key_match=_key_match(SHEETS[sheet]))
+        cursor = connection.execute(statement)
+        rows = cursor.fetchall()
+        names = [d[0] for d in cursor.description]
+    finally:
+        connection.unregister("incoming")
+    return dict(zip(names, rows[0])) if rows else None
+
+
+def _json(record: dict[str, object]) -> str:
+    return json.dumps(record, default=str, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class PortalPage:
     section: str = EXPLORE
     roles: tuple[str, ...] | None = EVERYONE
     default: bool = False
+    badge: str | None = None  # a query whose `pending` count follows the title in the navigation
 
     @property
     def name(self) -> str:
@@ -39,6 +40,10 @@ PAGES = (
     PortalPage("pages/impact.py", "nav.impact", ":material/monitoring:"),
     PortalPage("pages/data.py", "nav.data", ":material/upload_file:", DATA, ADMINISTRATOR_ROLES),
     PortalPage("pages/records.py", "nav.records", ":material/edit_note:", DATA, ADMINISTRATOR_ROLES),
+    PortalPage("pages/review.py", "nav.review", ":material/inbox:", DATA, ADMINISTRATOR_ROLES,
+               badge="submissions_pending"),
+    PortalPage("pages/submissions.py", "nav.submissions", ":material/outbox:", DATA, ("partner",),
+               badge="submissions_pending"),
     PortalPage("pages/history.py", "nav.history", ":material/history:", DATA, ADMINISTRATOR_ROLES),
     PortalPage("pages/data_quality.py", "nav.quality", ":material/fact_check:", DATA, MINISTRY_ROLES),
 )

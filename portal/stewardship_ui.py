@@ -137,8 +137,12 @@ def history_rows(history: pd.DataFrame) -> pd.DataFrame:
         if pd.notna(row.rolled_back_by):
             return t("history.status_rolled_back", by=int(row.rolled_back_by))
         return t("history.status_in_effect")
+    by = history["imported_by"]
+    if "submitted_by" in history:  # an accepted submission names both: the reviewer and the partner account
+        by = [t("history.by_submission", reviewer=r, partner=p) if isinstance(p, str) else r
+              for r, p in zip(history["imported_by"], history["submitted_by"])]
     return history.assign(
-        action=[t(f"history.action_{a}") for a in history["action"]],
+        imported_by=by, action=[t(f"history.action_{a}") for a in history["action"]],
         when=pd.to_datetime(history["imported_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"),
         status=[status(r) for r in history.itertuples()])
 

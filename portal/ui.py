@@ -62,6 +62,17 @@ def costs_visible() -> bool:
     return viewer_scope().costs_visible
 
 
+def badged_title(page) -> str:
+    """A navigation title, with the count of pending items when the page has a badge and there are some."""
+    if page.badge is None:
+        return t(page.title)
+    try:
+        pending = int(read(page.badge)["pending"].iloc[0])
+    except db.QueryError:  # a database written before submissions existed: its next change adds the tables
+        return t(page.title)
+    return t(page.title) + (f" · {t('submissions.badge', count=pending)}" if pending else "")
+
+
 def require(roles: tuple[str, ...]) -> None:
     """Stop the page, saying why, unless the viewer has one of these roles (the navigation hides it too)."""
     if not access.may(roles):

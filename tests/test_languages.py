@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal import display, i18n
 from portal.i18n import catalog, languages
-from workbooks import PAGES, open_app
+from workbooks import PAGES, open_app, partner_for
 
 DETAILS = [("pages/programmes.py", {"programme": "NCTD-SCH-JOINT"}), ("pages/partners.py", {"institution": "MNG-NCTD"}),
            ("pages/equipment.py", {"equipment": "NCTD-EQ-MICROSCOPE-2025"}), ("pages/impact.py", {"institution": "MNG-SSC"})]
@@ -27,7 +27,8 @@ def open_in(monkeypatch, database, language: str, page: str, params: dict | None
 
 @pytest.mark.parametrize("language", ["en", "mn", "ko"])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_in_every_language(monkeypatch, seed_db, language, page):
+def test_every_page_runs_in_every_language(monkeypatch, seed_db, language, page, viewer):
+    partner_for(page, viewer)
     app = open_in(monkeypatch, seed_db, language, page)
     titles = [element.value for element in app.title]
     assert titles, "the page shows a title"

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal.display import format_compact
 
-from workbooks import PAGES, open_app
+from workbooks import PAGES, open_app, partner_for
 
 
 
@@ -19,12 +19,14 @@ def run_page(monkeypatch, database, page: str | None = None, **state) -> AppTest
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_runs_on_the_seed(monkeypatch, seed_db, page):
+def test_page_runs_on_the_seed(monkeypatch, seed_db, page, viewer):
+    partner_for(page, viewer)
     run_page(monkeypatch, seed_db, page)
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_runs_on_an_empty_database(monkeypatch, empty_db, page):
+def test_page_runs_on_an_empty_database(monkeypatch, empty_db, page, viewer):
+    partner_for(page, viewer)
     run_page(monkeypatch, empty_db, page)
 
 

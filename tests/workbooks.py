@@ -12,6 +12,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 PAGES = [page.script for page in navigation.PAGES]  # every page, in navigation order
 EXPLORE_PAGES = [page.script for page in navigation.PAGES if page.roles is navigation.EVERYONE]
 DEFAULT_PAGE = next(page.script for page in navigation.PAGES if page.default)
+# Pages only a partner opens (its own submissions): the tests that open every page open these as one.
+PARTNER_PAGES = [page.script for page in navigation.PAGES if page.roles == ("partner",)]
+
+
+def partner_for(page: str, viewer) -> None:
+    """Have a partner of the seed's and fixtures' institution MOH view `page` if only partners open it."""
+    if page in PARTNER_PAGES:
+        from portal import auth
+
+        viewer(auth.User("partner@example.org", "partner", "MOH"))
 
 
 def valid_workbook() -> dict[str, list[dict[str, object]]]:

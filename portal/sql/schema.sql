@@ -54,6 +54,20 @@ ALTER TABLE import_counts ADD COLUMN IF NOT EXISTS removed INTEGER DEFAULT 0;
 CREATE TABLE IF NOT EXISTS changes (
     import_id INTEGER NOT NULL, sheet VARCHAR NOT NULL, before JSON, after JSON
 );
+-- Partner submissions (issue 15): proposals held apart from the records until an administrator accepts them.
+-- Each submitted record keeps its proposed image and the base image the partner saw (NULL: a new record),
+-- so a review can tell which fields changed since it was sent.
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS submitted_by VARCHAR;  -- an accepted submission: the partner account
+CREATE SEQUENCE IF NOT EXISTS submission_ids START 1;
+CREATE TABLE IF NOT EXISTS submissions (
+    submission_id INTEGER PRIMARY KEY, account VARCHAR NOT NULL, institution_id VARCHAR NOT NULL,
+    sent_at TIMESTAMPTZ NOT NULL, state VARCHAR NOT NULL, reason VARCHAR, reviewer VARCHAR,
+    reviewed_at TIMESTAMPTZ, file_name VARCHAR, file_sha256 VARCHAR, import_id INTEGER
+);
+ALTER TABLE submissions ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'workbook';  -- workbook or confirmation
+CREATE TABLE IF NOT EXISTS submission_records (
+    submission_id INTEGER NOT NULL, sheet VARCHAR NOT NULL, row_number INTEGER, proposed JSON NOT NULL, base JSON
+);
 -- First and last day a partial date can mean: '2024' spans 2024-01-01 .. 2024-12-31.
 CREATE OR REPLACE MACRO date_first(d) AS CASE length(d)
     WHEN 4 THEN make_date(d::INTEGER, 1, 1) WHEN 7 THEN (d || '-01')::DATE ELSE d::DATE END;

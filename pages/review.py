@@ -1,0 +1,64 @@
+"""Review queue: partner submissions, each field against the records now, accepted or rejected whole."""
+
+import streamlit as st
+
+from portal import access, submissions_ui, ui
+from portal.display import markdown_text
+from portal.i18n import t
+
+ui.require(access.ADMINISTRATOR_ROLES)
+
+done = st.session_state.pop("review_done", None)
+queue = ui.read("submissions_list", limit=500)
+
+st.title(t("review.title"))
+st.caption(t("review.intro"))
+if done:
+    st.success(done)
+if queue.empty:
+    st.info(t("review.empty"))
+    st.stop()
+st.markdown(t("review.waiting", count=int((queue["state"] == "pending").sum())))
+ui.table(submissions_ui.queue_rows(queue), submissions_ui.QUEUE_HEADERS, download="submissions")
+
+labels = submissions_ui.choices(queue)
+asked = st.query_params.get("submission")
+preset = list(labels).index(int(asked)) if asked and asked.isdigit() and int(asked) in labels else None
+chosen = st.selectbox(t("review.choose"), list(labels), index=preset, format_func=labels.get, key="review_choice")
+if chosen is None:
+    st.stop()
+row = next(queue[queue["submission_id"] == chosen].itertuples())
+st.markdown(t("review.sent", account=markdown_text(row.account), institution=markdown_text(row.institution_id),
+              when=submissions_ui.queue_rows(queue[queue["submission_id"] == chosen])["sent"].iloc[0],
+              file=markdown_text(row.file_name or "—")))
+if row.state != "pending":
+    st.markdown(t("review.decided", state=submissions_ui.state_of(row), reviewer=markdown_text(row.reviewer or "—"),
+                  when=str(row.reviewed_at)[:16]))
+    if isinstance(row.reason, str):
+        st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
+
+changes = submissions_ui.field_changes(chosen)
+if not st.toggle(t("review.show_unchanged"), key="review_unchanged"):
+    changes = changes[changes["status_code"] != "unchanged"]
+ui.table(changes, submissions_ui.FIELD_HEADERS, download=f"submission-{chosen}")
+with st.expander(t("review.provenance")):
+    ui.table(submissions_ui.provenance(chosen), submissions_ui.PROVENANCE_HEADERS, download=f"provenance-{chosen}")
+if row.state != "pending":
+    st.stop()
+
+stale = int((changes["status_code"] == "stale").sum())
+overwrite = False
+if stale:
+    st.warning(t("review.stale_warning", count=stale))
+    overwrite = st.checkbox(t("review.overwrite"), key="review_overwrite")
+reason = st.text_input(t("review.reason"), key="review_reason")
+accept_column, reject_column = st.columns(2)
+accepted = accept_column.button(t("review.accept"), type="primary", key="review_accept")
+rejected = reject_column.button(t("review.reject"), key="review_reject")
+if accepted or rejected:
+    try:
+        st.session_state["review_done"] = submissions_ui.decide(chosen, accepted, reason, overwrite)
+    except ValueError as refused:
+        st.error(str(refused))
+        st.stop()
+    st.rerun()

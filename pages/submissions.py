@@ -1,0 +1,61 @@
+"""My submissions: a partner proposes records of its own institution and sees what became of each."""
+
+import streamlit as st
+
+from portal import db, stewardship_ui, submissions, submissions_ui, ui
+from portal.display import markdown_text
+from portal.i18n import t
+from portal.importer import ImportRejected, omitted_lines, problems_frame
+
+ui.require(("partner",))
+
+generation = st.session_state.setdefault("submission_generation", 0)
+sent = st.session_state.pop("submission_sent", None)
+limit_mb, rows = submissions.upload_limit_bytes() / 1024**2, submissions.row_limit()
+
+st.title(t("submissions.title"))
+st.caption(t("submissions.intro"))
+stewardship_ui.template_download()
+if sent:
+    st.success(t("submissions.sent", id=sent))
+confirmed = st.session_state.pop("submission_confirmed", None)
+if confirmed:
+    st.success(confirmed)
+
+upload = st.file_uploader(t("submissions.upload"), type=["xlsx", "zip"], key=f"submission_upload_{generation}",
+                          help=t("submissions.upload_help", limit=f"{limit_mb:g}", rows=rows),
+                          max_upload_size=max(1, int(limit_mb)))
+if upload is not None and st.button(t("submissions.send"), type="primary", key="submission_send"):
+    outcome = submissions_ui.send(upload)
+    if isinstance(outcome, db.WriteFailed):
+        st.error(stewardship_ui.write_failed_text(outcome))
+    elif isinstance(outcome, ImportRejected):
+        st.error(t("submissions.rejected_file", file=markdown_text(upload.name), count=outcome.count))
+        ui.table(problems_frame(outcome.problems), stewardship_ui.PROBLEM_HEADERS, download="submission-problems")
+        for line in omitted_lines(outcome):
+            st.caption(line)
+    else:
+        st.session_state["submission_sent"] = outcome
+        st.session_state["submission_generation"] = generation + 1
+        st.rerun()
+
+mine = ui.read("submissions_list", limit=500)
+if mine.empty:
+    st.info(t("submissions.none"))
+else:
+    ui.table(submissions_ui.queue_rows(mine), submissions_ui.QUEUE_HEADERS, download="my-submissions")
+
+st.subheader(t("confirm.title"))
+st.caption(t("confirm.intro"))
+programmes = ui.read("programme_confirmations")
+ui.table(submissions_ui.confirmation_rows(programmes), submissions_ui.CONFIRMATION_HEADERS,
+         download="programme-confirmations")
+chosen = st.selectbox(t("confirm.choose"), submissions_ui.open_to_confirm(programmes), index=None,
+                      key="confirm_programme")
+if chosen and st.button(t("confirm.button"), key="confirm_send"):
+    try:
+        st.session_state["submission_confirmed"] = submissions_ui.confirm(chosen)
+    except ValueError as refused:
+        st.error(str(refused))
+        st.stop()
+    st.rerun()

@@ -1,0 +1,226 @@
+"""Partner submissions (issue 15): a partner proposes records of its own institution; an administrator accepts
+them (through the same atomic merge as an import) or rejects them with a reason. Nothing a partner sends
+changes a record until it is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from portal import db
+from portal.contract import SHEETS, Problem, SheetRows
+from portal.importer import ImportRejected
+from portal.stewardship import StewardshipError
+from portal.validate import check_workbook, record_key
+from portal.workbook import WorkbookError, cell_text, file_checksum, read_workbook
+
+# A partner's file may be this large (PORTAL_PARTNER_UPLOAD_MB) and hold this many rows in all
+# (PORTAL_PARTNER_MAX_ROWS): a hospital's own side is small, and a review has to be readable by a person.
+DEFAULT_UPLOAD_MB = 5
+DEFAULT_MAX_ROWS = 2000
+
+# What a row must name for a partner to send it: the columns that tie it to the partner's institution.
+SCOPE_COLUMNS = {"institutions": ("institution_id",), "programmes": ("home_institution_id", "host_institution_id"),
+                 "participants": ("programme_id",), "equipment": ("institution_id",),
+                 "events": ("institution_id", "partner_institution_id"), "procedures": ("institution_id",)}
+
+
+def upload_limit_bytes() -> int:
+    """The largest file a partner may send, in bytes."""
+    return int(float(os.environ.get("PORTAL_PARTNER_UPLOAD_MB", DEFAULT_UPLOAD_MB)) * 1024**2)
+
+
+def row_limit() -> int:
+    """The most rows a partner may send in one submission."""
+    return int(os.environ.get("PORTAL_PARTNER_MAX_ROWS", DEFAULT_MAX_ROWS))
+
+
+@dataclass
+class FieldChange:
+    """One field of a submitted record at review: what the partner saw, what is stored now, what it proposes."""
+
+    sheet: str
+    record: str
+    status: str  # added, changed, unchanged, stale (changed since it was sent and the partner changes it too)
+    field: str
+    base: object
+    current: object
+    proposed: object
+
+
+def submit_workbook(source: Path, database: Path, account: str, institution_id: str,
+                    file_name: str | None = None) -> int:
+    """Check a partner's workbook (the import's rules, then its scope) and keep it pending; return its id.
+
+    Raises ImportRejected naming every problem (nothing is kept), like a bad import.
+    """
+    source = Path(source)
+    size = source.stat().st_size if source.is_file() else sum(p.stat().st_size for p in source.iterdir())
+    if size > upload_limit_bytes():
+        raise ImportRejected([Problem("", None, "", file_name or source.name, "submission.too_large",
+                                      (("limit", upload_limit_bytes() // 1024**2),))], [])
+    try:
+        sheets = _rows_within_limit(read_workbook(source))
+    except WorkbookError as error:
+        raise ImportRejected(error.problems, []) from None
+    with db.writing(database) as writer:
+        records = _checked_records(writer, sheets, institution_id)
+        return writer.store_submission(account, institution_id, file_name or source.name, file_checksum(source),
+                                       records)
+
+
+def confirm_programme(database: Path, account: str, institution_id: str, programme_id: str) -> int:
+    """Propose a programme as it stands now as confirmed by the partner's side: a submission like any other."""
+    with db.writing(database) as writer:
+        current = writer.record("programmes", {"programme_id": programme_id})
+        records = [("programmes", None, current, current)] if current else []
+        if not current or scope_problems(writer, institution_id, records):
+            raise StewardshipError("confirm.not_yours", id=programme_id)  # the same words for absent and others'
+        return writer.store_submission(account, institution_id, None, None, records, kind="confirmation")
+
+
+def _rows_within_limit(sheets: dict[str, SheetRows]) -> dict[str, SheetRows]:
+    """Every sheet's rows read into memory, refusing as soon as the partner's row limit is passed."""
+    limit, total, kept = row_limit(), 0, {}
+    for name, sheet in sheets.items():
+        rows = []
+        for row in sheet.rows:
+            total += 1
+            if total > limit:
+                raise ImportRejected([Problem(name, row[0], "", "", "submission.too_many_rows",
+                                              (("limit", limit),))], [])
+            rows.append(row)
+        kept[name] = SheetRows(sheet.name, sheet.header, rows)
+    return kept
+
+
+def _checked_records(writer: db.Writer, sheets: dict[str, SheetRows], institution_id: str) \
+        -> list[tuple[str, int | None, dict, dict | None]]:
+    """The records of a partner's sheets with the base each replaces, or ImportRejected with every problem."""
+    row_numbers = {name: [number for number, _ in sheet.rows] for name, sheet in sheets.items()}
+    problems = [Problem(name, number, "", "", "submission.sheet_not_open") for name in sheets
+                if name in SHEETS and name not in SCOPE_COLUMNS for number in row_numbers[name]]
+    checked = check_workbook({n: s for n, s in sheets.items() if n in SCOPE_COLUMNS or n not in SHEETS},
+                             writer.existing_in_scope(institution_id), whole_workbook=False)
+    if checked.problems or problems:
+        raise ImportRejected(problems + checked.problems, checked.warnings, checked.omitted)
+    records = []
+    for name, table in checked.tables.items():
+        numbers = row_numbers[name]
+        for index, proposed in enumerate(table.to_pylist()):
+            records.append((name, numbers[index] if index < len(numbers) else None, proposed,
+                            writer.record(name, proposed)))
+    outside = scope_problems(writer, institution_id, records)
+    if outside:
+        raise ImportRejected(outside, checked.warnings)
+    return records
+
+
+def scope_problems(writer: db.Writer, institution_id: str,
+                   records: list[tuple[str, int | None, dict, dict | None]]) -> list[Problem]:
+    """Every row that touches something outside the partner's institution: as proposed, or as stored now."""
+    proposed_programmes = {r["programme_id"]: r for sheet, _, r, _ in records if sheet == "programmes"}
+
+    def takes_part(sheet: str, record: dict) -> bool:
+        if sheet == "participants":
+            programme = proposed_programmes.get(record["programme_id"]) or \
+                writer.record("programmes", {"programme_id": record["programme_id"]})
+            return programme is not None and takes_part("programmes", programme)
+        return institution_id in {record.get(column) for column in SCOPE_COLUMNS[sheet]}
+
+    problems = []
+    for sheet, row, proposed, base in records:
+        if not takes_part(sheet, proposed) or (base is not None and not takes_part(sheet, base)):
+            columns = SCOPE_COLUMNS[sheet]
+            problems.append(Problem(sheet, row, ", ".join(columns),
+                                    " | ".join(cell_text(proposed.get(c)) for c in columns),
+                                    f"submission.outside_{sheet}", (("institution", institution_id),)))
+    return problems
+
+
+def records_of(rows) -> list[tuple[str, int | None, dict, dict | None]]:
+    """A submission's records as read by the submission_records query: sheet, row, proposed, base."""
+    return [(r.sheet, None if r.row_number != r.row_number else r.row_number, json.loads(r.proposed),
+             json.loads(r.base) if isinstance(r.base, str) else None) for r in rows.itertuples()]
+
+
+def review_changes(store: db.Store, records: list[tuple[str, int | None, dict, dict | None]]) -> list[FieldChange]:
+    """Every field of a submission against the records stored now: added, changed, unchanged or stale."""
+    changes = []
+    for sheet, _, proposed, base in records:
+        current = store.current_record(sheet, proposed)
+        changes.extend(_field_changes(sheet, proposed, base, current))
+    return changes
+
+
+def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict | None) -> list[FieldChange]:
+    record = " | ".join(cell_text(v) for v in record_key(sheet, proposed) if v is not None)
+    changes = []
+    for column in SHEETS[sheet].column_names:
+        was, now, new = (base or {}).get(column), (current or {}).get(column), proposed.get(column)
+        if base is None and current is None:
+            status = "added"
+        elif (current is None) != (base is None) or (now != was and new != now and new != was):
+            status = "stale"  # someone else changed it (or added or removed the record) since it was sent
+        elif new == now:
+            status = "unchanged"
+        else:
+            status = "changed"
+        changes.append(FieldChange(sheet, record, status, column, was, now, new))
+    return changes
+
+
+def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: bool = False) -> int:
+    """Apply a pending submission through the import's merge, logged with both accounts; return the change's id.
+
+    Fields that changed since it was sent keep their newer value unless the reviewer chose to overwrite them;
+    a stale field the partner also changed refuses the acceptance (review.stale) unless `overwrite_stale`.
+    """
+    with db.writing(database) as writer:
+        header, records = _pending(writer, submission_id)
+        applied = []  # (sheet, row, the record to write, the record stored now)
+        stale = []
+        for sheet, row, proposed, base in records:
+            current = writer.record(sheet, proposed)
+            stale += [f for f in _field_changes(sheet, proposed, base, current) if f.status == "stale"]
+            if current is None or overwrite_stale:
+                applied.append((sheet, row, proposed, current))
+            else:  # three-way: the partner's own changes on top of the record as it stands now
+                applied.append((sheet, row, {c: proposed.get(c) if proposed.get(c) != (base or {}).get(c) else v
+                                             for c, v in current.items()}, current))
+        if stale and not overwrite_stale:
+            raise StewardshipError("review.stale", id=submission_id, fields="; ".join(
+                f"{f.sheet} {f.record} {f.field}" for f in stale[:20]))
+        merged: dict[str, list[dict]] = {}
+        for sheet, _, record, _ in applied:
+            merged.setdefault(sheet, []).append(record)
+        outside = scope_problems(writer, header["institution_id"], applied)
+        if outside:
+            raise StewardshipError("review.outside_now", id=submission_id,
+                                   rows="; ".join(f"{p.sheet} {p.row}" for p in outside[:20]))
+        import_id = writer.begin("submission", reviewer, header["file_name"], header["file_sha256"],
+                                 submitted_by=header["account"])
+        writer.merge(import_id, {sheet: SHEETS[sheet].records_table(rows) for sheet, rows in merged.items()})
+        writer.review_submission(submission_id, "accepted", reviewer, None, import_id)
+    return import_id
+
+
+def reject(database: Path, submission_id: int, reviewer: str, reason: str) -> None:
+    """Reject a pending submission with a reason the partner reads; no record changes."""
+    if not reason.strip():
+        raise StewardshipError("review.reason_needed")
+    with db.writing(database) as writer:
+        _pending(writer, submission_id)
+        writer.review_submission(submission_id, "rejected", reviewer, reason.strip())
+
+
+def _pending(writer: db.Writer, submission_id: int):
+    found = writer.submission(submission_id)
+    if found is None:
+        raise StewardshipError("review.unknown", id=submission_id)
+    if found[0]["state"] != "pending":
+        raise StewardshipError("review.not_pending", id=submission_id, state=found[0]["state"])
+    return found

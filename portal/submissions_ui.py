@@ -1,0 +1,131 @@
+"""What the submission pages share: the queue as people read it, a submission's changes, and the actions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from portal import access, db, stewardship_ui, submissions, ui
+from portal.contract import SHEETS
+from portal.display import Column as TableColumn
+from portal.i18n import t
+from portal.importer import ImportRejected
+from portal.stewardship import StewardshipError
+from portal.workbook import cell_text
+
+QUEUE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "count"), "state": "submissions.col_state",
+                 "sent": "submissions.col_sent", "account": "submissions.col_account",
+                 "institution_id": "submissions.col_institution", "file_name": "submissions.col_file",
+                 "records": TableColumn("submissions.col_records", "count"), "reviewer": "submissions.col_reviewer",
+                 "reason": "submissions.col_reason"}
+FIELD_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status": "data.col_status",
+                 "field": "data.col_field", "base": "review.col_base", "current": "review.col_current",
+                 "proposed": "review.col_proposed"}
+
+
+def state_of(row) -> str:
+    """A submission's state in words; an accepted one whose change was rolled back says so."""
+    if row.state == "accepted" and pd.notna(row.rolled_back_by):
+        return t("submissions.state_rolled_back")
+    return t(f"submissions.state_{row.state}")
+
+
+def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
+    """Submissions as people read them: states named, times in UTC."""
+    return queue.assign(state=[state_of(r) for r in queue.itertuples()],
+                        sent=pd.to_datetime(queue["sent_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def choices(queue: pd.DataFrame) -> dict[int, str]:
+    """Submissions labelled for a selectbox, pending first."""
+    ordered = pd.concat([queue[queue["state"] == "pending"], queue[queue["state"] != "pending"]])
+    return {int(r.submission_id): t("review.choice", id=int(r.submission_id), account=r.account,
+                                    when=pd.Timestamp(r.sent_at).strftime("%Y-%m-%d %H:%M"), state=state_of(r))
+            for r in ordered.itertuples()}
+
+
+def field_changes(submission_id: int) -> pd.DataFrame:
+    """A submission's fields against the records stored now (for the viewer's scope)."""
+    records = submissions.records_of(ui.read("submission_records", submission_id=submission_id))
+    rows = [(c.sheet, c.record, c.status, t(f"review.status_{c.status}"), c.field, cell_text(c.base),
+             cell_text(c.current), cell_text(c.proposed)) for c in submissions.review_changes(ui.store(), records)]
+    return pd.DataFrame(rows, columns=["sheet", "record", "status_code", "status", "field", "base", "current",
+                                       "proposed"])
+
+
+def send(upload) -> int | ImportRejected | db.WriteFailed:
+    """Keep a partner's upload as a pending submission; return its id, or why it was refused."""
+    user = access.viewer()
+    try:
+        with stewardship_ui.upload_on_disk(upload) as source:
+            return submissions.submit_workbook(source, stewardship_ui.database(), user.email, user.institution_id,
+                                               file_name=upload.name)
+    except (ImportRejected, db.WriteFailed) as refused:
+        return refused
+
+
+def decide(submission_id: int, accept: bool, reason: str = "", overwrite_stale: bool = False) -> str:
+    """Accept or reject a submission; return the message to show (done or why not)."""
+    try:
+        if accept:
+            change = submissions.accept(stewardship_ui.database(), submission_id, stewardship_ui.viewer_name(),
+                                        overwrite_stale)
+            return t("review.accepted", id=submission_id, change=change)
+        submissions.reject(stewardship_ui.database(), submission_id, stewardship_ui.viewer_name(), reason)
+        return t("review.rejected_done", id=submission_id)
+    except StewardshipError as refused:
+        raise ValueError(t(refused.message, **refused.args_)) from None
+    except db.WriteFailed as failed:
+        raise ValueError(stewardship_ui.write_failed_text(failed)) from None
+
+
+CONFIRMATION_HEADERS = {"programme_id": "confirm.col_programme", "title": "confirm.col_title",
+                        "confirmation": "confirm.col_state"}
+
+
+def confirmation_rows(programmes: pd.DataFrame) -> pd.DataFrame:
+    """Each programme's confirmation in words: by both, by the host, by the home institution, or not."""
+    def words(row) -> str:
+        home, host = row.home_confirmed is True, row.host_confirmed is True
+        key = "by_both" if home and host else "by_host" if host else "by_home" if home else "none"
+        return t(f"confirm.{key}")
+    return programmes.assign(confirmation=[words(r) for r in programmes.astype(object).itertuples()])
+
+
+def confirm(programme_id: str) -> str:
+    """Send the partner's confirmation of a programme as it stands; return the message to show."""
+    user = access.viewer()
+    try:
+        submission_id = submissions.confirm_programme(stewardship_ui.database(), user.email, user.institution_id,
+                                                      programme_id)
+    except StewardshipError as refused:
+        raise ValueError(t(refused.message, **refused.args_)) from None
+    except db.WriteFailed as failed:
+        raise ValueError(stewardship_ui.write_failed_text(failed)) from None
+    return t("confirm.sent", id=programme_id, submission=submission_id)
+
+
+def open_to_confirm(programmes: pd.DataFrame) -> list[str]:
+    """Programmes the partner has no confirmation pending for."""
+    pending = programmes["own_pending"].astype(object).fillna(False).astype(bool)
+    return programmes.loc[~pending, "programme_id"].tolist()
+
+
+PROVENANCE_HEADERS = {"record": "data.col_record", "import_id": TableColumn("imports.col_id", "count"),
+                      "action": "imports.col_action", "when": "imports.col_at", "imported_by": "imports.col_by",
+                      "file_name": "imports.col_file"}
+
+
+def provenance(submission_id: int) -> pd.DataFrame:
+    """For each record of a submission with a one-column key: the changes that wrote its stored values."""
+    records = submissions.records_of(ui.read("submission_records", submission_id=submission_id))
+    parts = []
+    for sheet, _, proposed, _ in records:
+        if len(SHEETS[sheet].key) != 1:
+            continue
+        column = SHEETS[sheet].key[0]
+        found = ui.read("record_provenance", sheet=sheet, key_column=column, record_id=proposed[column])
+        if not found.empty:
+            parts.append(stewardship_ui.history_rows(found.assign(rolls_back=None)).assign(
+                record=f"{sheet} {proposed[column]}"))
+    return pd.concat(parts) if parts else pd.DataFrame(columns=list(PROVENANCE_HEADERS))

@@ -1,0 +1,271 @@
+"""Partner submissions (issue 15): scope, pending until accepted, stale bases, atomic acceptance, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from portal import auth, db, submissions
+from portal.importer import ImportRejected, import_workbook
+from portal.stewardship import StewardshipError, rollback
+from workbooks import PROJECT, checksum, portal_cli, valid_workbook
+
+PARTNER = "host@example.org"
+
+
+def programme(**changes):
+    record = dict(valid_workbook()["programmes"][0])
+    record.update(changes)
+    return record
+
+
+def stored(database, sheet, key):
+    return db.open_store(database).current_record(sheet, key)
+
+
+def submit(write, database, tables, institution="KR-HOST", name="submission"):
+    return submissions.submit_workbook(write(tables, name), database, PARTNER, institution)
+
+
+def test_another_institutions_ids_reject_the_whole_submission_naming_each_row(loaded_db, write):
+    before = checksum(loaded_db)
+    tables = {"programmes": [programme(title="Renamed", home_institution_id="UB-TRAUMA",
+                                       host_institution_id="UB-TRAUMA", programme_id="P-NEW")],
+              "procedures": [dict(valid_workbook()["procedures"][0])],  # UB-TRAUMA's, not KR-HOST's
+              "fx_rates": [{"currency": "MNT", "year": 2024, "units_per_usd": 3400}]}
+    with pytest.raises(ImportRejected) as rejected:
+        submit(write, loaded_db, tables)
+    places = {(p.sheet, p.row, p.column) for p in rejected.value.problems}
+    assert ("fx_rates", 2, "") in places
+    tables.pop("fx_rates")
+    with pytest.raises(ImportRejected) as rejected:
+        submit(write, loaded_db, tables, name="second")
+    places = {(p.sheet, p.row, p.column) for p in rejected.value.problems}
+    assert places == {("programmes", 2, "home_institution_id, host_institution_id"), ("procedures", 2, "institution_id")}
+    assert checksum(loaded_db) == before  # nothing kept
+
+
+def test_a_partner_cannot_take_over_another_institutions_record_by_naming_itself(loaded_db, write):
+    # P1 is UB-TRAUMA -> KR-HOST; MOH claims it by naming itself host: its stored image is outside MOH's scope.
+    with pytest.raises(ImportRejected) as rejected:
+        submit(write, loaded_db, {"programmes": [programme(host_institution_id="MOH")]}, institution="MOH")
+    assert [(p.sheet, p.row) for p in rejected.value.problems] == [("programmes", 2)]
+
+
+def test_references_outside_scope_read_as_unknown(loaded_db, write):
+    tables = {"participants": [{"programme_id": "P1", "person_name": "Someone", "role": "trainee"}]}
+    with pytest.raises(ImportRejected) as rejected:
+        submit(write, loaded_db, tables, institution="MOH")
+    # MOH cannot see P1: the reference reads as unknown, like an id that does not exist.
+    assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("participants", 2, "programme_id")]
+    assert rejected.value.problems[0].expected != "submission.outside_participants"
+    assert submit(write, loaded_db, tables, name="from-host")  # KR-HOST hosts P1
+
+
+def test_pending_changes_nothing_survives_an_import_and_accepting_applies_with_both_accounts(loaded_db, write):
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Corrected by the host")]})
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
+    import_workbook(write(valid_workbook(), "again"), loaded_db, "someone")  # an import meanwhile
+    listed = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=10)
+    assert listed["state"].tolist() == ["pending"]
+    assert db.open_store(loaded_db).read("submissions_list", db.Scope("partner", "MOH"), limit=10).empty
+    import_id = submissions.accept(loaded_db, submission_id, "admin@example.org")
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Corrected by the host"
+    history = db.open_store(loaded_db).read("import_history", db.FULL_SCOPE, limit=5)
+    row = history[history["import_id"] == import_id].iloc[0]
+    assert (row["action"], row["imported_by"], row["submitted_by"]) == ("submission", "admin@example.org", PARTNER)
+    rollback(loaded_db, import_id, "admin@example.org")
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
+    with pytest.raises(StewardshipError):
+        submissions.accept(loaded_db, submission_id, "admin@example.org")  # no longer pending
+
+
+def test_a_field_changed_since_sending_is_stale_and_never_overwritten_silently(loaded_db, write):
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Host's title", end_date="2024-12")]})
+    changed = valid_workbook()
+    changed["programmes"][0]["title"] = "Ministry's newer title"
+    changed["programmes"][0]["specialty"] = "neurosurgery"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    store = db.open_store(loaded_db)
+    records = submissions.records_of(store.read("submission_records", db.FULL_SCOPE, submission_id=submission_id))
+    status = {c.field: c.status for c in submissions.review_changes(store, records)}
+    assert status["title"] == "stale" and status["end_date"] == "changed" and status["cost_amount"] == "unchanged"
+    with pytest.raises(StewardshipError) as refused:
+        submissions.accept(loaded_db, submission_id, "admin")
+    assert refused.value.message == "review.stale"
+    submissions.accept(loaded_db, submission_id, "admin", overwrite_stale=True)
+    record = stored(loaded_db, "programmes", {"programme_id": "P1"})
+    assert (record["title"], record["end_date"]) == ("Host's title", "2024-12")
+
+
+def test_accepting_keeps_newer_fields_the_partner_did_not_change(loaded_db, write):
+    submission_id = submit(write, loaded_db, {"programmes": [programme(end_date="2024-12")]})
+    changed = valid_workbook()
+    changed["programmes"][0]["specialty"] = "neurosurgery"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    submissions.accept(loaded_db, submission_id, "admin")
+    record = stored(loaded_db, "programmes", {"programme_id": "P1"})
+    assert (record["specialty"], record["end_date"]) == ("neurosurgery", "2024-12")
+
+
+def test_rejected_submission_keeps_its_reason_and_changes_nothing(loaded_db, write):
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]})
+    with pytest.raises(StewardshipError):
+        submissions.reject(loaded_db, submission_id, "admin", "  ")
+    submissions.reject(loaded_db, submission_id, "admin", "dates do not match our records")
+    row = db.open_store(loaded_db).read("submissions_list", db.Scope("partner", "KR-HOST"), limit=5).iloc[0]
+    assert (row["state"], row["reason"]) == ("rejected", "dates do not match our records")
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
+
+
+def test_limits_refuse_large_files_and_too_many_rows(loaded_db, write, monkeypatch):
+    monkeypatch.setenv("PORTAL_PARTNER_MAX_ROWS", "2")
+    rows = [dict(valid_workbook()["procedures"][0], institution_id="KR-HOST", period=f"2025-0{m}",
+                 equipment_id=None) for m in range(1, 4)]
+    with pytest.raises(ImportRejected) as rejected:
+        submit(write, loaded_db, {"procedures": rows})
+    assert rejected.value.problems[0].expected == "submission.too_many_rows"
+    monkeypatch.setenv("PORTAL_PARTNER_UPLOAD_MB", "0.000001")
+    with pytest.raises(ImportRejected) as rejected:
+        submit(write, loaded_db, {"procedures": rows[:1]}, name="small")
+    assert rejected.value.problems[0].expected == "submission.too_large"
+
+
+KILL_DURING_ACCEPT = """
+import os, signal, sys
+from pathlib import Path
+from portal import submissions
+os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # die after the merge, before the swap
+submissions.accept(Path(sys.argv[1]), int(sys.argv[2]), "admin")
+"""
+
+
+def test_a_server_killed_while_accepting_leaves_records_and_queue_as_they_were(loaded_db, write):
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Half applied?")]})
+    before = checksum(loaded_db)
+    died = subprocess.run([sys.executable, "-c", KILL_DURING_ACCEPT, str(loaded_db), str(submission_id)],
+                          cwd=PROJECT, capture_output=True)
+    assert died.returncode == -9
+    assert checksum(loaded_db) == before
+    assert db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=5)["state"].tolist() == ["pending"]
+    submissions.accept(loaded_db, submission_id, "admin")  # the next writer clears the debris and succeeds
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Half applied?"
+    assert not list(loaded_db.parent.glob(f".{loaded_db.name}.*"))
+
+
+def test_cli_submit_as_partner_then_review_list_show_accept(loaded_db, write):
+    auth.add_user(auth.accounts_path(loaded_db), PARTNER, "partner", "KR-HOST", None)
+    path = write({"programmes": [programme(title="From the host's own system")]}, "export")
+    done = portal_cli("submit", path, "--as", PARTNER, "--db", loaded_db)
+    assert "1" in done.stdout
+    assert "pending" in portal_cli("review", "list", "--db", loaded_db).stdout
+    shown = portal_cli("review", "show", "1", "--db", loaded_db).stdout
+    assert "From the host's own system" in shown and "title" in shown
+    portal_cli("review", "accept", "1", "--db", loaded_db)
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "From the host's own system"
+    refused = portal_cli("submit", path, "--as", "nobody@example.org", "--db", loaded_db, ok=False)
+    assert "nobody@example.org" in refused.stderr
+
+
+# ---------------------------------------------------------------- pages
+
+PARTNER_USER = auth.User(PARTNER, "partner", "KR-HOST")
+OTHER_PARTNER = auth.User("moh@example.org", "partner", "MOH")
+
+
+def test_review_page_shows_the_diff_and_accepts_with_both_accounts_in_history(loaded_db, write, monkeypatch):
+    from workbooks import open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    shown = app.dataframe[1].value
+    assert ("title", "Spine training", "Host's correction") in set(zip(shown.iloc[:, 3], shown.iloc[:, 4],
+                                                                       shown.iloc[:, 6]))
+    app.button(key="review_accept").click().run()
+    assert not app.exception
+    assert "accepted" in app.success[0].value
+    history = open_app(monkeypatch, loaded_db, "pages/history.py")
+    assert any(PARTNER in str(v) for v in history.dataframe[0].value.iloc[:, 3])
+
+
+def test_review_page_rejects_with_a_reason_the_partner_then_reads(loaded_db, write, monkeypatch, viewer):
+    from workbooks import open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]})
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    app.text_input(key="review_reason").input("not our programme dates").run()
+    app.button(key="review_reject").click().run()
+    assert "rejected" in app.success[0].value
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    table = mine.dataframe[0].value
+    assert "not our programme dates" in table.to_string() and "rejected" in table.to_string()
+
+
+def test_a_partner_sees_only_its_own_submissions_and_cannot_open_the_queue(loaded_db, write, monkeypatch, viewer):
+    from workbooks import open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Secret host plan")]})
+    viewer(OTHER_PARTNER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    from portal.i18n import t
+    assert [i.value for i in mine.info] == [t("submissions.none")]
+    assert not any("Secret host plan" in frame.value.to_string() or PARTNER in frame.value.to_string()
+                   for frame in mine.dataframe)
+    queue = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)}, alone=True)
+    assert not queue.dataframe and "Secret host plan" not in str(queue)
+
+
+def test_navigation_counts_pending_submissions(loaded_db, write, monkeypatch, viewer):
+    import streamlit
+
+    from portal.i18n import t
+    from workbooks import open_app
+
+    submit(write, loaded_db, {"programmes": [programme(title="One")]})
+    submit(write, loaded_db, {"programmes": [programme(title="Two")]}, name="two")
+    titles = []
+    real_page = streamlit.Page
+    monkeypatch.setattr(streamlit, "Page", lambda *a, **k: titles.append(k["title"]) or real_page(*a, **k))
+    open_app(monkeypatch, loaded_db)
+    assert f"{t('nav.review')} · {t('submissions.badge', count=2)}" in titles
+    titles.clear()
+    viewer(OTHER_PARTNER)  # MOH has sent nothing: no badge, and no queue
+    open_app(monkeypatch, loaded_db)
+    assert t("nav.submissions") in titles and t("nav.review") not in " ".join(titles)
+
+
+def test_confirming_is_a_submission_and_the_programme_then_reads_confirmed_by_the_host(loaded_db, monkeypatch, viewer):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    with pytest.raises(StewardshipError):  # another institution's programme, or none: the same refusal
+        submissions.confirm_programme(loaded_db, "moh@example.org", "MOH", "P1")
+    with pytest.raises(StewardshipError):
+        submissions.confirm_programme(loaded_db, "moh@example.org", "MOH", "NO-SUCH")
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    app.selectbox(key="confirm_programme").select("P1").run()
+    app.button(key="confirm_send").click().run()
+    assert not app.exception and app.success
+    before = checksum(loaded_db)
+    assert t("confirm.none") in app.dataframe[-1].value.to_string()  # pending: not yet confirmed
+    submission_id = int(db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=1)["submission_id"][0])
+    submissions.accept(loaded_db, submission_id, "admin")
+    assert checksum(loaded_db) != before
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    assert t("confirm.by_host") in app.dataframe[-1].value.to_string()
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"  # unchanged
+
+
+def test_review_shows_where_each_records_values_came_from(loaded_db, write, monkeypatch):
+    from workbooks import open_app
+
+    first = submit(write, loaded_db, {"programmes": [programme(title="First correction")]})
+    submissions.accept(loaded_db, first, "admin@example.org")
+    second = submit(write, loaded_db, {"programmes": [programme(title="Second correction")]}, name="second")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(second)})
+    provenance = app.dataframe[-1].value.to_string()
+    assert "admin@example.org" in provenance and PARTNER in provenance and "fixture" in provenance
