@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import re
@@ -482,8 +483,39 @@ def _statement(template: str, sheet: Sheet) -> str:
 
 
 def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables and macros (idempotent)."""
+    """Create the tables and macros (idempotent), and note which schema the file now has."""
     connection.execute(_sql("schema"))
+    connection.execute("CREATE TABLE IF NOT EXISTS schema_version (sha256 VARCHAR NOT NULL)")
+    connection.execute("DELETE FROM schema_version")
+    connection.execute("INSERT INTO schema_version VALUES ($sha)", {"sha": schema_sha256()})
+
+
+def schema_sha256() -> str:
+    """The identity of this code's schema (portal/sql/schema.sql): a file written by older code has another."""
+    return hashlib.sha256(_sql("schema").encode()).hexdigest()
+
+
+def upgrade(path: Path) -> bool:
+    """Bring a database written by an older version to this schema (new tables, new macros); True if it did.
+
+    Readers open the file read-only and so use the macros stored in it: without this, a page whose query
+    needs a newer table or macro would fail on a database from before the upgrade.
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version'").fetchall()[0][0]
+            current = found and connection.execute("SELECT any_value(sha256) FROM schema_version").fetchall()[0][0]
+    except duckdb.Error:  # unreadable or not the portal's: the app says so to the viewer
+        return False
+    if current == schema_sha256():
+        return False
+    with writing(path):
+        pass  # writing() creates the schema on its copy and publishes it atomically
+    return True
 
 
 @contextmanager

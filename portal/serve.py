@@ -44,9 +44,23 @@ def preload(wait_s: float = 60.0) -> None:
     importlib.import_module("portal.access").settings_problem()
 
 
+def upgrade_database() -> None:
+    """Bring a database written by an older version to this version's schema before anyone reads it."""
+    from portal import db
+    from portal.i18n import t
+
+    try:
+        if db.upgrade(db.database_path(None)):
+            print(t("cli.database_upgraded", database=db.database_path(None)), file=sys.stderr)
+    except db.WriteFailed as failed:  # a read-only folder: serve anyway; pages needing new tables say so
+        print(t("write.failed", path=failed.path, reason=t(f"write.reason_{failed.reason}"), detail=failed.detail),
+              file=sys.stderr)
+
+
 def main(argv: list[str]) -> None:
     """Run `streamlit run server.py` with `argv`, preloading the page code in the background."""
     first_run.start_with_app()  # before any session: every run, the very first too, starts with app.py
+    upgrade_database()
     threading.Thread(target=preload, name="portal-preload", daemon=True).start()
     from streamlit.web import cli
 

@@ -74,3 +74,23 @@ def test_failed_write_leaves_the_file_untouched(loaded_db):
         pass
     assert checksum(loaded_db) == before
     assert not list(loaded_db.parent.glob(".*.tmp"))
+
+
+def test_a_database_from_an_older_version_is_upgraded_before_serving(loaded_db, monkeypatch, capsys):
+    """A file written before the submissions tables existed gains them (and this version's macros) at start."""
+    import duckdb
+
+    from portal import serve
+
+    with duckdb.connect(str(loaded_db)) as connection:  # as an older version left it
+        connection.execute("DROP TABLE submission_records")
+        connection.execute("DROP TABLE submissions")
+        connection.execute("DROP TABLE schema_version")
+    store = db.open_store(loaded_db)
+    before = programme_count(store)
+    monkeypatch.setenv("PORTAL_DB", str(loaded_db))
+    serve.upgrade_database()  # what `python -m portal.serve` does before it listens
+    assert "up to this version" in capsys.readouterr().err
+    assert store.read("submissions_list", db.FULL_SCOPE, limit=10).empty  # the page's query now runs
+    assert programme_count(store) == before  # nothing else changed
+    assert db.upgrade(loaded_db) is False  # once is enough
