@@ -34,6 +34,11 @@ CREATE TABLE IF NOT EXISTS procedures (
 CREATE TABLE IF NOT EXISTS fx_rates (
     currency VARCHAR NOT NULL, year INTEGER NOT NULL, units_per_usd DOUBLE NOT NULL, source VARCHAR
 );
+CREATE TABLE IF NOT EXISTS follow_ups (
+    programme_id VARCHAR NOT NULL, person_name VARCHAR NOT NULL, role VARCHAR NOT NULL, date VARCHAR NOT NULL,
+    status VARCHAR NOT NULL, institution_id VARCHAR, practising VARCHAR, procedures_performed INTEGER,
+    position VARCHAR, source VARCHAR
+);
 -- One row per change to the data: an import, a seeding, an edit, a deletion or a rollback.
 CREATE SEQUENCE IF NOT EXISTS import_ids START 1;
 CREATE TABLE IF NOT EXISTS imports (
@@ -88,6 +93,12 @@ CREATE OR REPLACE MACRO visible_equipment(scope) AS TABLE
 CREATE OR REPLACE MACRO visible_participants(scope) AS TABLE
     SELECT * REPLACE (CASE WHEN scope['names'] THEN person_name END AS person_name)
     FROM participants
+    WHERE programme_id IN (SELECT programme_id FROM visible_programmes(scope))
+      AND in_scope(scope, source);
+-- Follow-ups are personal data with the participants' visibility: names blanked, only visible programmes.
+CREATE OR REPLACE MACRO visible_follow_ups(scope) AS TABLE
+    SELECT * REPLACE (CASE WHEN scope['names'] THEN person_name END AS person_name)
+    FROM follow_ups
     WHERE programme_id IN (SELECT programme_id FROM visible_programmes(scope))
       AND in_scope(scope, source);
 CREATE OR REPLACE MACRO visible_procedures(scope) AS TABLE
