@@ -42,6 +42,8 @@ CHECKS = {
                                              "start_date": display.date_text, "trainees_listed": display.number},
     "equipment_without_programmes": {"record": None, "name": None, "institution_name": None,
                                      "acquired_date": display.date_text},
+    "trainees_without_follow_up": {"record": None, "name": None, "programme_title": None,
+                                   "end_date": display.date_text},
     "costs_without_reporting_rate": COSTS,
     "costs_without_own_rate": COSTS,
 }
