@@ -6,7 +6,7 @@ import pytest
 
 from portal import i18n
 from portal.db import Counts, Scope, export_tables, open_store
-from portal.importer import import_workbook
+from portal.importer import ImportRejected, import_workbook
 from portal.stewardship import rollback
 from test_import_rules import only_problem, reject
 from workbooks import valid_workbook
@@ -143,3 +143,24 @@ def test_the_template_offers_the_follow_up_lists(tmp_path):
     listed = {cell.value for column in book["lists"].iter_cols() for cell in column}
     assert {"at_home_institution", "left_profession", "partly", "follow_ups.status"} <= listed
     assert len(validations) >= 3  # role, status, practising (and the date/number rules)
+
+
+def test_the_records_page_lists_follow_ups_for_editing(monkeypatch, tmp_path, write):
+    from workbooks import open_app
+
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book_with(follow_up())), database, "test")
+    app = open_app(monkeypatch, database, "pages/records.py", {"records_sheet": "follow_ups"})
+    assert any("Trainee One" in option for option in app.selectbox[1].options)
+
+
+def test_a_follow_up_edited_in_the_app_is_checked_and_saved(tmp_path, write):
+    from portal.stewardship import save_record
+
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book_with(follow_up())), database, "test")
+    save_record(database, "follow_ups", follow_up(status="abroad"), "steward", creating=False)
+    assert [r["status"] for r in export_tables(database)["follow_ups"]] == ["abroad"]
+    with pytest.raises(ImportRejected) as rejected:
+        save_record(database, "follow_ups", follow_up(person_name="Stranger"), "steward", creating=True)
+    assert [(p.sheet, p.column) for p in rejected.value.problems] == [("follow_ups", "person_name")]
