@@ -49,3 +49,17 @@ if not protect:
         "status": "trainees.col_status", "institution_name": "trainees.col_institution",
         "practising": "trainees.col_practising", "procedures_performed": Column("trainees.col_cases", "count"),
     }, download="follow-ups")
+
+st.subheader(t("trainees.equipment"))
+st.caption(t("trainees.equipment_caption"))
+months = int(st.number_input(t("trainees.equipment_months"), min_value=1, max_value=60, value=6, step=1,
+                             key="equipment_months"))
+matches = ui.read("equipment_training_match", months=months)
+if matches.empty:
+    st.success(t("trainees.equipment_in_step"), icon=":material/check_circle:")
+else:
+    ui.table(charts.mismatch_table(matches, protect), {
+        "name": "trainees.col_equipment", "institution_name": "trainees.col_institution",
+        "acquired_date": Column("trainees.col_acquired", "date"), "problem": "trainees.col_problem",
+        "trainees_linked": "trainees.col_trainees_linked", "trainees_practising": "trainees.col_trainees_practising",
+    }, download="equipment-training")

@@ -74,3 +74,18 @@ def follow_up_rows(follow_ups: pd.DataFrame) -> pd.DataFrame:
     return follow_ups.assign(status=[label("follow_up_status", s) for s in follow_ups["status"]],
                              practising=[None if p is None or p != p else label("practising", p)
                                          for p in follow_ups["practising"]])
+
+
+def mismatch_table(matches: pd.DataFrame, protect: bool) -> pd.DataFrame:
+    """Equipment out of step with training, as the viewer may read it: why it is listed, counts of 1 to 4
+    trainees as "fewer than 5" for protected viewers."""
+    return pd.DataFrame({
+        "name": matches["name"], "institution_name": matches["institution_name"],
+        "acquired_date": matches["acquired_date"],
+        "problem": ["; ".join(t(f"trainees.mismatch_{p}") for p, found in
+                              (("no_practising", r["trainees_practising"] == 0), ("no_cases", r["cases_after"] != r["cases_after"]
+                                                                                  or r["cases_after"] is None)) if found)
+                    for _, r in matches.iterrows()],
+        "trainees_linked": [protected_count(n, protect) for n in matches["trainees_linked"]],
+        "trainees_practising": [protected_count(n, protect) for n in matches["trainees_practising"]],
+    })
