@@ -210,6 +210,33 @@ SELECT p.programme_id, 'Synthetic Person ' || lpad(d.i::VARCHAR, 6, '0') || ' (i
 FROM drawn AS d JOIN synth_programmes AS p ON p.i = d.programme_no
 ORDER BY p.programme_id, d.i;
 
+-- Follow-ups (contract 1.1): most trainees of ended programmes are checked at some of 6, 12, 24, 36 and 60
+-- months after the end, while that point is past; about eight in ten stay in the country, most at home.
+INSERT INTO follow_ups (programme_id, person_name, role, date, status, institution_id, practising,
+                        procedures_performed, position, source)
+WITH checks AS (
+    SELECT pp.programme_id, pp.person_name, pp.institution_id, m.months,
+           hash(pp.person_name, m.months) AS h,
+           strftime(date_last(p.end_date) + to_months(m.months), '%Y-%m') AS checked
+    FROM participants AS pp
+    JOIN programmes AS p USING (programme_id)
+    CROSS JOIN (VALUES (6), (12), (24), (36), (60)) AS m(months)
+    WHERE pp.role = 'trainee' AND p.end_date IS NOT NULL
+      AND date_last(p.end_date) + to_months(m.months) <= $as_of::DATE
+      AND synth_u($seed, hash(pp.person_name, m.months), 'checked') < 0.55
+)
+SELECT programme_id, person_name, 'trainee', checked,
+       CASE WHEN synth_u($seed, h, 'status') < 0.62 THEN 'at_home_institution'
+            WHEN synth_u($seed, h, 'status') < 0.80 THEN 'elsewhere_in_country'
+            WHEN synth_u($seed, h, 'status') < 0.90 THEN 'abroad'
+            WHEN synth_u($seed, h, 'status') < 0.96 THEN 'left_profession'
+            WHEN synth_u($seed, h, 'status') < 0.97 THEN 'deceased' ELSE 'unknown' END,
+       CASE WHEN synth_u($seed, h, 'status') < 0.62 THEN institution_id END,
+       synth_pick(['yes', 'yes', 'partly', 'no', NULL], synth_u($seed, h, 'practising')),
+       floor(synth_u($seed, h, 'cases') * 60)::INTEGER, NULL, $source
+FROM checks
+ORDER BY programme_id, person_name, checked;
+
 -- Equipment: mostly at home-country hospitals (where procedures are recorded), a few at partners; six in ten
 -- support one of the programmes of their institution.
 CREATE OR REPLACE TEMP TABLE synth_equipment AS

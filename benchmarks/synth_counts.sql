@@ -10,5 +10,6 @@ SELECT $import_id, sheet, added, 0, 0, 0 FROM (
     UNION ALL SELECT 5, 'events', count(*) FROM events
     UNION ALL SELECT 6, 'procedures', count(*) FROM procedures
     UNION ALL SELECT 7, 'fx_rates', count(*) FROM fx_rates
+    UNION ALL SELECT 8, 'follow_ups', count(*) FROM follow_ups
 )
 ORDER BY sheet_order

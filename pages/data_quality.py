@@ -49,6 +49,8 @@ CHECKS = {
                                              "trainees_listed": column("trainees_listed", "count")},
     "equipment_without_programmes": {**RECORD, "institution_name": column("institution_name"),
                                      "acquired_date": column("acquired_date", "date")},
+    "trainees_without_follow_up": {**RECORD, "programme_title": column("programme_title"),
+                                   "end_date": column("end_date", "date")},
     "costs_without_reporting_rate": COSTS,
     "costs_without_own_rate": COSTS,
 }

@@ -1,4 +1,4 @@
-"""The exchange workbook, version 1 (docs/data-contract.md) as data: sheets, columns, types, keys."""
+"""The exchange workbook, version 1.1 (docs/data-contract.md) as data: sheets, columns, types, keys."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ EVENT_KINDS = (
     "agreement", "visit", "joint_surgery", "first_procedure", "equipment_commissioned", "graduation", "other",
 )
 TECHNIQUES = ("open", "microscopic", "endoscopic", "other")
+FOLLOW_UP_STATUSES = ("at_home_institution", "elsewhere_in_country", "abroad", "left_profession", "deceased", "unknown")
+PRACTISING_VALUES = ("yes", "partly", "no")
 # Numbers the portal stores (README, "Limits"): amounts and other numbers at most MAX_NUMBER, so sums of
 # millions of them stay finite; whole numbers within the database's INTEGER.
 MAX_NUMBER = 1e15
@@ -165,6 +167,19 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (
         Column("currency", "currency", True),
         Column("year", "integer", True, minimum=1900, maximum=2200),
         Column("units_per_usd", "number", True, minimum=MIN_UNITS_PER_USD),
+        _source(),
+    )),
+    # Optional since 1.1: one row per person per check after a programme; personal data like participants.
+    Sheet("follow_ups", key=("programme_id", "person_name", "role", "date"), columns=(
+        Column("programme_id", "id", True, refers_to="programmes"),
+        Column("person_name", "text", True),
+        Column("role", "enum", True, PARTICIPANT_ROLES),
+        Column("date", "partial_date", True),
+        Column("status", "enum", True, FOLLOW_UP_STATUSES),
+        Column("institution_id", "id", refers_to="institutions"),
+        Column("practising", "enum", choices=PRACTISING_VALUES),
+        Column("procedures_performed", "integer", minimum=0),
+        Column("position", "text"),
         _source(),
     )),
 )}

@@ -245,7 +245,9 @@ class Writer:
         ids = {sheet: {row[0] for row in cursor.execute(_identifiers("SELECT {key} FROM {table}", sheet)).fetchall()}
                for sheet in ("institutions", "programmes", "equipment")}
         rates = {(c, y) for c, y in cursor.execute("SELECT currency, year FROM fx_rates").fetchall()}
-        return Existing(ids=ids, fx_pairs=rates)
+        participants = set(cursor.execute("SELECT programme_id, person_name, role FROM participants").fetchall())
+        starts = dict(cursor.execute("SELECT programme_id, start_date FROM programmes").fetchall())
+        return Existing(ids=ids, fx_pairs=rates, participants=participants, programme_starts=starts)
 
     def run_script(self, script: str, params: dict[str, object]) -> None:
         """Run a SQL script statement by statement, binding to each the parameters it names."""

@@ -237,3 +237,24 @@ class Column:
     optional: bool = False
     instead: str | None = None
     private: str | None = None  # "costs" or "names": the scope rule that hides it (money and person: implied)
+
+
+# ---------------------------------------------------------------- small groups
+
+SMALL_GROUP = 5  # a figure resting on fewer people than this could identify them
+
+
+def protected_count(count: object, protect: bool) -> str:
+    """A count of people; for viewers who may not see names, 1 to 4 people read "fewer than 5"."""
+    if protect and not is_missing(count) and 0 < int(count) < SMALL_GROUP:
+        return t("value.fewer_than", limit=SMALL_GROUP)
+    return number(count)
+
+
+def protected_share(count: object, group: object, protect: bool) -> str:
+    """A share of a group of people ("40%"); "fewer than 5" when it rests on fewer than 5 and names are hidden."""
+    if is_missing(group) or not int(group):
+        return not_reported()
+    if protect and (int(group) < SMALL_GROUP or 0 < int(count) < SMALL_GROUP):
+        return t("value.fewer_than", limit=SMALL_GROUP)
+    return percent(int(count) / int(group))

@@ -38,6 +38,7 @@ PAGES = (
     PortalPage("pages/partners.py", "nav.partners", ":material/handshake:"),
     PortalPage("pages/equipment.py", "nav.equipment", ":material/biotech:"),
     PortalPage("pages/impact.py", "nav.impact", ":material/monitoring:"),
+    PortalPage("pages/trainees.py", "nav.trainees", ":material/school:"),
     PortalPage("pages/data.py", "nav.data", ":material/upload_file:", DATA, ADMINISTRATOR_ROLES),
     PortalPage("pages/records.py", "nav.records", ":material/edit_note:", DATA, ADMINISTRATOR_ROLES),
     PortalPage("pages/review.py", "nav.review", ":material/inbox:", DATA, ADMINISTRATOR_ROLES,

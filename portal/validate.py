@@ -44,6 +44,8 @@ class Existing:
 
     ids: dict[str, set[str]] = field(default_factory=dict)  # sheet -> its ids
     fx_pairs: set[tuple[str, int]] = field(default_factory=set)
+    participants: set[tuple[str, str, str]] = field(default_factory=set)  # (programme_id, person_name, role)
+    programme_starts: dict[str, str] = field(default_factory=dict)  # programme_id -> start_date
 
 
 @dataclass
@@ -249,13 +251,43 @@ def check_workbook(sheets: dict[str, SheetRows], existing: Existing, whole_workb
     # A sheet only refers to sheets before it, so references are checked as each sheet is read; costs need
     # their fx rates, which come last, so those are read first.
     known = {sheet: set(existing.ids.get(sheet, ())) for sheet in ("institutions", "programmes", "equipment")}
+    people = People(set(existing.participants), dict(existing.programme_starts))
     rates = set(existing.fx_pairs)
     for name in sorted(SHEET_ORDER, key=lambda sheet: sheet != "fx_rates"):
         if name in sheets:
-            tables[name] = _check_sheet(SHEETS[name], sheets[name], known, rates, problems, warnings)
+            tables[name] = _check_sheet(SHEETS[name], sheets[name], known, rates, problems, warnings, people)
     listed = sorted(problems.kept, key=lambda p: (SHEET_ORDER.index(p.sheet) if p.sheet in SHEET_ORDER else -1,
                                                    p.row or 0))
     return CheckedWorkbook(tables if not problems.total else {}, listed, warnings, problems.omitted())
+
+
+@dataclass
+class People:
+    """What follow-ups are checked against: participants and programme start dates, stored or in the file."""
+
+    participants: set[tuple[str, str, str]]
+    programme_starts: dict[str, str]
+
+    def learn(self, sheet: str, record: dict[str, object]) -> None:
+        if sheet == "participants" and None not in (record["programme_id"], record["person_name"], record["role"]):
+            self.participants.add((record["programme_id"], record["person_name"], record["role"]))
+        if sheet == "programmes" and record["programme_id"] and record["start_date"]:
+            self.programme_starts[record["programme_id"]] = record["start_date"]
+
+    def check(self, sheet: str, record: dict[str, object], row: int, failed: set[str]) -> list[Problem]:
+        """A follow-up must name a participant and be dated no earlier than its programme's start."""
+        if sheet != "follow_ups" or failed & {"programme_id", "person_name", "role"}:
+            return []
+        problems = []
+        key = (record["programme_id"], record["person_name"], record["role"])
+        if record["programme_id"] in self.programme_starts and key not in self.participants:
+            problems.append(Problem(sheet, row, "person_name", record["person_name"], "problem.unknown_participant",
+                                    (("programme", record["programme_id"]), ("role", record["role"]))))
+        start = self.programme_starts.get(record["programme_id"])
+        if start and record["date"] and date_bounds(record["date"])[1] < date_bounds(start)[0]:
+            problems.append(Problem(sheet, row, "date", record["date"], "problem.follow_up_before_start",
+                                    (("start", start),)))
+        return problems
 
 
 # Rows become Arrow tables this many at a time: few enough that the rows in flight stay small.
@@ -263,11 +295,12 @@ CHUNK_ROWS = 50_000
 
 
 def _check_sheet(sheet: Sheet, raw: SheetRows, known: dict[str, set[str]], rates: set[tuple[str, int]],
-                 problems: ProblemLog, warnings: list[Problem]) -> pa.Table:
+                 problems: ProblemLog, warnings: list[Problem], people: People | None = None) -> pa.Table:
     """Check one sheet's rows as they are read; add its problems and warnings, return its clean records.
 
-    `known` (ids by sheet) and `rates` ((currency, year) pairs) gain what this sheet defines.
+    `known` (ids by sheet), `rates` ((currency, year) pairs) and `people` gain what this sheet defines.
     """
+    people = people if people is not None else People(set(), {})
     first_problem = problems.total
     positions: dict[str, int] = {}
     unnamed: list[int] = []  # columns without a header: warned about only if they hold something
@@ -320,6 +353,8 @@ def _check_sheet(sheet: Sheet, raw: SheetRows, known: dict[str, set[str]], rates
         problems += _check_key(sheet, record, row_number, first_row)
         problems += _check_references(sheet.name, references, record, row_number, known)
         problems += _check_rate(sheet.name, record, row_number, rates)
+        problems += people.check(sheet.name, record, row_number, failed)
+        people.learn(sheet.name, record)
         if problems.total == first_problem:  # once a sheet fails, its records are not kept
             records.append(record)
             if len(records) == CHUNK_ROWS:

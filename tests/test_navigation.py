@@ -18,7 +18,7 @@ def test_the_page_list_names_every_page_script_once():
     assert [page.name for page in navigation.PAGES if page.default] == ["overview"]
     assert navigation.page("data_quality").roles == access.MINISTRY_ROLES
     assert [p.name for p in navigation.pages_for(None)] == ["overview", "programmes", "partners", "equipment",
-                                                            "impact"]
+                                                            "impact", "trainees"]
     assert "history" not in [p.name for p in navigation.pages_for("ministry")]
     assert "history" in [p.name for p in navigation.pages_for("administrator")]
 

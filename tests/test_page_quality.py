@@ -132,7 +132,8 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
         "Programmes whose status contradicts their dates: 3",
         "Participant counts that disagree with the people listed: 1", "Programmes with no cost: 8",
         "Equipment with no cost: 1", "Programmes with no participant count: 7",
-        "Equipment linked to no programme: 1", "Costs that cannot be shown in EUR: 1",
+        "Equipment linked to no programme: 1",
+        "Trainees back for more than 12 months with no follow-up: 3", "Costs that cannot be shown in EUR: 1",
         "Costs whose currency has no rate: 0"]
     found = tables(app)
     for name, expected in EXPECTED.items():
@@ -154,13 +155,14 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
     assert later["End"] == str(TODAY.year + 1)  # a date column: the partial date as written, so it sorts by time
 
     # The fixture's clean records report no cost nor count (the gap worklists list those, tested on their own).
-    gaps = ("Programmes with no cost", "Equipment with no cost", "Programmes with no participant count")
+    gaps = ("Programmes with no cost", "Equipment with no cost", "Programmes with no participant count",
+            "Trainees back for more than 12 months with no follow-up")
     everything = json.dumps({name: rows for name, rows in found.items() if name not in gaps})
     for record in CLEAN:
         assert f'"{record}"' not in everything and f"={record}\"" not in everything, record
 
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics == {"Checks passed": "1", "Checks with findings": "9"}
+    assert metrics == {"Checks passed": "1", "Checks with findings": "10"}
     assert any("more than 90 days after the end date" in c.value for c in app.caption)  # the threshold, said
 
 
@@ -280,3 +282,18 @@ def test_every_worklist_on_screen_downloads(open_page, problem_db):
     tables = len(app.dataframe)
     downloads = [d for d in app.get("download_button") if d.proto.id and "quality-" in d.proto.id]
     assert tables and len(downloads) == 2 * tables, (tables, [d.proto.id for d in app.get("download_button")])
+
+
+def test_trainees_back_a_year_without_follow_up(open_page, tmp_path, write):
+    """Issue 16: a trainee back more than 12 months with no follow-up is listed; one followed up is not."""
+    book = valid_workbook()  # P1 ended 2024-11
+    book["participants"] = [{"programme_id": "P1", "person_name": name, "role": "trainee"}
+                            for name in ("Never Called", "Called Once")]
+    book["participants"].append({"programme_id": "P1", "person_name": "A Trainer", "role": "trainer"})
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": "Called Once", "role": "trainee",
+                           "date": "2025-06", "status": "at_home_institution"}]
+    database = tmp_path / "followed.duckdb"
+    import_workbook(write(book), database, "test")
+    found = tables(open_page(database))["Trainees back for more than 12 months with no follow-up"]
+    assert [(row["Record"], row["Name or title"], row["link"]) for row in found] == \
+        [("P1", "Never Called", "trainees?cohort_by=programme&cohort=P1")]

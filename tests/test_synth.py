@@ -28,7 +28,8 @@ def test_every_sheet_has_the_sizes_asked_for_and_the_log_says_so(built):
     database, result, tables = built
     assert {sheet: len(rows) for sheet, rows in tables.items()} == {
         "institutions": 300, "programmes": 8_000, "participants": 30_000, "equipment": 3_000, "events": 10_000,
-        "procedures": 5_000, "fx_rates": 28 * 18}  # 28 currencies besides the US dollar, 2010-2027
+        "procedures": 5_000, "fx_rates": 28 * 18,  # 28 currencies besides the US dollar, 2010-2027
+        "follow_ups": 35_113}  # about 55 % of the points 6-60 months after an ended programme, per trainee
     assert {sheet: c.added for sheet, c in result.counts.items()} == {s: len(r) for s, r in tables.items()}
     history = db.open_store(database).read("import_history", db.FULL_SCOPE, limit=5)
     assert history[["import_id", "action"]].values.tolist() == [[result.import_id, "synth"]]

@@ -13,3 +13,5 @@ UNION ALL SELECT 'procedures', count(*), count(*) FILTER (is_illustrative(source
     FROM procedures
 UNION ALL SELECT 'fx_rates', count(*), count(*) FILTER (is_illustrative(source)), count(*) FILTER (source IS NULL)
     FROM fx_rates
+UNION ALL SELECT 'follow_ups', count(*), count(*) FILTER (is_illustrative(source)), count(*) FILTER (source IS NULL)
+    FROM follow_ups

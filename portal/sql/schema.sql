@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS procedures (
 CREATE TABLE IF NOT EXISTS fx_rates (
     currency VARCHAR NOT NULL, year INTEGER NOT NULL, units_per_usd DOUBLE NOT NULL, source VARCHAR
 );
+CREATE TABLE IF NOT EXISTS follow_ups (
+    programme_id VARCHAR NOT NULL, person_name VARCHAR NOT NULL, role VARCHAR NOT NULL, date VARCHAR NOT NULL,
+    status VARCHAR NOT NULL, institution_id VARCHAR, practising VARCHAR, procedures_performed INTEGER,
+    position VARCHAR, source VARCHAR
+);
 -- One row per change to the data: an import, a seeding, an edit, a deletion or a rollback.
 CREATE SEQUENCE IF NOT EXISTS import_ids START 1;
 CREATE TABLE IF NOT EXISTS imports (
@@ -106,6 +111,12 @@ CREATE OR REPLACE MACRO visible_participants(scope) AS TABLE
     FROM participants
     WHERE programme_id IN (SELECT programme_id FROM visible_programmes(scope))
       AND in_scope(scope, source);
+-- Follow-ups are personal data with the participants' visibility: names blanked, only visible programmes.
+CREATE OR REPLACE MACRO visible_follow_ups(scope) AS TABLE
+    SELECT * REPLACE (CASE WHEN scope['names'] THEN person_name END AS person_name)
+    FROM follow_ups
+    WHERE programme_id IN (SELECT programme_id FROM visible_programmes(scope))
+      AND in_scope(scope, source);
 CREATE OR REPLACE MACRO visible_procedures(scope) AS TABLE
     SELECT * FROM procedures
     WHERE (scope['institution'] IS NULL OR institution_id = scope['institution'])
@@ -160,3 +171,46 @@ CREATE OR REPLACE MACRO selected_equipment(scope, reporting_currency, year_from,
       AND (len(categories) = 0 OR list_contains(categories, e.category))
       AND (len(institutions) = 0 OR list_contains(institutions, e.institution_id))
       AND (len(countries) = 0 OR list_contains(countries, i.country));
+
+-- Trainees of visible programmes, one row per trainee, each with a number instead of a name, so that
+-- cohort figures can join people to their follow-ups without the names a scope may hide.
+CREATE OR REPLACE MACRO visible_trainees(scope) AS TABLE
+    SELECT dense_rank() OVER (ORDER BY pp.programme_id, pp.person_name) AS person_number,
+           CASE WHEN scope['names'] THEN pp.person_name END AS person_name,
+           pp.programme_id, pp.person_name AS _name
+    FROM participants AS pp
+    WHERE pp.role = 'trainee' AND pp.programme_id IN (SELECT programme_id FROM visible_programmes(scope))
+      AND in_scope(scope, pp.source);
+-- Retention (contract 1.1): each trainee's situation at M months after their programme's end_date is the
+-- latest follow-up certainly on or before that point (a partial date counts by its last day, so does the
+-- end). Points after as_of are not reached yet and give no row; programmes without end_date give none.
+-- Bands: home (at_home_institution), country (elsewhere_in_country), left (abroad, left_profession,
+-- deceased), not_followed_up (no check by then, or a check whose status is unknown).
+CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
+    WITH points AS (
+        SELECT t.person_number, t.person_name, t.programme_id, t._name, p.title, p.host_institution_id,
+               p.home_institution_id, p.specialty, year(date_last(p.end_date)) AS return_year, m.months,
+               date_last(p.end_date) + to_months(m.months) AS point
+        FROM visible_trainees(scope) AS t
+        JOIN visible_programmes(scope) AS p USING (programme_id)
+        CROSS JOIN (VALUES (6), (12), (24), (36), (60)) AS m(months)
+        WHERE p.end_date IS NOT NULL AND date_last(p.end_date) + to_months(m.months) <= as_of
+    ), checks AS (
+        SELECT points.*, f.status, f.practising, f.procedures_performed,
+               row_number() OVER (PARTITION BY points.person_number, points.months
+                                  ORDER BY date_last(f.date) DESC, f.date DESC) AS recency
+        FROM points
+        LEFT JOIN follow_ups AS f
+            ON f.programme_id = points.programme_id AND f.person_name = points._name AND f.role = 'trainee'
+           AND date_last(f.date) <= points.point AND in_scope(scope, f.source)
+    ), cases AS (
+        SELECT person_number, months, sum(procedures_performed) AS cases_reported
+        FROM checks GROUP BY ALL
+    )
+    SELECT checks.* EXCLUDE (_name, recency, procedures_performed), cases.cases_reported,
+           CASE WHEN status = 'at_home_institution' THEN 'home'
+                WHEN status = 'elsewhere_in_country' THEN 'country'
+                WHEN status IN ('abroad', 'left_profession', 'deceased') THEN 'left'
+                ELSE 'not_followed_up' END AS band
+    FROM checks JOIN cases USING (person_number, months)
+    WHERE recency = 1;

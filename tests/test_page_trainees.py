@@ -1,0 +1,76 @@
+"""The Trainees page: retention per cohort, "fewer than 5" for anonymous visitors, people only for named roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import auth
+from portal.charts.trainees import retention_table
+from portal.importer import import_workbook
+from test_retention import CHECKS, cohort_db  # noqa: F401  (the hand-worked cohort of six trainees)
+from workbooks import open_app
+
+PAGE = "pages/trainees.py"
+
+
+def shown_texts(app) -> set[str]:
+    return {str(v) for frame in app.dataframe for v in frame.value.to_numpy().ravel()}
+
+
+def test_a_ministry_sees_exact_figures_and_every_person(monkeypatch, cohort_db, viewer):  # noqa: F811
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, cohort_db, PAGE, {"cohort_by": "programme"})
+    figures, people = app.dataframe[0].value, app.dataframe[1].value
+    assert "fewer than 5" not in shown_texts(app)
+    six = figures[figures.iloc[:, 1] == 6].iloc[0].tolist()
+    assert six[2:7] == ["6", "1", "1", "1", "3"]  # trainees, home, elsewhere, abroad/left, not followed up
+    assert set(people["Person"]) == {"A", "B", "C", "D", "F"}
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_an_anonymous_visitor_reads_fewer_than_5_and_sees_no_names(monkeypatch, cohort_db, viewer):  # noqa: F811
+    viewer(None)
+    app = open_app(monkeypatch, cohort_db, PAGE)
+    assert all("Person" not in frame.value.columns for frame in app.dataframe)  # no per-person table
+    figures = app.dataframe[0].value
+    six = figures[figures.iloc[:, 1] == 6].iloc[0].tolist()
+    assert six[2] == "6" and six[3:7] == ["fewer than 5"] * 4
+    assert not {"A", "B", "C", "D", "F"} & shown_texts(app)
+    assert "Every point of this cohort" in str(app.get("plotly_chart")[0].proto.spec)
+
+
+def test_downloads_carry_fewer_than_5(cohort_db):  # noqa: F811
+    from datetime import date
+
+    from portal.db import Scope, open_store
+
+    retention = open_store(cohort_db).read("cohort_retention", Scope(names_visible=False), cohort_by="host",
+                                           as_of=date(2026, 12, 31))
+    table = retention_table(retention, protect=True)
+    assert set(table["home"]) == {"fewer than 5"} and set(table["cases_reported"]) == {"fewer than 5"}
+    assert set(retention_table(retention, protect=False)["home"]) == {"1", "2"}
+
+
+def test_cohort_facets_live_in_the_url(monkeypatch, cohort_db):  # noqa: F811
+    app = open_app(monkeypatch, cohort_db, PAGE, {"cohort_by": "specialty", "cohort": "spine surgery"})
+    assert app.query_params["cohort_by"] == "specialty"
+    assert app.dataframe[0].value.iloc[0, 0] == "spine surgery"
+
+
+def test_equipment_out_of_step_with_training(monkeypatch, tmp_path, write):
+    """EQ1 (acquired 2025-03-14) has its 4 cases in 2025-05: listed with a 1-month window, not with 6 months;
+    its one trainee was checked practising at home in 2025-02, before installation."""
+    from workbooks import valid_workbook
+
+    book = valid_workbook()
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": "Trainee One", "role": "trainee",
+                           "date": "2025-02", "status": "at_home_institution", "practising": "yes"}]
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    app = open_app(monkeypatch, database, PAGE)
+    assert any("Every investment" in s.value for s in app.success)
+    app.number_input(key="equipment_months").set_value(1).run()
+    listed = app.dataframe[-1].value
+    assert listed.iloc[0].tolist()[:1] == ["microscope"]
+    assert "no procedures recorded in the window" in listed.iloc[0].tolist()[3]
+    assert "no practising trainee" not in listed.iloc[0].tolist()[3]
