@@ -94,6 +94,12 @@ def build(database: Path, procedures: int, seed: int = 1, sizes: Sizes = Sizes()
         for site_from, site_to in site_chunks(procedures):
             writer.run_script(PROCEDURES_SCRIPT.read_text(encoding="utf-8"),
                               {**params, "site_from": site_from, "site_to": site_to})
+            # The totals of the chunk's institutions, chunk by chunk: one GROUP BY of every row at once
+            # would need the whole table's groups in memory at the end.
+            writer.refresh_procedure_totals([row[0] for row in writer.connection.execute(
+                "SELECT institution_id FROM synth_sites WHERE site_no >= $site_from AND site_no < $site_to",
+                {"site_from": site_from, "site_to": site_to}).fetchall()])
+        writer.totals_missing = False  # every institution with procedure rows was refreshed above
         writer.run_script(COUNTS_SCRIPT.read_text(encoding="utf-8"), params)
     seconds = time.perf_counter() - started
     contents = db.open_store(Path(database)).read("database_contents", db.FULL_SCOPE)
