@@ -227,11 +227,12 @@ class Writer:
                                                    "institutions": list(institutions or [])})
 
     def touched_institutions(self) -> list[str]:
-        """The institutions whose procedure rows this writer's changes added, changed, removed or restored."""
+        """The institutions whose procedure rows this writer's changes (or the changes it rolled back) touched."""
         rows = self.connection.execute(
             "SELECT DISTINCT unnest([json_extract_string(before, '$.institution_id'),"
             " json_extract_string(after, '$.institution_id')]) AS institution_id FROM changes"
-            " WHERE sheet = 'procedures' AND list_contains($ids, import_id)",
+            " WHERE sheet = 'procedures' AND (list_contains($ids, import_id) OR import_id IN"
+            " (SELECT import_id FROM imports WHERE list_contains($ids, rolled_back_by)))",  # what a rollback undid
             {"ids": self.change_ids}).fetchall()
         return [row[0] for row in rows if row[0] is not None]
 
