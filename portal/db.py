@@ -196,7 +196,10 @@ class Store:
 
     def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
         """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
-        sql = query_text(query)
+        return self.read_sql(query_text(query), scope, **params)
+
+    def read_sql(self, sql: str, scope: Scope, **params: object) -> pd.DataFrame:
+        """Run one query's SQL text (the benchmarks' old versions of page queries) like `read`."""
         with self.cursor() as cursor:
             return cursor.execute(sql, _bind(sql, scope, params)).df()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import duckdb
+import pandas as pd
 import pytest
 
 from portal import db
@@ -78,3 +79,45 @@ def test_a_database_from_before_the_totals_gets_them_at_its_next_change(loaded_d
     with duckdb.connect(str(loaded_db), read_only=True) as connection:
         assert connection.execute("SELECT sum(cases) FROM procedure_totals").fetchall() == [(4,)]
     assert_in_step(loaded_db)
+
+
+DETAIL_QUERIES = db.PROJECT_DIR / "benchmarks" / "detail_queries"
+
+
+def page_reads(store: db.Store) -> list[tuple[str, dict[str, object]]]:
+    """Every query that now reads the totals, with the parameters the pages pass, for a few selections."""
+    institutions = store.read("impact_institutions", db.FULL_SCOPE, requested=None)["institution_id"].tolist()
+    equipment = store.read_sql("SELECT DISTINCT equipment_id FROM procedures WHERE equipment_id IS NOT NULL"
+                               " ORDER BY 1 LIMIT 3", db.FULL_SCOPE)["equipment_id"].tolist()
+    reads = [("impact_institutions", {"requested": None}), ("impact_institutions", {"requested": "MOH"})]
+    for institution in institutions[:3] + institutions[-2:]:
+        for department, procedure in ((None, None), ("spine", None), (None, "microdiscectomy")):
+            selection = {"institution": institution, "department": department, "procedure": procedure}
+            reads += [("impact_monthly_volumes", {**selection, "months": 36}),
+                      ("impact_technique_shares", {**selection, "quarters": 12})]
+        reads.append(("impact_filters", {"institution": institution}))
+    reads += [("equipment_item_procedures", {"equipment_id": item}) for item in equipment]
+    reads.append(("equipment_procedures", {"reporting_currency": "USD", "year_from": 1900, "year_to": 2200,
+                                           "categories": [], "institutions": [], "countries": [], "limit": 10}))
+    return reads
+
+
+@pytest.mark.parametrize("fixture", ["loaded", "synthetic"])
+def test_page_queries_on_the_totals_give_the_rows_the_detail_gives(loaded_db, tmp_path, fixture):
+    from benchmarks import synth
+    database = loaded_db if fixture == "loaded" else tmp_path / "synth.duckdb"
+    if fixture == "synthetic":
+        synth.build(database, 30_000)
+    store = db.open_store(database)
+    first = store.read("impact_institutions", db.FULL_SCOPE, requested=None)["institution_id"].iloc[0]
+    scopes = [db.FULL_SCOPE, db.Scope(role="partner", institution_id=first)]
+    compared = 0
+    for scope in scopes:
+        for illustrative in (True, False):
+            for query, params in page_reads(store):
+                new = store.read(query, scope, include_illustrative=illustrative, **params)
+                old = store.read_sql((DETAIL_QUERIES / f"{query}.sql").read_text(), scope,
+                                     include_illustrative=illustrative, **params)
+                pd.testing.assert_frame_equal(new, old, check_dtype=False, obj=f"{query} {params} {scope}")
+                compared += len(new)
+    assert compared > 50
