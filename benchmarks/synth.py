@@ -26,9 +26,9 @@ SOURCE = "illustrative synthetic data (python -m benchmarks.synth)"
 AS_OF = date(2026, 6, 30)  # the day statuses are judged against: fixed, so a seed always gives the same rows
 SCRIPT, PROCEDURES_SCRIPT, COUNTS_SCRIPT = (Path(__file__).with_name(name) for name in
                                            ("synth.sql", "synth_procedures.sql", "synth_counts.sql"))
-# Procedure rows are written in chunks of sites of about this many rows each: one INSERT ... ORDER BY of all
+# Procedure rows are written in chunks of at most this many single cases: one INSERT ... ORDER BY of all
 # rows sorts them all at once, and at 2 million rows that needs more than the writer's memory limit
-# (db.WRITER_MEMORY), spilling or not. Chunk by chunk, in site order, the table is stored just as sorted.
+# (db.WRITER_MEMORY), spilling or not. Chunk by chunk, in site order, the table is stored in site order.
 CHUNK_ROWS = 1_000_000
 # Procedure rows that are counts: one in ten a month's count, one in a hundred a year's count, each at most
 # once per (institution, department, period, procedure, technique) -- the capacities below.
@@ -64,15 +64,18 @@ def procedure_mix(procedures: int) -> dict[str, int]:
     return {"single_rows": procedures - monthly - annual, "monthly_rows": monthly, "annual_rows": annual}
 
 
-def site_chunks(procedures: int) -> list[tuple[int, int]]:
-    """Site ranges [from, to) in site order, each holding about CHUNK_ROWS procedure rows.
+def site_chunks(procedures: int) -> list[tuple[int, int, int, int]]:
+    """Chunks in site order: (row_from, row_to) of at most CHUNK_ROWS single cases, and (site_from, site_to),
+    the sites whose monthly and annual counts go with them (every site in exactly one chunk).
 
-    A single case goes to site floor(SITES * u ** 1.6) (synth_procedures.sql), so the share of sites below s
-    is (s / SITES) ** (1 / 1.6): equal shares end at SITES * (j / n) ** 1.6.
+    Single case k goes to site floor(SITES * ((k + 0.5) / n) ** 1.6) (synth_procedures.sql): consecutive rows
+    are consecutive sites, so a chunk generates only its own rows, however large the build.
     """
-    count = max(1, -(-procedures // CHUNK_ROWS))
-    ends = sorted({round(SITES * (j / count) ** 1.6) for j in range(1, count + 1)} | {SITES})
-    return [(start, end) for start, end in zip([0, *ends], ends) if end > start]
+    single = procedure_mix(procedures)["single_rows"]
+    starts = list(range(0, single, CHUNK_ROWS)) or [0]
+    site_starts = [0] + [min(SITES, int(SITES * ((k + 0.5) / single) ** 1.6)) for k in starts[1:]]
+    return [(row_from, min(row_from + CHUNK_ROWS, single), site_from, site_to)
+            for row_from, site_from, site_to in zip(starts, site_starts, site_starts[1:] + [SITES])]
 
 
 def build(database: Path, procedures: int, seed: int = 1, sizes: Sizes = Sizes(),
@@ -91,14 +94,14 @@ def build(database: Path, procedures: int, seed: int = 1, sizes: Sizes = Sizes()
         # logs the per-sheet counts (the writer's own reads would not see its uncommitted rows).
         params["import_id"] = import_id
         writer.run_script(SCRIPT.read_text(encoding="utf-8"), params)
-        for site_from, site_to in site_chunks(procedures):
-            writer.run_script(PROCEDURES_SCRIPT.read_text(encoding="utf-8"),
-                              {**params, "site_from": site_from, "site_to": site_to})
-            # The totals of the chunk's institutions, chunk by chunk: one GROUP BY of every row at once
-            # would need the whole table's groups in memory at the end.
+        for row_from, row_to, site_from, site_to in site_chunks(procedures):
+            writer.run_script(PROCEDURES_SCRIPT.read_text(encoding="utf-8"), {
+                **params, "row_from": row_from, "row_to": row_to, "site_from": site_from, "site_to": site_to})
+        # The totals site by site (a site's rows may span chunks): one GROUP BY of every row at once would
+        # hold all the table's groups in memory.
+        for site in range(SITES):
             writer.refresh_procedure_totals([row[0] for row in writer.connection.execute(
-                "SELECT institution_id FROM synth_sites WHERE site_no >= $site_from AND site_no < $site_to",
-                {"site_from": site_from, "site_to": site_to}).fetchall()])
+                "SELECT institution_id FROM synth_sites WHERE site_no = $site", {"site": site}).fetchall()])
         writer.totals_missing = False  # every institution with procedure rows was refreshed above
         writer.run_script(COUNTS_SCRIPT.read_text(encoding="utf-8"), params)
     seconds = time.perf_counter() - started

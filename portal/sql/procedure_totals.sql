@@ -12,3 +12,4 @@ SELECT institution_id, department, CASE WHEN length(period) = 4 THEN period ELSE
 FROM procedures
 WHERE $everything OR list_contains($institutions, institution_id)
 GROUP BY ALL
+ORDER BY institution_id, month  -- stored in institution order whatever order the rows came in
