@@ -79,14 +79,16 @@ def site_chunks(procedures: int) -> list[tuple[int, int, int, int]]:
 
 
 def build(database: Path, procedures: int, seed: int = 1, sizes: Sizes = Sizes(),
-          user: str | None = None) -> SynthResult:
-    """Replace `database` with a new synthetic one holding `procedures` procedure rows; log it as 'synth'."""
+          user: str | None = None, random_order: bool = False) -> SynthResult:
+    """Replace `database` with a new synthetic one holding `procedures` procedure rows; log it as 'synth'.
+
+    With `random_order` the rows are stored in no institution order (the same rows' kind and counts)."""
     if procedures < 0 or min(sizes.programmes, sizes.equipment) < 1:
         raise ValueError("procedures must be >= 0, programmes and equipment >= 1")
     started = time.perf_counter()
     params = {"seed": seed, "source": SOURCE, "as_of": AS_OF, "programme_rows": sizes.programmes,
               "participant_rows": sizes.participants, "equipment_rows": sizes.equipment,
-              "event_rows": sizes.events, **procedure_mix(procedures)}
+              "event_rows": sizes.events, "random_order": random_order, **procedure_mix(procedures)}
     with db.writing(Path(database), fresh=True) as writer:
         import_id = writer.begin("synth", user or getpass.getuser(),
                                  file_name=f"synth --procedures {procedures} --seed {seed}")
@@ -117,12 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help=say("synth.seed_help"))
     parser.add_argument("--force", action="store_true", help=say("synth.force_help"))
     parser.add_argument("--db", type=Path, help=say("synth.db_help"))
+    parser.add_argument("--random-order", action="store_true", help=say("synth.random_order_help"))
     args = parser.parse_args(argv)
     database = db.database_path(args.db)
     if database.exists() and not args.force:
         print(say("synth.exists", database=database), file=sys.stderr)
         return 1
-    result = build(database, args.procedures, args.seed)
+    result = build(database, args.procedures, args.seed, random_order=args.random_order)
     print(say("synth.done", database=database, seconds=f"{result.seconds:.1f}", id=result.import_id))
     print_counts(result.counts)
     return 0
