@@ -155,6 +155,23 @@ class PageResult:
                 "sql_s": round(self.sql_s, 4) if measured else None, "payload_bytes": self.payload_bytes}
 
 
+DETAIL_QUERIES = Path(__file__).with_name("detail_queries")
+
+
+@contextmanager
+def reading_the_detail() -> Iterator[list[str]]:
+    """While the block runs, the page queries that read procedure_totals read the procedure rows instead
+    (their versions from before the totals, benchmarks/detail_queries): the old way, for comparison."""
+    replaced = sorted(path.stem for path in DETAIL_QUERIES.glob("*.sql"))
+    query_text = db.query_text
+    db.query_text = lambda name: (DETAIL_QUERIES / f"{name}.sql").read_text(encoding="utf-8") \
+        if name in replaced else query_text(name)
+    try:
+        yield replaced
+    finally:
+        db.query_text = query_text
+
+
 @contextmanager
 def recording_reads() -> Iterator[list[tuple[db.Store, str, tuple]]]:
     """Record every database read (query name or sheet, scope, parameters) made while the block runs."""
@@ -826,10 +843,12 @@ class Report:
     concurrency: ConcurrencyResult | None = None
     api: list[ApiTiming] = field(default_factory=list)
     profiles: list[str] = field(default_factory=list)
+    detail_pages: list[PageResult] = field(default_factory=list)  # the same views, reading the procedure rows
 
 
 def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: int = 20, browser: bool = True,
         pandas_way: bool = True, profile_dir: Path | None = None, clients: str = "websocket", api: bool = True,
+        detail_way: bool = True,
         progress: Callable[[str], None] = lambda message: None) -> Report:
     """Measure everything the issue asks for on `database` (which is only read, never changed)."""
     if not database.exists():
@@ -847,6 +866,12 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
                 progress(say("bench.progress_page", page=view.name))
                 results.append(measure_view(view, runs, token))
             report = Report(str(database), procedures, results, rss_bytes("self", "VmHWM"))
+            if detail_way:  # the views whose queries read procedure totals, again the old way
+                with reading_the_detail() as replaced:
+                    for view, result in zip(measured, results):
+                        if any(query.split(":")[0] in replaced for query, _ in result.queries):
+                            progress(say("bench.progress_detail", page=view.name))
+                            report.detail_pages.append(measure_view(view, runs, token))
             for view, result in zip(measured, results):
                 if profile_dir and result.error is None and not result.within_targets:
                     path = profile_view(view, profile_dir, token)
@@ -898,6 +923,12 @@ def markdown(report: Report) -> str:
     slowest = sorted(((q, s, r.page) for r in report.pages for q, s in r.queries), key=lambda x: -x[1])[:8]
     if slowest:
         lines += ["", say("bench.slowest_queries"), ""] + [f"- `{q}` {s:.3f} s ({page})" for q, s, page in slowest]
+    if report.detail_pages:
+        new = {r.page: r for r in report.pages}
+        lines += ["", say("bench.detail"), "", "| " + say("bench.col_page") + " | rerun, totals (s) | rerun, rows (s) |"
+                  " SQL, totals (s) | SQL, rows (s) | " + say("bench.col_payload") + " |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| `{old.page}` | {_s(new[old.page].rerun_s)} | {_s(old.rerun_s)} | {_s(new[old.page].sql_s)} | "
+                  f"{_s(old.sql_s)} | {new[old.page].payload_bytes:,} |" for old in report.detail_pages if old.page in new]
     if report.import_result:
         i = report.import_result
         lines += ["", say("bench.import", rows=f"{i.rows:,}", empty=_s(i.into_empty_s), copy=_s(i.into_copy_s)),
@@ -959,6 +990,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help=say("bench.no_browser_help"))
     parser.add_argument("--no-api", action="store_true", help=say("bench.no_api_help"))
     parser.add_argument("--no-pandas", action="store_true", help=say("bench.no_pandas_help"))
+    parser.add_argument("--no-detail", action="store_true", help=say("bench.no_detail_help"))
     parser.add_argument("--profile", type=Path, help=say("bench.profile_help"))
     parser.add_argument("--save", type=Path, help=say("bench.save_help"))
     args = parser.parse_args(argv)
@@ -966,6 +998,7 @@ def main(argv: list[str] | None = None) -> int:
         report = run(db.database_path(args.db), runs=args.runs, import_rows=args.import_rows,
                      sessions=args.sessions, browser=not args.no_browser, pandas_way=not args.no_pandas,
                      profile_dir=args.profile, clients=args.clients, api=not args.no_api,
+                     detail_way=not args.no_detail,
                      progress=lambda message: print(message, file=sys.stderr, flush=True))
     except BenchError as failed:
         print(failed, file=sys.stderr)

@@ -26,9 +26,9 @@ SOURCE = "illustrative synthetic data (python -m benchmarks.synth)"
 AS_OF = date(2026, 6, 30)  # the day statuses are judged against: fixed, so a seed always gives the same rows
 SCRIPT, PROCEDURES_SCRIPT, COUNTS_SCRIPT = (Path(__file__).with_name(name) for name in
                                            ("synth.sql", "synth_procedures.sql", "synth_counts.sql"))
-# Procedure rows are written in chunks of sites of about this many rows each: one INSERT ... ORDER BY of all
+# Procedure rows are written in chunks of at most this many single cases: one INSERT ... ORDER BY of all
 # rows sorts them all at once, and at 2 million rows that needs more than the writer's memory limit
-# (db.WRITER_MEMORY), spilling or not. Chunk by chunk, in site order, the table is stored just as sorted.
+# (db.WRITER_MEMORY), spilling or not. Chunk by chunk, in site order, the table is stored in site order.
 CHUNK_ROWS = 1_000_000
 # Procedure rows that are counts: one in ten a month's count, one in a hundred a year's count, each at most
 # once per (institution, department, period, procedure, technique) -- the capacities below.
@@ -64,26 +64,31 @@ def procedure_mix(procedures: int) -> dict[str, int]:
     return {"single_rows": procedures - monthly - annual, "monthly_rows": monthly, "annual_rows": annual}
 
 
-def site_chunks(procedures: int) -> list[tuple[int, int]]:
-    """Site ranges [from, to) in site order, each holding about CHUNK_ROWS procedure rows.
+def site_chunks(procedures: int) -> list[tuple[int, int, int, int]]:
+    """Chunks in site order: (row_from, row_to) of at most CHUNK_ROWS single cases, and (site_from, site_to),
+    the sites whose monthly and annual counts go with them (every site in exactly one chunk).
 
-    A single case goes to site floor(SITES * u ** 1.6) (synth_procedures.sql), so the share of sites below s
-    is (s / SITES) ** (1 / 1.6): equal shares end at SITES * (j / n) ** 1.6.
+    Single case k goes to site floor(SITES * ((k + 0.5) / n) ** 1.6) (synth_procedures.sql): consecutive rows
+    are consecutive sites, so a chunk generates only its own rows, however large the build.
     """
-    count = max(1, -(-procedures // CHUNK_ROWS))
-    ends = sorted({round(SITES * (j / count) ** 1.6) for j in range(1, count + 1)} | {SITES})
-    return [(start, end) for start, end in zip([0, *ends], ends) if end > start]
+    single = procedure_mix(procedures)["single_rows"]
+    starts = list(range(0, single, CHUNK_ROWS)) or [0]
+    site_starts = [0] + [min(SITES, int(SITES * ((k + 0.5) / single) ** 1.6)) for k in starts[1:]]
+    return [(row_from, min(row_from + CHUNK_ROWS, single), site_from, site_to)
+            for row_from, site_from, site_to in zip(starts, site_starts, site_starts[1:] + [SITES])]
 
 
 def build(database: Path, procedures: int, seed: int = 1, sizes: Sizes = Sizes(),
-          user: str | None = None) -> SynthResult:
-    """Replace `database` with a new synthetic one holding `procedures` procedure rows; log it as 'synth'."""
+          user: str | None = None, random_order: bool = False) -> SynthResult:
+    """Replace `database` with a new synthetic one holding `procedures` procedure rows; log it as 'synth'.
+
+    With `random_order` the rows are stored in no institution order (the same rows' kind and counts)."""
     if procedures < 0 or min(sizes.programmes, sizes.equipment) < 1:
         raise ValueError("procedures must be >= 0, programmes and equipment >= 1")
     started = time.perf_counter()
     params = {"seed": seed, "source": SOURCE, "as_of": AS_OF, "programme_rows": sizes.programmes,
               "participant_rows": sizes.participants, "equipment_rows": sizes.equipment,
-              "event_rows": sizes.events, **procedure_mix(procedures)}
+              "event_rows": sizes.events, "random_order": random_order, **procedure_mix(procedures)}
     with db.writing(Path(database), fresh=True) as writer:
         import_id = writer.begin("synth", user or getpass.getuser(),
                                  file_name=f"synth --procedures {procedures} --seed {seed}")
@@ -91,9 +96,15 @@ def build(database: Path, procedures: int, seed: int = 1, sizes: Sizes = Sizes()
         # logs the per-sheet counts (the writer's own reads would not see its uncommitted rows).
         params["import_id"] = import_id
         writer.run_script(SCRIPT.read_text(encoding="utf-8"), params)
-        for site_from, site_to in site_chunks(procedures):
-            writer.run_script(PROCEDURES_SCRIPT.read_text(encoding="utf-8"),
-                              {**params, "site_from": site_from, "site_to": site_to})
+        for row_from, row_to, site_from, site_to in site_chunks(procedures):
+            writer.run_script(PROCEDURES_SCRIPT.read_text(encoding="utf-8"), {
+                **params, "row_from": row_from, "row_to": row_to, "site_from": site_from, "site_to": site_to})
+        # The totals site by site (a site's rows may span chunks): one GROUP BY of every row at once would
+        # hold all the table's groups in memory.
+        for site in range(SITES):
+            writer.refresh_procedure_totals([row[0] for row in writer.connection.execute(
+                "SELECT institution_id FROM synth_sites WHERE site_no = $site", {"site": site}).fetchall()])
+        writer.totals_missing = False  # every institution with procedure rows was refreshed above
         writer.run_script(COUNTS_SCRIPT.read_text(encoding="utf-8"), params)
     seconds = time.perf_counter() - started
     contents = db.open_store(Path(database)).read("database_contents", db.FULL_SCOPE)
@@ -108,12 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help=say("synth.seed_help"))
     parser.add_argument("--force", action="store_true", help=say("synth.force_help"))
     parser.add_argument("--db", type=Path, help=say("synth.db_help"))
+    parser.add_argument("--random-order", action="store_true", help=say("synth.random_order_help"))
     args = parser.parse_args(argv)
     database = db.database_path(args.db)
     if database.exists() and not args.force:
         print(say("synth.exists", database=database), file=sys.stderr)
         return 1
-    result = build(database, args.procedures, args.seed)
+    result = build(database, args.procedures, args.seed, random_order=args.random_order)
     print(say("synth.done", database=database, seconds=f"{result.seconds:.1f}", id=result.import_id))
     print_counts(result.counts)
     return 0

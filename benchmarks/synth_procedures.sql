@@ -1,5 +1,8 @@
 -- Part of the synthetic dataset (benchmarks/synth.sql explains it): the procedure rows of a chunk of sites.
--- Bound: as synth.sql, and $site_from, $site_to.
+-- Bound: as synth.sql, and $row_from, $row_to (the chunk's single cases: row k goes to site
+-- floor(126 * ((k + 0.5) / $single_rows) ** 1.6), so a chunk of consecutive rows is a run of sites and only its
+-- own rows are generated; with $random_order, row k takes the site of row (k * 1000003) mod n and rows are
+-- stored in hash order: every chunk holds every site, as when imports arrive in no institution order), $site_from, $site_to (the sites whose monthly and annual counts the chunk writes).
 
 -- Procedure rows of three kinds (run once per chunk of sites, $site_from <= site_no < $site_to, chunks in site
 -- order: one sort of every row would need more than the writer's memory limit, see benchmarks/synth.py), each
@@ -10,14 +13,15 @@
 INSERT INTO procedures (institution_id, department, period, procedure, technique, cases, mean_length_of_stay_days,
                         complications, equipment_id, record_id, source)
 WITH single AS (
-    SELECT k AS row_no, 'case' AS row_kind, floor(126 * pow(synth_u($seed, k, 'site'), 1.6))::INTEGER AS site_no,
+    SELECT k AS row_no, 'case' AS row_kind, least(125, floor(126 * pow(((CASE WHEN $random_order THEN (k * 1000003) % $single_rows ELSE k END) + 0.5)
+               / $single_rows, 1.6)))::INTEGER AS site_no,
            CASE WHEN synth_u($seed, k, 'department') < 0.03 THEN NULL
                 ELSE floor(synth_u($seed, k, 'department') * 3)::INTEGER END AS department_no,
            least(synth_day(synth_u($seed, k, 'day')), $as_of) AS day,
            CASE WHEN synth_u($seed, k, 'precision') < 0.08 THEN 'month' ELSE 'day' END AS precision,
            floor(synth_u($seed, k, 'procedure') * 6)::INTEGER AS procedure_no,
            NULL::INTEGER AS technique_no
-    FROM range($single_rows) AS r(k)
+    FROM range($row_from, $row_to) AS r(k)
 ), monthly AS (
     SELECT k AS row_no, 'month' AS row_kind, (c // (4 * 6 * 204 * 3))::INTEGER AS site_no,
            ((c // (4 * 6 * 204)) % 3)::INTEGER AS department_no,
@@ -32,7 +36,7 @@ WITH single AS (
     FROM (SELECT k, (k * 1000003) % (126 * 3 * 17 * 6 * 4) AS c FROM range($annual_rows) AS r(k))
 ), rows AS (
     SELECT * FROM (SELECT * FROM single UNION ALL SELECT * FROM monthly UNION ALL SELECT * FROM annual)
-    WHERE site_no >= $site_from AND site_no < $site_to
+    WHERE row_kind = 'case' OR (site_no >= $site_from AND site_no < $site_to)
 ), shaped AS (
     SELECT r.*, s.institution_id, synth_endoscopic_share(year(r.day), s.adopted) AS endo_share,
            synth_u($seed, hash(r.row_kind, r.row_no), 'technique') AS technique_u,
@@ -72,4 +76,4 @@ SELECT c.institution_id,
        $source
 FROM counted AS c
 LEFT JOIN synth_site_equipment AS e ON e.site_no = c.site_no AND e.technique = c.technique
-ORDER BY c.institution_id, c.day, c.row_kind, c.row_no;
+ORDER BY CASE WHEN $random_order THEN hash(c.row_kind, c.row_no) END, c.institution_id, c.day, c.row_kind, c.row_no;

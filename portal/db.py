@@ -203,7 +203,10 @@ class Store:
 
     def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
         """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
-        sql = query_text(query)
+        return self.read_sql(query_text(query), scope, **params)
+
+    def read_sql(self, sql: str, scope: Scope, **params: object) -> pd.DataFrame:
+        """Run one query's SQL text (the benchmarks' old versions of page queries) like `read`."""
         with self.cursor() as cursor:
             return cursor.execute(sql, _bind(sql, scope, params)).df()
 
@@ -235,9 +238,38 @@ def open_store(path: Path | None = None) -> Store:
 class Writer:
     """A read-write connection on a working copy of the database, for one change to it."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, base_version: tuple | None):
+    def __init__(self, connection: duckdb.DuckDBPyConnection, base_version: tuple | None,
+                 totals_missing: bool = False):
         self.connection = connection
         self.base_version = base_version  # the identity of the database file this copy was made from
+        self.change_ids: list[int] = []  # the changes logged through this writer
+        # True when procedure_totals must be rebuilt whole at commit: a fresh database, or one from before
+        # the table existed. A bulk writer (the synthetic build) that refreshes as it goes may clear it.
+        self.totals_missing = totals_missing
+
+    def refresh_procedure_totals(self, institutions: list[str] | None = None) -> None:
+        """Rebuild procedure_totals for these institutions (None: all) from the procedure rows."""
+        self.run_script(_sql("procedure_totals"), {"everything": institutions is None,
+                                                   "institutions": list(institutions or [])})
+
+    def touched_institutions(self) -> list[str]:
+        """The institutions whose procedure rows this writer's changes (or the changes it rolled back) touched."""
+        rows = self.connection.execute(
+            "SELECT DISTINCT unnest([json_extract_string(before, '$.institution_id'),"
+            " json_extract_string(after, '$.institution_id')]) AS institution_id FROM changes"
+            " WHERE sheet = 'procedures' AND (list_contains($ids, import_id) OR import_id IN"
+            " (SELECT import_id FROM imports WHERE list_contains($ids, rolled_back_by)))",  # what a rollback undid
+            {"ids": self.change_ids}).fetchall()
+        return [row[0] for row in rows if row[0] is not None]
+
+    def bring_totals_in_step(self) -> None:
+        """Make procedure_totals equal the procedure rows again, for what this writer changed."""
+        if self.totals_missing:
+            self.refresh_procedure_totals(None)
+        elif self.change_ids:
+            touched = self.touched_institutions()
+            if touched:
+                self.refresh_procedure_totals(touched)
 
     def existing(self) -> Existing:
         """The ids and fx rates already stored, which a file may refer to."""
@@ -261,12 +293,14 @@ class Writer:
     def begin(self, action: str, user: str, file_name: str | None = None, checksum: str | None = None,
               rolls_back: int | None = None, submitted_by: str | None = None) -> int:
         """Log the start of a change (import, seed, edit, deletion, rollback, accepted submission); return its id."""
-        return self.connection.execute(
+        import_id = self.connection.execute(
             "INSERT INTO imports (import_id, action, imported_at, imported_by, file_name, file_sha256, rolls_back,"
             " submitted_by) VALUES (nextval('import_ids'), $action, $at, $user, $file, $sha, $rolls_back,"
             " $submitted_by) RETURNING import_id",
             {"action": action, "at": datetime.now(timezone.utc), "user": user, "file": file_name,
              "sha": checksum, "rolls_back": rolls_back, "submitted_by": submitted_by}).fetchall()[0][0]
+        self.change_ids.append(import_id)
+        return import_id
 
     def existing_in_scope(self, institution_id: str) -> Existing:
         """The ids a partner may refer to: those its scope can see (others read as unknown), and every fx rate."""
@@ -544,9 +578,13 @@ def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
                 shutil.copyfile(path, working)
                 os.chmod(working, stat.S_IMODE(path.stat().st_mode))  # chmod 600 stays 600
             connection = duckdb.connect(str(working), config={"memory_limit": WRITER_MEMORY})
+            totals_missing = not connection.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'procedure_totals'").fetchall()[0][0]
             create_schema(connection)
             connection.execute("BEGIN TRANSACTION")
-            yield Writer(connection, base_version)
+            writer = Writer(connection, base_version, totals_missing)
+            yield writer
+            writer.bring_totals_in_step()  # in the same transaction: no reader sees detail and totals disagree
             connection.execute("COMMIT")
             connection.execute("CHECKPOINT")  # everything in the file, no write-ahead log left behind
             connection.close()

@@ -138,11 +138,13 @@ def test_the_command_refuses_to_replace_a_database_unless_forced(tmp_path, capsy
     assert len(db.export_tables(database)["procedures"]) == 300
 
 
-def test_chunks_cover_every_site_once_in_order_with_similar_shares():
+def test_chunks_cover_every_row_and_site_once_in_order():
     chunks = synth.site_chunks(10_000_000)
-    assert chunks[0][0] == 0 and chunks[-1][1] == synth.SITES and len(chunks) == 10
-    assert all(end == start for (_, end), (start, _) in zip(chunks, chunks[1:]))
-    assert synth.site_chunks(5_000) == [(0, synth.SITES)]
+    single = synth.procedure_mix(10_000_000)["single_rows"]
+    assert chunks[0][0] == 0 and chunks[-1][1] == single and all(b - a <= synth.CHUNK_ROWS for a, b, _, _ in chunks)
+    assert all(a[1] == b[0] and a[3] == b[2] for a, b in zip(chunks, chunks[1:]))
+    assert chunks[0][2] == 0 and chunks[-1][3] == synth.SITES
+    assert synth.site_chunks(5_000) == [(0, synth.procedure_mix(5_000)["single_rows"], 0, synth.SITES)]
 
 
 @pytest.mark.national_scale

@@ -1,12 +1,12 @@
 -- Procedure cases recorded with the equipment of the same selection as equipment_items, summed by item and
 -- technique over every recorded period: the $limit items with the most cases, with how many items have
--- any case recorded (items_total) and the cases of them all (cases_total).
+-- any case recorded (items_total) and the cases of them all (cases_total). Read from the procedure totals.
 WITH selected AS (
     SELECT * FROM selected_equipment($scope, $reporting_currency, $year_from, $year_to, $categories, $institutions,
                                      $countries)
 ), cases AS (
     SELECT s.equipment_id, s.label, s.category, p.technique, sum(p.cases) AS cases
-    FROM visible_procedures($scope) AS p
+    FROM visible_procedure_totals($scope) AS p
     JOIN selected AS s USING (equipment_id)
     GROUP BY ALL
 ), ranked AS (

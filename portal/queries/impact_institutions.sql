@@ -4,8 +4,8 @@ SELECT i.institution_id, i.name, i.country, coalesce(p.cases, 0)::BIGINT AS case
        coalesce(p.records, 0) AS records
 FROM visible_institutions($scope) AS i
 LEFT JOIN (
-    SELECT institution_id, sum(cases) AS cases, count(*) AS records
-    FROM visible_procedures($scope)
+    SELECT institution_id, sum(cases) AS cases, sum(records)::BIGINT AS records
+    FROM visible_procedure_totals($scope)
     GROUP BY institution_id
 ) AS p USING (institution_id)
 WHERE p.records IS NOT NULL OR i.institution_id = $requested

@@ -2,12 +2,12 @@
 -- volumes chart. Rows known to the month or the day go in the month date_first(period) falls in. Rows
 -- known only by year cannot be placed in a month: they come back one row per year with month and
 -- technique NULL ("month not reported"), never in January, with their totals beside every row.
--- months_total is how many months have cases in all.
+-- months_total is how many months have cases in all. Read from the procedure totals, summed by month.
 WITH placed AS (
-    SELECT CASE WHEN length(period) > 4 THEN date_trunc('month', date_first(period))::DATE END AS month,
-           year(date_first(period)) AS year, CASE WHEN length(period) > 4 THEN technique END AS technique,
-           sum(cases)::BIGINT AS cases, count(*) AS records
-    FROM visible_procedures($scope)
+    SELECT CASE WHEN length(month) > 4 THEN date_first(month) END AS month,
+           year(date_first(month)) AS year, CASE WHEN length(month) > 4 THEN technique END AS technique,
+           sum(cases)::BIGINT AS cases, sum(records)::BIGINT AS records
+    FROM visible_procedure_totals($scope)
     WHERE institution_id = $institution AND ($department IS NULL OR department = $department)
       AND ($procedure IS NULL OR procedure = $procedure)
     GROUP BY ALL

@@ -1,10 +1,10 @@
 -- Share of one institution's cases by technique per quarter (the $quarters most recent quarters), for the
--- technique-shift chart. Only rows known to the month or the day can be placed in a quarter.
+-- technique-shift chart. Only rows known to the month or the day can be placed in a quarter. Read from the procedure totals.
 WITH placed AS (
-    SELECT date_trunc('quarter', date_first(period))::DATE AS quarter, technique, sum(cases)::BIGINT AS cases
-    FROM visible_procedures($scope)
+    SELECT date_trunc('quarter', date_first(month))::DATE AS quarter, technique, sum(cases)::BIGINT AS cases
+    FROM visible_procedure_totals($scope)
     WHERE institution_id = $institution AND ($department IS NULL OR department = $department)
-      AND ($procedure IS NULL OR procedure = $procedure) AND length(period) > 4
+      AND ($procedure IS NULL OR procedure = $procedure) AND length(month) > 4
     GROUP BY ALL
 ), ranked AS (
     SELECT *, cases / sum(cases) OVER (PARTITION BY quarter) AS share,

@@ -33,6 +33,16 @@ CREATE TABLE IF NOT EXISTS procedures (
     technique VARCHAR NOT NULL, cases INTEGER NOT NULL, mean_length_of_stay_days DOUBLE, complications INTEGER,
     equipment_id VARCHAR, record_id VARCHAR, source VARCHAR
 );
+-- Procedure rows summed per institution, department, month (the period's 'YYYY-MM', or 'YYYY' when known
+-- only by year), procedure, technique, equipment and illustrative-or-not: what the pages read at national
+-- scale. Rebuilt for the institutions a change touched inside that change's transaction (db.writing), so
+-- it always equals a GROUP BY of procedures (portal/sql/procedure_totals.sql).
+CREATE TABLE IF NOT EXISTS procedure_totals (
+    institution_id VARCHAR NOT NULL, department VARCHAR, month VARCHAR NOT NULL, procedure VARCHAR NOT NULL,
+    technique VARCHAR NOT NULL, equipment_id VARCHAR, illustrative BOOLEAN NOT NULL, cases BIGINT NOT NULL,
+    records BIGINT NOT NULL, cases_with_los BIGINT, case_days_of_stay DOUBLE, cases_with_complications BIGINT,
+    complications BIGINT
+);
 CREATE TABLE IF NOT EXISTS fx_rates (
     currency VARCHAR NOT NULL, year INTEGER NOT NULL, units_per_usd DOUBLE NOT NULL, source VARCHAR
 );
@@ -121,6 +131,10 @@ CREATE OR REPLACE MACRO visible_procedures(scope) AS TABLE
     SELECT * FROM procedures
     WHERE (scope['institution'] IS NULL OR institution_id = scope['institution'])
       AND in_scope(scope, source);
+CREATE OR REPLACE MACRO visible_procedure_totals(scope) AS TABLE
+    SELECT * FROM procedure_totals
+    WHERE (scope['institution'] IS NULL OR institution_id = scope['institution'])
+      AND (scope['illustrative'] OR NOT illustrative);
 CREATE OR REPLACE MACRO visible_institutions(scope) AS TABLE
     SELECT * FROM institutions
     WHERE in_scope(scope, source)

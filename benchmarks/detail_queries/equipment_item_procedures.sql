@@ -1,0 +1,9 @@
+-- Procedure cases recorded with one equipment investment ($equipment_id), by month and technique. A period
+-- known only to the year keeps its year as written (month is then 'YYYY'), never a guessed month. At most
+-- one row per month and technique, so the result stays small; item_cases is the item's total.
+SELECT CASE WHEN length(period) = 4 THEN period ELSE left(period, 7) END AS month, technique,
+       sum(cases) AS cases, sum(sum(cases)) OVER () AS item_cases
+FROM visible_procedures($scope)
+WHERE equipment_id = $equipment_id
+GROUP BY ALL
+ORDER BY month, technique

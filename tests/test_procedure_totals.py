@@ -1,0 +1,124 @@
+"""procedure_totals stays equal to a GROUP BY of the procedure rows after every kind of change."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+import pandas as pd
+import pytest
+
+from portal import db
+from portal.importer import import_workbook
+from portal.stewardship import delete_record, rollback, save_record
+from workbooks import valid_workbook
+
+GROUPED = """
+SELECT institution_id, department, CASE WHEN length(period) = 4 THEN period ELSE left(period, 7) END AS month,
+       procedure, technique, equipment_id, is_illustrative(source) AS illustrative, sum(cases) AS cases,
+       count(*) AS records, sum(cases) FILTER (mean_length_of_stay_days IS NOT NULL) AS cases_with_los,
+       round(sum(mean_length_of_stay_days * cases) FILTER (mean_length_of_stay_days IS NOT NULL), 6) AS days,
+       sum(cases) FILTER (complications IS NOT NULL) AS cases_with_complications, sum(complications) AS complications
+FROM procedures GROUP BY ALL ORDER BY ALL"""
+STORED = """
+SELECT institution_id, department, month, procedure, technique, equipment_id, illustrative, cases, records,
+       cases_with_los, round(case_days_of_stay, 6), cases_with_complications, complications
+FROM procedure_totals ORDER BY ALL"""
+INSTITUTIONS = ("UB-TRAUMA", "KR-HOST")
+
+
+def assert_in_step(database):
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.execute(STORED).fetchall() == connection.execute(GROUPED).fetchall()
+
+
+def random_row(rng: random.Random, number: int) -> dict[str, object]:
+    return {"institution_id": rng.choice(INSTITUTIONS), "department": rng.choice(["spine", None]),
+            "period": rng.choice(["2024", "2024-03", "2024-03-14", "2025-05-02", "2025"]),
+            "procedure": rng.choice(["microdiscectomy", "laminectomy"]),
+            "technique": rng.choice(["open", "microscopic", "endoscopic"]), "cases": rng.randint(1, 9),
+            "mean_length_of_stay_days": rng.choice([None, 3.5, 6.0]), "complications": rng.choice([None, 0, 1]),
+            "equipment_id": rng.choice([None, "EQ1"]) if True else None, "record_id": f"R{number}",
+            "source": rng.choice(["test fixture", "illustrative test"])}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_totals_equal_the_detail_after_random_imports_edits_deletions_and_rollbacks(loaded_db, write, seed):
+    rng = random.Random(seed)
+    assert_in_step(loaded_db)
+    numbers = []
+    for step in range(8):
+        kind = rng.choice(["import", "import", "edit", "delete", "rollback"]) if numbers else "import"
+        if kind == "import":
+            book = valid_workbook()
+            start = len(numbers)
+            book["procedures"] = [random_row(rng, start + k) for k in range(rng.randint(1, 12))]
+            numbers += range(start, start + len(book["procedures"]))
+            import_workbook(write(book, f"step{step}"), loaded_db, "tester")
+        elif kind == "edit":
+            number = rng.choice(numbers)
+            row = random_row(rng, number)
+            if db.open_store(loaded_db).sheet_records("procedures", 10_000)["record_id"].eq(f"R{number}").any():
+                save_record(loaded_db, "procedures", {k: v for k, v in row.items() if v is not None}, "tester",
+                            creating=False)
+        elif kind == "delete":
+            number = rng.choice(numbers)
+            if db.open_store(loaded_db).sheet_records("procedures", 10_000)["record_id"].eq(f"R{number}").any():
+                delete_record(loaded_db, "procedures", {"record_id": f"R{number}"}, "tester")
+        else:
+            rollback(loaded_db, None, "tester")
+        assert_in_step(loaded_db)
+
+
+def test_a_database_from_before_the_totals_gets_them_at_its_next_change(loaded_db, write):
+    with duckdb.connect(str(loaded_db)) as connection:
+        connection.execute("DROP TABLE procedure_totals")
+    book = valid_workbook()
+    book["procedures"] = []
+    import_workbook(write(book, "again"), loaded_db, "tester")
+    with duckdb.connect(str(loaded_db), read_only=True) as connection:
+        assert connection.execute("SELECT sum(cases) FROM procedure_totals").fetchall() == [(4,)]
+    assert_in_step(loaded_db)
+
+
+DETAIL_QUERIES = db.PROJECT_DIR / "benchmarks" / "detail_queries"
+
+
+def page_reads(store: db.Store) -> list[tuple[str, dict[str, object]]]:
+    """Every query that now reads the totals, with the parameters the pages pass, for a few selections."""
+    institutions = store.read("impact_institutions", db.FULL_SCOPE, requested=None)["institution_id"].tolist()
+    equipment = store.read_sql("SELECT DISTINCT equipment_id FROM procedures WHERE equipment_id IS NOT NULL"
+                               " ORDER BY 1 LIMIT 3", db.FULL_SCOPE)["equipment_id"].tolist()
+    reads = [("impact_institutions", {"requested": None}), ("impact_institutions", {"requested": "MOH"})]
+    for institution in institutions[:3] + institutions[-2:]:
+        for department, procedure in ((None, None), ("spine", None), (None, "microdiscectomy")):
+            selection = {"institution": institution, "department": department, "procedure": procedure}
+            reads += [("impact_monthly_volumes", {**selection, "months": 36}),
+                      ("impact_technique_shares", {**selection, "quarters": 12})]
+        reads.append(("impact_filters", {"institution": institution}))
+    reads += [("equipment_item_procedures", {"equipment_id": item}) for item in equipment]
+    reads.append(("equipment_procedures", {"reporting_currency": "USD", "year_from": 1900, "year_to": 2200,
+                                           "categories": [], "institutions": [], "countries": [], "limit": 10}))
+    return reads
+
+
+@pytest.mark.parametrize("fixture", ["loaded", "synthetic", "random_order"])
+def test_page_queries_on_the_totals_give_the_rows_the_detail_gives(loaded_db, tmp_path, fixture):
+    from benchmarks import synth
+    database = loaded_db if fixture == "loaded" else tmp_path / "synth.duckdb"
+    if fixture != "loaded":
+        synth.build(database, 30_000, random_order=fixture == "random_order")
+        assert_in_step(database)
+    store = db.open_store(database)
+    first = store.read("impact_institutions", db.FULL_SCOPE, requested=None)["institution_id"].iloc[0]
+    scopes = [db.FULL_SCOPE, db.Scope(role="partner", institution_id=first)]
+    compared = 0
+    for scope in scopes:
+        for illustrative in (True, False):
+            for query, params in page_reads(store):
+                new = store.read(query, scope, include_illustrative=illustrative, **params)
+                old = store.read_sql((DETAIL_QUERIES / f"{query}.sql").read_text(), scope,
+                                     include_illustrative=illustrative, **params)
+                pd.testing.assert_frame_equal(new, old, check_dtype=False, obj=f"{query} {params} {scope}")
+                compared += len(new)
+    assert compared > 50
