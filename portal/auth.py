@@ -2,7 +2,11 @@
 
 Accounts and sessions live in a small SQLite file beside the portal database, not in DuckDB: they are
 written on every sign-in, by the app and the `users` command at once, and SQLite takes such small
-concurrent writes from several processes safely. The exchange data stays in DuckDB (portal/db.py).
+concurrent writes from several processes safely. A deployment of replicas on several hosts sets
+$PORTAL_ACCOUNTS_URL (postgresql://...) instead: then they live in PostgreSQL, so a sign-in on one replica
+is valid on all and a sign-out or disable ends it everywhere. Both go through one door, `_connect`, with
+the same SQL (written with `?` placeholders; `_Accounts.execute` translates them for PostgreSQL). The
+exchange data stays in DuckDB (portal/db.py).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 import secrets
 import sqlite3
 import threading
+from typing import Any
 import time
 from collections.abc import Mapping
 from contextlib import closing, contextmanager, suppress
@@ -24,6 +29,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
+
+try:  # only a deployment that sets PORTAL_ACCOUNTS_URL needs it (requirements.txt pins it)
+    import psycopg
+except ImportError:  # pragma: no cover - the embedded default runs without it
+    psycopg = None
 
 ROLES = ("partner", "ministry", "administrator")
 # Throttling (README "Security"): failures are counted in a sliding window, per client address and per
@@ -88,45 +98,109 @@ class User:
     institution_id: str | None
 
 
-def accounts_path(database: Path) -> Path:
-    """The accounts file: $PORTAL_ACCOUNTS, else portal-accounts.sqlite beside the database."""
+def accounts_path(database: Path) -> Path | str:
+    """Where the accounts live: $PORTAL_ACCOUNTS_URL (a postgresql:// URL), else the file $PORTAL_ACCOUNTS,
+    else portal-accounts.sqlite beside the database."""
+    url = os.environ.get("PORTAL_ACCOUNTS_URL")
+    if url:
+        return url
     explicit = os.environ.get("PORTAL_ACCOUNTS")
     return Path(explicit) if explicit else database.with_name("portal-accounts.sqlite")
 
 
+def is_postgres(location: Path | str) -> bool:
+    """Whether the accounts live in PostgreSQL (a postgresql:// URL) rather than a SQLite file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+_SCHEMAS = [SCHEMA]
+# Errors that mean "the accounts store cannot be reached or written", and "that key exists already".
+UNAVAILABLE: tuple[type[BaseException], ...] = (sqlite3.OperationalError, OSError)
+INTEGRITY: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+if psycopg is not None:
+    UNAVAILABLE += (psycopg.OperationalError,)
+    INTEGRITY += (psycopg.IntegrityError,)
+
+
+def add_schema(sql: str) -> None:
+    """Add tables (written for SQLite, `IF NOT EXISTS`) that every accounts store gets, e.g. API tokens."""
+    if sql not in _SCHEMAS:
+        _SCHEMAS.append(sql)
+        _prepare.cache_clear()
+
+
+class _Accounts:
+    """One connection to the accounts, SQLite or PostgreSQL, taking the same SQL with `?` placeholders."""
+
+    def __init__(self, connection: Any, postgres: bool):
+        self.connection, self.postgres = connection, postgres
+
+    def execute(self, sql: str, params: tuple | list = ()) -> Any:
+        """Run one statement, values bound; the cursor (fetchone, fetchall, rowcount, iteration)."""
+        if self.postgres:  # the one place placeholders are translated: psycopg takes %s, a literal % is %%
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        return self.connection.execute(sql, params)
+
+
+def _postgres_schema(sql: str) -> str:
+    # SQLite's REAL is 8 bytes, PostgreSQL's 4: a time in seconds needs the 8 (DOUBLE PRECISION).
+    return re.sub(r"\bREAL\b", "DOUBLE PRECISION", sql)
+
+
 @lru_cache(maxsize=None)
-def _prepare(path: str) -> None:
-    """Create the accounts file's tables once per process (not on every page rerun)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
+def _prepare(location: Path | str) -> None:
+    """Create the accounts' tables once per process (not on every page rerun)."""
+    if is_postgres(location):
+        with psycopg.connect(location, connect_timeout=10) as connection:  # commits on leaving
+            # Replicas starting at once would race on CREATE TABLE IF NOT EXISTS: they take turns.
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext('portal-accounts-schema'))")
+            for sql in _SCHEMAS:
+                connection.execute(_postgres_schema(sql))
+        return
+    Path(location).parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(location, timeout=30, isolation_level=None)) as connection:
         connection.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-        connection.executescript(SCHEMA)
+        for sql in _SCHEMAS:
+            connection.executescript(sql)
 
 
 @contextmanager
-def _connect(path: Path, write: bool = True):
+def _connect(location: Path | str, write: bool = True):
     """A transaction on the accounts: writers take turns (counters and sessions stay exact), readers don't.
 
-    An accounts file that cannot be opened or written (a read-only data folder) is AuthError, not a crash.
+    Accounts that cannot be opened or written (a read-only data folder, PostgreSQL down) are AuthError,
+    not a crash.
     """
+    postgres = is_postgres(location)
+    if postgres and psycopg is None:
+        raise AuthError("access.accounts_unavailable", error="PORTAL_ACCOUNTS_URL needs psycopg (requirements.txt)")
     try:
-        _prepare(str(path))
-        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-        connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-    except (sqlite3.OperationalError, OSError) as error:
+        _prepare(location if postgres else str(location))
+        if postgres:
+            connection = psycopg.connect(location, connect_timeout=10)
+            if write:  # as SQLite's BEGIN IMMEDIATE: one writer at a time
+                connection.execute("SELECT pg_advisory_xact_lock(hashtext('portal-accounts-write'))")
+        else:
+            connection = sqlite3.connect(location, timeout=30, isolation_level=None)
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    except UNAVAILABLE as error:
         raise AuthError("access.accounts_unavailable", error=str(error)) from None
     with closing(connection):
         try:
-            yield connection
-            connection.execute("COMMIT")
-        except sqlite3.OperationalError as error:  # e.g. "attempt to write a readonly database"
-            with suppress(sqlite3.Error):
-                connection.execute("ROLLBACK")
+            yield _Accounts(connection, postgres)
+            connection.commit() if postgres else connection.execute("COMMIT")
+        except UNAVAILABLE as error:  # e.g. "attempt to write a readonly database"
+            with suppress(Exception):
+                connection.rollback() if postgres else connection.execute("ROLLBACK")
             raise AuthError("access.accounts_unavailable", error=str(error)) from None
         except BaseException:
-            connection.execute("ROLLBACK")
+            with suppress(Exception):
+                connection.rollback() if postgres else connection.execute("ROLLBACK")
             raise
+
+
+transaction = _connect  # the door other account tables (portal/tokens.py) go through
 
 
 def _normal(email: str) -> str:
@@ -171,7 +245,7 @@ def add_user(path: Path, email: str, role: str, institution_id: str | None, pass
                 "INSERT INTO users (email, role, institution_id, password_hash, credentials_changed_at, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (_normal(email), role, institution_id, HASHER.hash(password) if password else None, now, now))
-        except sqlite3.IntegrityError:
+        except INTEGRITY:
             raise AuthError("users.exists", email=_normal(email)) from None
 
 
@@ -199,7 +273,8 @@ def list_users(path: Path) -> list[dict[str, object]]:
         ).fetchall()
         failures = connection.execute(
             "SELECT email_hash, max(n), sum(n) FROM (SELECT email_hash, address, count(*) AS n"
-            " FROM sign_in_attempts WHERE succeeded = 0 AND at > ? GROUP BY email_hash, address) GROUP BY email_hash",
+            " FROM sign_in_attempts WHERE succeeded = 0 AND at > ? GROUP BY email_hash, address) AS per_address"
+            " GROUP BY email_hash",
             (since,)).fetchall()
     locked = {e for e, most, total in failures if most >= ACCOUNT_FAILURES or total >= ACCOUNT_FAILURES_ANY_ADDRESS}
     return [{"email": e, "role": r, "institution_id": i, "disabled": bool(d), "locked": _email_hash(e) in locked,
@@ -288,7 +363,7 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash(secrets.token_urlsafe(32))
 
 
-def _address_wait(connection: sqlite3.Connection, bucket: str, now: float) -> float:
+def _address_wait(connection: _Accounts, bucket: str, now: float) -> float:
     """Seconds until this address may try again (0: now): ADDRESS_FAILURES failures within the window."""
     failures = [at for (at,) in connection.execute(
         "SELECT at FROM sign_in_attempts WHERE address = ? AND succeeded = 0 AND at > ? ORDER BY at DESC LIMIT ?",
@@ -296,7 +371,7 @@ def _address_wait(connection: sqlite3.Connection, bucket: str, now: float) -> fl
     return failures[-1] + WINDOW_SECONDS - now if len(failures) >= ADDRESS_FAILURES else 0
 
 
-def _account_locked(connection: sqlite3.Connection, email_hash: str, bucket: str, now: float) -> bool:
+def _account_locked(connection: _Accounts, email_hash: str, bucket: str, now: float) -> bool:
     """Whether this account refuses sign-in from this address now, right password or not.
 
     Too many failures from this address lock the account here only; its owner elsewhere is not locked

@@ -73,3 +73,14 @@ def viewer(request, monkeypatch):
     def as_viewer(user: auth.User | None) -> None:
         chosen["user"] = user
     return as_viewer
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the whole run; calling it gives the URL of a new empty database."""
+    import postgres as server
+
+    if server.binaries() is None:
+        pytest.skip(server.MISSING)
+    with server.running_postgres() as new_database:
+        yield new_database

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
@@ -22,15 +21,16 @@ def quick_hashes(monkeypatch):
     monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-@pytest.fixture
-def accounts(tmp_path):
-    path = tmp_path / "accounts.sqlite"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def accounts(request, tmp_path):
+    """An accounts store with one partner: the embedded SQLite file, and PostgreSQL for replicas."""
+    path = tmp_path / "accounts.sqlite" if request.param == "sqlite" else request.getfixturevalue("postgres")()
     auth.add_user(path, "Partner@Example.org", "partner", "UB-TRAUMA", PASSWORD)
     return path
 
 
 def test_passwords_are_stored_as_argon2id_hashes(accounts):
-    with sqlite3.connect(accounts) as connection:
+    with auth.transaction(accounts, write=False) as connection:
         [stored] = connection.execute("SELECT password_hash FROM users").fetchone()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
