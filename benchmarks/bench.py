@@ -66,9 +66,9 @@ class BenchError(RuntimeError):
 
 
 def navigation_pages() -> dict[str, str]:
-    """The pages of app.py's navigation (portal/navigation.py), in its order: name to script path (so a new page
-    is benchmarked without edits here)."""
-    return {page.name: page.script for page in navigation.PAGES}
+    """The pages of app.py's navigation (portal/navigation.py) that the benchmark's administrator opens, in its
+    order: name to script path (so a new page is benchmarked without edits here)."""
+    return {page.name: page.script for page in navigation.pages_for("administrator")}
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,11 @@ def is_postgres(location: Path | str) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
+def store_exists(location: Path | str) -> bool:
+    """Whether there are accounts to read: always for PostgreSQL; for SQLite, whether the file is there."""
+    return is_postgres(location) or Path(location).exists()
+
+
 _SCHEMAS = [SCHEMA]
 # Errors that mean "the accounts store cannot be reached or written", and "that key exists already".
 UNAVAILABLE: tuple[type[BaseException], ...] = (sqlite3.OperationalError, OSError)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import time
-from contextlib import closing
 from pathlib import Path
 
 from portal import auth
@@ -34,16 +32,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     revoked_at REAL
 );
 """
-_prepared: set[str] = set()
-
-
-def _connect(path: Path, write: bool = True):
-    if str(path) not in _prepared:
-        auth._prepare(str(path))  # the users table this one refers to
-        with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
-            connection.executescript(SCHEMA)
-        _prepared.add(str(path))
-    return auth._connect(path, write)
+auth.add_schema(SCHEMA)  # every accounts store gets this table, SQLite or PostgreSQL
+_connect = auth.transaction
 
 
 def digest(token: str) -> str:
@@ -69,6 +59,8 @@ def create(path: Path, email: str, name: str, days: int = DEFAULT_DAYS) -> str:
 
 def listed(path: Path, email: str) -> list[dict[str, object]]:
     """This account's tokens that are not revoked, newest first: id, name, created, expires, last used."""
+    if not auth.store_exists(path):  # reading creates nothing (a mistyped database folder stays absent)
+        return []
     with _connect(path, write=False) as connection:
         rows = connection.execute(
             "SELECT token_id, name, created_at, expires_at, last_used_at FROM api_tokens"
@@ -86,7 +78,7 @@ def revoke(path: Path, email: str, token_id: str) -> bool:
 
 def user_of(path: Path, token: str) -> auth.User | None:
     """The account a token reads for, while the token and the account are valid; None otherwise."""
-    if not token.startswith(PREFIX):
+    if not token.startswith(PREFIX) or not auth.store_exists(path):
         return None
     now, stored = time.time(), digest(token)
     with _connect(path, write=False) as connection:
