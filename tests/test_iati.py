@@ -214,3 +214,38 @@ def test_the_load_data_page_previews_and_applies_an_iati_file(monkeypatch, seed_
     assert titles["NCTD-2024-KUA"] == "Spine surgery training, Ansan"
     history = db.open_store(seed_db).read("import_history", db.FULL_SCOPE, limit=1)
     assert history.iloc[0]["file_name"] == "activities.xml"
+
+
+DONOR_ACTIVITY = """<?xml version="1.0"?>
+<iati-activities version="2.03">
+ <iati-activity default-currency="KRW"><iati-identifier>KR-GOV-1-{id}</iati-identifier>
+  <title><narrative>Surgeons trained in Seoul</narrative></title>
+  <activity-status code="2"/><activity-date type="2" iso-date="2024-03-04"/>
+  <sector vocabulary="1" code="12181"/><default-aid-type vocabulary="1" code="E01"/>
+  {transactions}
+ </iati-activity>
+</iati-activities>"""
+
+
+def _transaction_xml(kind: str, amount: int) -> str:
+    return (f'<transaction><transaction-type code="{kind}"/><transaction-date iso-date="2024-03-04"/>'
+            f'<value value-date="2024-03-04">{amount}</value></transaction>')
+
+
+def test_import_counts_a_donor_files_money_once_disbursements_over_commitments(tmp_path):
+    from portal.iati.imports import read_activity_file
+
+    def cost(name: str, *transactions: tuple[str, int]):
+        path = tmp_path / f"{name}.xml"
+        path.write_text(DONOR_ACTIVITY.format(id=name, transactions="".join(_transaction_xml(*t) for t in transactions)),
+                        encoding="utf-8")
+        sheets, notes = read_activity_file(path)
+        (row,) = [dict(zip(sheets["programmes"].header, cells)) for _, cells in sheets["programmes"].rows]
+        return (row["cost_amount"], row["cost_currency"]), [(n.expected, dict(n.args)) for n in notes]
+
+    # A donor's usual file: the commitment, then the disbursement and expenditure that pay it.
+    amount, notes = cost("BOTH", ("2", 1_000_000), ("3", 600_000), ("4", 400_000))
+    assert amount == ("1000000", "KRW")
+    assert notes == [("iati.commitments_left_out", {"id": "KR-GOV-1-BOTH", "amount": "1000000 KRW"})]
+    assert cost("COMMITTED", ("2", 700_000), ("2", 300_000)) == (("1000000", "KRW"), [])
+    assert cost("SPENT", ("3", 250_000)) == (("250000", "KRW"), [])
