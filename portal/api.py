@@ -65,6 +65,9 @@ ENDPOINTS = {
                "kind": "kinds", "specialty": "specialties", "status": "statuses", "funding": "funding_sources"},
         years=True, fixed={"limit": EVERY_ROW}),
     "institutions": Endpoint(
+        "institution_list", "Every institution the caller sees, with or without coordinates, with its website "
+        "and ROR id, by id.", fixed={"limit": EVERY_ROW}),
+    "institutions_on_map": Endpoint(
         "institution_activity", "Institutions with coordinates and their programme and event counts "
         "(the Partner hospitals map), most active first.", fixed={"limit": EVERY_ROW}),
     "participants": Endpoint(
@@ -91,6 +94,7 @@ ENDPOINTS = {
         texts={"institution": "institution", "department": "department", "procedure": "procedure"},
         required=("institution",), fixed={"months": EVERY_ROW}),
 }
+
 
 
 class Refused(Exception):

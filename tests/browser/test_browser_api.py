@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -24,8 +25,24 @@ ANONYMOUS = db.Scope(role="anonymous", names_visible=False, costs_visible=False)
 addresses = (f"10.9.{n // 250}.{n % 250 + 1}" for n in count())  # every test its own address (X-Forwarded-For)
 
 
+UNMAPPED = {"institution_id": "KOR-NOMAP", "name": "Hospital without coordinates", "kind": "hospital",
+            "country": "KOR", "website": "https://nomap.example", "ror_id": "https://ror.org/000000000",
+            "source": "API test"}
+
+
 @pytest.fixture(scope="module")
-def served(seed_db_master, tmp_path_factory):
+def api_database(seed_db_master, tmp_path_factory):
+    """The seed database plus one institution that has no coordinates (the map leaves it out) but a ROR id."""
+    database = tmp_path_factory.mktemp("api-db") / "seed.duckdb"
+    shutil.copyfile(seed_db_master, database)
+    with db.writing(database) as writer:
+        writer.connection.execute(f"INSERT INTO institutions BY NAME SELECT {', '.join(f'${c} AS {c}' for c in UNMAPPED)}",
+                                  UNMAPPED)
+    return database
+
+
+@pytest.fixture(scope="module")
+def served(api_database, tmp_path_factory):
     """A server with its own accounts file: (base URL, accounts path, the database it reads)."""
     accounts = tmp_path_factory.mktemp("api") / "accounts.sqlite"
     for email, (role, institution) in {"admin@example.org": ("administrator", None),
@@ -34,8 +51,8 @@ def served(seed_db_master, tmp_path_factory):
         auth.add_user(accounts, email, role, institution, None)
     env = {"PORTAL_ACCOUNTS": str(accounts), "PORTAL_API_TOKEN_PER_MINUTE": str(TOKEN_LIMIT),
            "PORTAL_API_ADDRESS_PER_MINUTE": str(ADDRESS_LIMIT)}
-    with running_portal(seed_db_master, tmp_path_factory, env=env) as url:
-        yield url, accounts, db.open_store(seed_db_master)
+    with running_portal(api_database, tmp_path_factory, env=env) as url:
+        yield url, accounts, db.open_store(api_database)
 
 
 def call(url: str, path: str, token: str | None = None, method: str = "GET", address: str | None = None):
@@ -118,7 +135,8 @@ def busiest_site(store: db.Store) -> str:
     return sites.sort_values(["cases", "institution_id"], ascending=[False, True])["institution_id"].iloc[0]
 
 
-LISTS = {"programmes": ("", "item_id"), "institutions": ("", "institution_id"), "equipment": ("", "item_id"),
+LISTS = {"programmes": ("", "item_id"), "institutions": ("", "institution_id"),
+         "institutions_on_map": ("", "institution_id"), "equipment": ("", "item_id"),
          "figures": ("?year_from=2018", "programmes"), "equipment_spending": ("", "dimension")}
 
 
@@ -246,3 +264,18 @@ def test_the_openapi_document_lists_every_endpoint(served):
     assert status == 200 and document["openapi"].startswith("3.")
     assert set(document["paths"]) == {f"/api/v1/{name}" for name in api.ENDPOINTS}
     assert call(url, "/")[0] == 200  # the browser app keeps its address
+
+
+def test_institutions_lists_every_visible_one_with_website_and_ror_id_the_map_only_those_with_coordinates(
+        served, role_tokens):
+    url, _, store = served
+    listed = {row["institution_id"]: row for row in every_row(url, "/api/v1/institutions", None)}
+    on_map = {row["institution_id"] for row in every_row(url, "/api/v1/institutions_on_map", None)}
+    assert set(listed) - on_map == {UNMAPPED["institution_id"]}
+    assert {k: listed[UNMAPPED["institution_id"]][k] for k in ("website", "ror_id", "latitude")} == {
+        "website": UNMAPPED["website"], "ror_id": UNMAPPED["ror_id"], "latitude": None}
+    everyone = store.read("institution_list", db.Scope(role="ministry"), limit=10**6, include_illustrative=True,
+                          reporting_currency="USD")
+    assert set(listed) == set(everyone["institution_id"])  # the anonymous see every institution, no more
+    partner = {row["institution_id"] for row in every_row(url, "/api/v1/institutions", role_tokens["partner"])}
+    assert "MNG-NCTD" in partner and UNMAPPED["institution_id"] not in partner and partner < set(listed)
