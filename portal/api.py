@@ -96,6 +96,32 @@ ENDPOINTS = {
 }
 
 
+# The figures the pages draw, with the pages' parameters (their row caps lifted: the API pages instead).
+IMPACT_FILTERS = {"institution": "institution", "department": "department", "procedure": "procedure"}
+ENDPOINTS.update({
+    "impact_milestones": Endpoint(
+        "impact_milestones", "The Impact page's reference events at one institution: its programmes and equipment "
+        "acquisitions, with their windows and which one the page picks by default.", texts=IMPACT_FILTERS,
+        required=("institution",)),
+    "technique_shares": Endpoint(
+        "impact_technique_shares", "The Impact page's share of one institution's cases by technique per quarter.",
+        texts=IMPACT_FILTERS, required=("institution",), fixed={"quarters": EVERY_ROW}),
+    "before_after": Endpoint(
+        "impact_before_after", "The Impact page's cases, length of stay and complications before and after one "
+        "reference event (reference_lane programme or equipment, reference_id from impact_milestones).",
+        texts={**IMPACT_FILTERS, "reference_lane": "reference_lane", "reference_id": "reference_id"},
+        required=("institution", "reference_lane", "reference_id")),
+    "partner_profile": Endpoint(
+        "institution_profile", "The Partner hospitals page's profile of one institution, with its programme and "
+        "event counts.", texts={"institution": "institution"}, required=("institution",)),
+    "partner_counterparts": Endpoint(
+        "partner_counterparts", "Every institution one institution worked with, and how (the Partner hospitals "
+        "page).", texts={"institution": "institution"}, required=("institution",), fixed={"limit": EVERY_ROW}),
+    "flows": Endpoint(
+        "programme_flows", "The Overview page's flows from home to host institution by kind, heaviest first.",
+        years=True, fixed={"limit": EVERY_ROW}),
+})
+
 
 class Refused(Exception):
     """A request answered with an error: HTTP status, stable code, English message, extra headers."""

@@ -162,6 +162,27 @@ def test_every_list_returns_what_the_pages_read_for_the_role(served, role_tokens
     expected = page_rows(store, "procedures", scope, institution=institution)
     assert bool(expected) == (scope.institution_id is None)
     same(every_row(url, f"/api/v1/procedures?institution={institution}", token), expected, "month")
+    # The Impact page's other figures at that site: the reference events, technique shares, before and after.
+    for endpoint, key in (("impact_milestones", "key"), ("technique_shares", "quarter")):
+        expected = page_rows(store, endpoint, scope, institution=institution)
+        assert bool(expected) == (scope.institution_id is None), endpoint
+        same(every_row(url, f"/api/v1/{endpoint}?institution={institution}", token), expected, key)
+    reference = next(row for row in page_rows(store, "impact_milestones", ROLES["ministry"][1], institution=institution)
+                     if row["is_default"])
+    given = {"institution": institution, "reference_lane": reference["lane"], "reference_id": reference["item_id"]}
+    expected = page_rows(store, "before_after", scope, **given)
+    assert bool(sum(row["cases"] for row in expected)) == (scope.institution_id is None)  # every side has a row
+    same(every_row(url, "/api/v1/before_after?" + "&".join(f"{k}={v}" for k, v in given.items()), token), expected,
+         "side")
+    # The Partner hospitals page's profile and counterparts of an institution the role sees (a partner: its own).
+    partner_site = scope.institution_id or "MNG-NCTD"
+    for endpoint, key in (("partner_profile", "institution_id"), ("partner_counterparts", "counterpart_id")):
+        expected = page_rows(store, endpoint, scope, institution=partner_site)
+        assert expected, endpoint
+        same(every_row(url, f"/api/v1/{endpoint}?institution={partner_site}", token), expected, key)
+    expected = page_rows(store, "flows", scope)
+    assert expected
+    same(every_row(url, "/api/v1/flows", token), expected, "home_id")
     programme = one_programme(store, scope)
     for endpoint, visible in (("participants", scope.names_visible), ("costs", scope.costs_visible)):
         status, _, body = call(url, f"/api/v1/{endpoint}?programme={programme}", token)
