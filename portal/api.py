@@ -197,6 +197,18 @@ def caller_scope(request: Request) -> db.Scope:
     return access.scope_of(user)
 
 
+def _defaults(endpoint: Endpoint) -> dict[str, object]:
+    """The parameters of a request that gives no filter (required texts unset), as the query binds them."""
+    params: dict[str, object] = {**endpoint.fixed, **{bound: [] for bound in endpoint.lists.values()},
+                                 **{bound: None for bound in endpoint.texts.values()},
+                                 "include_illustrative": True, "reporting_currency": BASE_CURRENCY}
+    if endpoint.years:
+        params.update(year_from=1900, year_to=2200)
+    if endpoint.limit_to_page:
+        params["limit"] = 0
+    return params
+
+
 def _params(endpoint: Endpoint, request: Request) -> dict[str, object]:
     query = request.query_params
     known = {"format", "limit", "offset", "include_illustrative", "reporting_currency", *endpoint.lists,
@@ -326,8 +338,42 @@ def _respond(name, request, format_, params, first, batches) -> Response:
     return StreamingResponse(_json_body(every(), page), media_type=FORMATS["json"], headers=headers)
 
 
+def _json_type(arrow_type: pa.DataType) -> dict[str, object]:
+    """The JSON Schema of a column as the JSON answers write it (every column may be null)."""
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return {"type": ["array", "null"], "items": _json_type(arrow_type.value_type)}
+    if pa.types.is_boolean(arrow_type):
+        return {"type": ["boolean", "null"]}
+    if pa.types.is_integer(arrow_type):
+        return {"type": ["integer", "null"]}
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return {"type": ["number", "null"]}
+    if pa.types.is_date(arrow_type):
+        return {"type": ["string", "null"], "format": "date"}
+    if pa.types.is_timestamp(arrow_type):
+        return {"type": ["string", "null"], "format": "date-time"}
+    return {"type": ["string", "null"]}
+
+
+_row_schemas: dict[tuple, dict[str, object]] = {}
+
+
+def row_schemas() -> dict[str, dict[str, object]]:
+    """Each endpoint's row as JSON Schema, from its query's result columns (kept per database file)."""
+    key = (store().path, store().version())
+    if key not in _row_schemas:
+        _row_schemas.clear()
+        _row_schemas[key] = {
+            name: {"type": "object", "properties": {
+                column.name: _json_type(column.type)
+                for column in db.result_schema(store(), endpoint.query, **_defaults(endpoint))}}
+            for name, endpoint in ENDPOINTS.items()}
+    return _row_schemas[key]
+
+
 def openapi() -> dict[str, object]:
-    """The OpenAPI 3.1 description of every endpoint."""
+    """The OpenAPI 3.1 description of every endpoint, its rows' columns read from its query."""
+    rows = row_schemas()
     common = [
         {"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMATS), "default": "json"}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
@@ -342,14 +388,23 @@ def openapi() -> dict[str, object]:
         parameters += [{"name": p, "in": "query", "description": "comma-separated codes; absent: any",
                         "schema": {"type": "string"}} for p in endpoint.lists]
         if endpoint.years:
-            parameters += [{"name": p, "in": "query", "schema": {"type": "integer"}} for p in ("year_from", "year_to")]
-        parameters += [{"name": p, "in": "query", "required": p in endpoint.required, "schema": {"type": "string"}}
-                       for p in endpoint.texts]
+            parameters += [{"name": p, "in": "query", "description": "programmes starting in or after (before) "
+                            "this year", "schema": {"type": "integer", "default": default}}
+                           for p, default in (("year_from", 1900), ("year_to", 2200))]
+        parameters += [{"name": p, "in": "query", "required": p in endpoint.required,
+                        "description": "required" if p in endpoint.required else "one value; absent: any",
+                        "schema": {"type": "string"}} for p in endpoint.texts]
+        page_of_rows = {"type": "object", "required": ["data", "page"], "properties": {
+            "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
+            "page": {"type": "object"}}}
         paths[f"{PREFIX}/{name}"] = {"get": {
             "summary": endpoint.summary, "operationId": f"list_{name}", "parameters": parameters,
             "security": [{}, {"token": []}],
-            "responses": {"200": {"description": "One page: JSON {data, page}, CSV or Parquet", "content": {
-                m: {} for m in FORMATS.values()}}, "400": error, "401": error, "403": error, "429": error,
+            "responses": {"200": {"description": "One page: JSON {data, page}, CSV or Parquet (the same columns)",
+                                  "content": {FORMATS["json"]: {"schema": page_of_rows},
+                                              FORMATS["csv"]: {"schema": {"type": "string"}},
+                                              FORMATS["parquet"]: {"schema": {"type": "string", "format": "binary"}}}},
+                          "400": error, "401": error, "403": error, "429": error,
                 "503": error}}}
     return {"openapi": "3.1.0",
             "info": {"title": "Exchange Portal read API", "version": "1",
@@ -357,12 +412,16 @@ def openapi() -> dict[str, object]:
                                     f"{ADDRESS_PER_MINUTE} requests a minute per address, {TOKEN_PER_MINUTE} per token."},
             "paths": paths,
             "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-                           "schemas": {"Error": {"type": "object", "required": ["error", "message"], "properties": {
-                               "error": {"type": "string"}, "message": {"type": "string"}}}}}}
+                           "schemas": {**rows, "Error": {"type": "object", "required": ["error", "message"],
+                                                         "properties": {"error": {"type": "string"},
+                                                                        "message": {"type": "string"}}}}}}
 
 
 async def _openapi(request: Request) -> Response:
-    return JSONResponse(openapi())
+    try:
+        return JSONResponse(await run_in_threadpool(openapi))  # reads the queries' columns from the database
+    except db.DatabaseUnavailable:
+        return Refused(503, "database_unavailable", "The database cannot be read now.").response()
 
 
 async def _not_found(request: Request) -> Response:

@@ -122,10 +122,11 @@ def one_programme(store: db.Store, scope: db.Scope) -> str:
     return rows[-1]["item_id"]
 
 
-def programme_with_events(store: db.Store, scope: db.Scope) -> str:
-    """The first programme this scope sees that has events (so comparing its events compares something)."""
+def programme_with_events(store: db.Store, scope: db.Scope, endpoint: str = "events") -> str:
+    """The first programme this scope sees that has events (or the endpoint's other rows), so comparing them
+    compares something."""
     return next(row["item_id"] for row in page_rows(store, "programmes", scope)
-                if page_rows(store, "events", scope, programme=row["item_id"]))
+                if page_rows(store, endpoint, scope, programme=row["item_id"]))
 
 
 def busiest_site(store: db.Store) -> str:
@@ -278,12 +279,43 @@ def test_bad_parameters_are_named(served):
         assert status in (400, 404) and json.loads(body)["error"] == code, path
 
 
-def test_the_openapi_document_lists_every_endpoint(served):
-    url, _, _ = served
+def json_type(value: object) -> str:
+    """The JSON Schema type of a value JSON decoded."""
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
+            type(None): "null"}[type(value)]
+
+
+def test_the_openapi_document_lists_every_endpoint_with_its_columns_and_parameters(served, role_tokens):
+    url, _, store = served
     status, _, body = call(url, "/api/v1/openapi.json")
     document = json.loads(body)
     assert status == 200 and document["openapi"].startswith("3.")
     assert set(document["paths"]) == {f"/api/v1/{name}" for name in api.ENDPOINTS}
+    ministry = ROLES["ministry"][1]
+    institution = busiest_site(store)
+    reference = next(r for r in page_rows(store, "impact_milestones", ministry, institution=institution)
+                     if r["is_default"])
+    required = {"institution": institution, "reference_lane": reference["lane"], "reference_id": reference["item_id"]}
+    for name in api.ENDPOINTS:
+        if "programme" in api.ENDPOINTS[name].required:
+            required["programme"] = programme_with_events(store, ministry, name)
+        operation = document["paths"][f"/api/v1/{name}"]["get"]
+        items = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]["items"]
+        columns = document["components"]["schemas"][items["$ref"].rsplit("/", 1)[1]]["properties"]
+        given = {p["name"]: required[p["name"]] for p in operation["parameters"] if p.get("required")}
+        status, _, body = call(url, f"/api/v1/{name}?" + "&".join(f"{k}={v}" for k, v in given.items()) + "&limit=5",
+                               role_tokens["administrator"])
+        rows = json.loads(body)["data"]
+        assert status == 200 and rows, name
+        for row in rows:
+            assert list(row) == list(columns), name  # every column described, in the answer's order
+            for column, value in row.items():
+                declared, found = columns[column]["type"][0], json_type(value)
+                assert found in (declared, "null") or (declared, found) == ("number", "integer"), (name, column)
+        # Every documented parameter is one the endpoint takes (an unknown one is refused by name).
+        for parameter in operation["parameters"]:
+            status, _, body = call(url, f"/api/v1/{name}?{parameter['name']}=x")
+            assert json.loads(body).get("error") != "unknown_parameter", (name, parameter["name"])
     assert call(url, "/")[0] == 200  # the browser app keeps its address
 
 
