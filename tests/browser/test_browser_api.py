@@ -332,3 +332,13 @@ def test_institutions_lists_every_visible_one_with_website_and_ror_id_the_map_on
     assert set(listed) == set(everyone["institution_id"])  # the anonymous see every institution, no more
     partner = {row["institution_id"] for row in every_row(url, "/api/v1/institutions", role_tokens["partner"])}
     assert "MNG-NCTD" in partner and UNMAPPED["institution_id"] not in partner and partner < set(listed)
+
+
+def test_csv_and_json_answers_are_streamed_in_chunks_not_sized_whole(served):
+    url, _, _ = served
+    for format_ in ("csv", "json"):
+        status, headers, body = call(url, f"/api/v1/programmes?limit={api.MAX_PAGE}&format={format_}")
+        assert status == 200 and headers["Transfer-Encoding"] == "chunked" and headers["Content-Length"] is None
+        assert len(body) > 10_000, format_  # a whole page of programmes arrived, chunk after chunk
+    status, headers, _ = call(url, "/api/v1/programmes?limit=5&format=parquet")
+    assert status == 200 and int(headers["Content-Length"]) > 0  # Parquet is built whole (one page at most)
