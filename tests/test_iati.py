@@ -249,3 +249,30 @@ def test_import_counts_a_donor_files_money_once_disbursements_over_commitments(t
     assert notes == [("iati.commitments_left_out", {"id": "KR-GOV-1-BOTH", "amount": "1000000 KRW"})]
     assert cost("COMMITTED", ("2", 700_000), ("2", 300_000)) == (("1000000", "KRW"), [])
     assert cost("SPENT", ("3", 250_000)) == (("250000", "KRW"), [])
+
+
+def test_export_adds_the_home_institutions_cases_before_and_after_as_an_outcome(seed_db, tmp_path):
+    out = tmp_path / "activities.xml"
+    assert main(["iati", "export", str(out), "--db", str(seed_db), "--include-illustrative"]) == 0
+    assert schema_errors(etree.parse(str(out))) == []
+    outcomes = {}
+    for activity in _activities(out):
+        (result,) = activity.findall("result[@type='2']") or [None]
+        if result is not None:
+            indicator = result.find("indicator")
+            outcomes[activity.find("other-identifier").get("ref")] = (
+                indicator.get(PORTAL + "measure"), int(indicator.find("baseline").get("value")),
+                int(indicator.find("period/actual").get("value")))
+    # PRG-024 (home UZB-TSH, 2023-03 to 2023-09): its cases counted by month, 12 months either side.
+    store = db.open_store(seed_db)
+    months = store.read("impact_monthly_volumes", db.FULL_SCOPE, institution="UZB-TSH", department=None,
+                        procedure=None, months=10_000, include_illustrative=True, reporting_currency="USD")
+    months = months[months["month"].notna()]
+    before = months[(months["month"] >= "2022-03-01") & (months["month"] < "2023-03-01")]["cases"].sum()
+    after = months[(months["month"] > "2023-09-30") & (months["month"] <= "2024-09-30")]["cases"].sum()
+    assert before and after and outcomes["PRG-024"] == ("home_procedure_cases", before, after)
+    assert len(outcomes) == len(store.read("iati_outcomes", db.FULL_SCOPE, include_illustrative=True))
+    # Local names in every language the data holds, not only Mongolian and Korean.
+    languages = {n.get("{http://www.w3.org/XML/1998/namespace}lang")
+                 for n in etree.parse(str(out)).getroot().iter("narrative")}
+    assert {"mn", "ko", "ja", "vi", "tr"} <= languages

@@ -124,6 +124,8 @@ def _programme(activity: etree._Element, identifier: str, institutions: dict, no
         actual = indicator.find("period/actual")
         if indicator.get(PORTAL + "measure") == "participants_count" and actual is not None:
             programme["participants_count"] = actual.get("value")
+        elif indicator.get(PORTAL + "measure") == "home_procedure_cases":
+            continue  # the portal's own outcome, computed from procedure counts: nothing of a programme to keep
         else:
             _unmapped(notes, identifier, "result", _narrative(indicator.find("title")) or "indicator")
     return programme
