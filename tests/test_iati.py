@@ -276,3 +276,50 @@ def test_export_adds_the_home_institutions_cases_before_and_after_as_an_outcome(
     languages = {n.get("{http://www.w3.org/XML/1998/namespace}lang")
                  for n in etree.parse(str(out)).getroot().iter("narrative")}
     assert {"mn", "ko", "ja", "vi", "tr"} <= languages
+
+
+def _ror_zip(path, member: str = "v2.0-2024-12-16-ror-data_schema_v2.json"):
+    """The fixture dump packed as the registry publishes it: a .zip beside a CSV."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("v2.0-2024-12-16-ror-data.csv", "id,name\n")
+        archive.write(FIXTURES / "ror-dump.json", member)
+    return path
+
+
+def test_a_ror_dump_loads_from_the_registrys_zip_as_from_its_json(tmp_path, capsys):
+    from portal import ror
+
+    packed = _ror_zip(tmp_path / "v2.0-2024-12-16-ror-data.zip")
+    assert ror.read_dump(packed) == ror.read_dump(FIXTURES / "ror-dump.json") != []
+    database = tmp_path / "portal.duckdb"
+    assert main(["ror", "load", str(packed), "--db", str(database)]) == 0
+    capsys.readouterr()
+    assert main(["ror", "find", "고려대", "--db", str(database)]) == 0
+    assert capsys.readouterr().out.startswith("https://ror.org/047dqcg40\tKorea University")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w") as archive:
+        archive.writestr("readme.txt", "no dump here")
+    assert main(["ror", "load", str(tmp_path / "empty.zip"), "--db", str(database)]) == 1
+    assert "holds no JSON file" in capsys.readouterr().err
+    assert main(["ror", "find", "고려대", "--db", str(database)]) == 0  # the dump loaded before stays
+    assert "047dqcg40" in capsys.readouterr().out
+
+
+def test_an_administrator_uploads_a_ror_dump_on_the_records_page(monkeypatch, loaded_db, tmp_path):
+    from workbooks import open_app
+
+    app = open_app(monkeypatch, loaded_db, "pages/records.py")
+    assert any("No ROR data dump is loaded" in c.value for c in app.caption)
+    packed = _ror_zip(tmp_path / "ror.zip").read_bytes()
+    app.file_uploader(key="ror_dump_upload").set_value(("ror.zip", packed, "application/zip")).run()
+    app.button(key="ror_dump_load").click().run()
+    assert not app.exception and not app.error
+    assert any(s.value.startswith("Loaded 2 ROR organisations from ror") for s in app.success)
+    assert db.find_ror(loaded_db, "korea university")["ror_id"].tolist() == ["https://ror.org/047dqcg40"]
+    app.file_uploader(key="ror_dump_upload").set_value(("bad.json", b"{}", "application/json")).run()
+    app.button(key="ror_dump_load").click().run()
+    assert any("Not a ROR data dump" in e.value and "bad" in e.value for e in app.error)
+    assert len(db.find_ror(loaded_db, "korea university")) == 1  # a refused file changes nothing
