@@ -59,7 +59,8 @@ def dump_upload() -> None:
             try:
                 count = db.load_ror(database(), ror.read_dump(path))
             except ror.RorDumpError as refused:
-                st.error(t("cli.ror_not_a_dump", **markdown_values({"detail": str(refused).replace(str(path), upload.name)})))
+                detail = str(refused).replace(str(path), upload.name)  # the name it was uploaded as
+                st.error(t("cli.ror_not_a_dump", **markdown_values({"detail": detail})))
                 return
             except db.WriteFailed as failed:
                 st.error(write_failed_text(failed))

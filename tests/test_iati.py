@@ -237,8 +237,8 @@ def test_import_counts_a_donor_files_money_once_disbursements_over_commitments(t
 
     def cost(name: str, *transactions: tuple[str, int]):
         path = tmp_path / f"{name}.xml"
-        path.write_text(DONOR_ACTIVITY.format(id=name, transactions="".join(_transaction_xml(*t) for t in transactions)),
-                        encoding="utf-8")
+        xml = "".join(_transaction_xml(*transaction) for transaction in transactions)
+        path.write_text(DONOR_ACTIVITY.format(id=name, transactions=xml), encoding="utf-8")
         sheets, notes = read_activity_file(path)
         (row,) = [dict(zip(sheets["programmes"].header, cells)) for _, cells in sheets["programmes"].rows]
         return (row["cost_amount"], row["cost_currency"]), [(n.expected, dict(n.args)) for n in notes]

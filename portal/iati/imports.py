@@ -154,7 +154,8 @@ def _costs(activity: etree._Element, identifier: str, programme: dict, notes: li
             _unmapped(notes, identifier, "transaction", value.text or "no value")
     used = amounts["spent"] or amounts["committed"]
     if amounts["spent"] and amounts["committed"]:
-        left_out = ", ".join(f"{cell_text(amount)} {currency}" for currency, amount in sorted(amounts["committed"].items()))
+        left_out = ", ".join(f"{cell_text(amount)} {currency}"
+                             for currency, amount in sorted(amounts["committed"].items()))
         notes.append(Problem("", None, "", identifier, "iati.commitments_left_out",
                              (("id", identifier), ("amount", left_out))))
     if len(used) == 1:

@@ -36,8 +36,8 @@ def api_database(seed_db_master, tmp_path_factory):
     database = tmp_path_factory.mktemp("api-db") / "seed.duckdb"
     shutil.copyfile(seed_db_master, database)
     with db.writing(database) as writer:
-        writer.connection.execute(f"INSERT INTO institutions BY NAME SELECT {', '.join(f'${c} AS {c}' for c in UNMAPPED)}",
-                                  UNMAPPED)
+        columns = ", ".join(f"${column} AS {column}" for column in UNMAPPED)
+        writer.connection.execute(f"INSERT INTO institutions BY NAME SELECT {columns}", UNMAPPED)
     return database
 
 
