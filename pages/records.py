@@ -6,7 +6,7 @@ from portal import access, db, stewardship_ui, ui
 from portal.display import markdown_values
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.i18n import t
-from portal.ror_ui import ror_lookup
+from portal.ror_ui import dump_upload, ror_lookup
 from portal.importer import ImportRejected, problems_frame
 from portal.stewardship import StewardshipError, delete_record, save_record
 
@@ -27,6 +27,7 @@ chosen = st.selectbox(t("records.record"), list(choices), format_func=choices.ge
 creating = chosen == stewardship_ui.NEW_RECORD
 current = {} if creating else records.iloc[chosen].to_dict()
 if sheet == "institutions":
+    dump_upload()
     current = ror_lookup(current)
 
 with st.form(f"record_form_{sheet}_{chosen}"):

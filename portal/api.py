@@ -65,6 +65,9 @@ ENDPOINTS = {
                "kind": "kinds", "specialty": "specialties", "status": "statuses", "funding": "funding_sources"},
         years=True, fixed={"limit": EVERY_ROW}),
     "institutions": Endpoint(
+        "institution_list", "Every institution the caller sees, with or without coordinates, with its website "
+        "and ROR id, by id.", fixed={"limit": EVERY_ROW}),
+    "institutions_on_map": Endpoint(
         "institution_activity", "Institutions with coordinates and their programme and event counts "
         "(the Partner hospitals map), most active first.", fixed={"limit": EVERY_ROW}),
     "participants": Endpoint(
@@ -91,6 +94,33 @@ ENDPOINTS = {
         texts={"institution": "institution", "department": "department", "procedure": "procedure"},
         required=("institution",), fixed={"months": EVERY_ROW}),
 }
+
+
+# The figures the pages draw, with the pages' parameters (their row caps lifted: the API pages instead).
+IMPACT_FILTERS = {"institution": "institution", "department": "department", "procedure": "procedure"}
+ENDPOINTS.update({
+    "impact_milestones": Endpoint(
+        "impact_milestones", "The Impact page's reference events at one institution: its programmes and equipment "
+        "acquisitions, with their windows and which one the page picks by default.", texts=IMPACT_FILTERS,
+        required=("institution",)),
+    "technique_shares": Endpoint(
+        "impact_technique_shares", "The Impact page's share of one institution's cases by technique per quarter.",
+        texts=IMPACT_FILTERS, required=("institution",), fixed={"quarters": EVERY_ROW}),
+    "before_after": Endpoint(
+        "impact_before_after", "The Impact page's cases, length of stay and complications before and after one "
+        "reference event (reference_lane programme or equipment, reference_id from impact_milestones).",
+        texts={**IMPACT_FILTERS, "reference_lane": "reference_lane", "reference_id": "reference_id"},
+        required=("institution", "reference_lane", "reference_id")),
+    "partner_profile": Endpoint(
+        "institution_profile", "The Partner hospitals page's profile of one institution, with its programme and "
+        "event counts.", texts={"institution": "institution"}, required=("institution",)),
+    "partner_counterparts": Endpoint(
+        "partner_counterparts", "Every institution one institution worked with, and how (the Partner hospitals "
+        "page).", texts={"institution": "institution"}, required=("institution",), fixed={"limit": EVERY_ROW}),
+    "flows": Endpoint(
+        "programme_flows", "The Overview page's flows from home to host institution by kind, heaviest first.",
+        years=True, fixed={"limit": EVERY_ROW}),
+})
 
 
 class Refused(Exception):
@@ -165,6 +195,18 @@ def caller_scope(request: Request) -> db.Scope:
         raise Refused(401, "invalid_token", "The token is unknown, expired or revoked.", CHALLENGE)
     _throttle(by_token, tokens.digest(token.strip()), "token")
     return access.scope_of(user)
+
+
+def _defaults(endpoint: Endpoint) -> dict[str, object]:
+    """The parameters of a request that gives no filter (required texts unset), as the query binds them."""
+    params: dict[str, object] = {**endpoint.fixed, **{bound: [] for bound in endpoint.lists.values()},
+                                 **{bound: None for bound in endpoint.texts.values()},
+                                 "include_illustrative": True, "reporting_currency": BASE_CURRENCY}
+    if endpoint.years:
+        params.update(year_from=1900, year_to=2200)
+    if endpoint.limit_to_page:
+        params["limit"] = 0
+    return params
 
 
 def _params(endpoint: Endpoint, request: Request) -> dict[str, object]:
@@ -296,8 +338,42 @@ def _respond(name, request, format_, params, first, batches) -> Response:
     return StreamingResponse(_json_body(every(), page), media_type=FORMATS["json"], headers=headers)
 
 
+def _json_type(arrow_type: pa.DataType) -> dict[str, object]:
+    """The JSON Schema of a column as the JSON answers write it (every column may be null)."""
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return {"type": ["array", "null"], "items": _json_type(arrow_type.value_type)}
+    if pa.types.is_boolean(arrow_type):
+        return {"type": ["boolean", "null"]}
+    if pa.types.is_integer(arrow_type):
+        return {"type": ["integer", "null"]}
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return {"type": ["number", "null"]}
+    if pa.types.is_date(arrow_type):
+        return {"type": ["string", "null"], "format": "date"}
+    if pa.types.is_timestamp(arrow_type):
+        return {"type": ["string", "null"], "format": "date-time"}
+    return {"type": ["string", "null"]}
+
+
+_row_schemas: dict[tuple, dict[str, object]] = {}
+
+
+def row_schemas() -> dict[str, dict[str, object]]:
+    """Each endpoint's row as JSON Schema, from its query's result columns (kept per database file)."""
+    key = (store().path, store().version())
+    if key not in _row_schemas:
+        _row_schemas.clear()
+        _row_schemas[key] = {
+            name: {"type": "object", "properties": {
+                column.name: _json_type(column.type)
+                for column in db.result_schema(store(), endpoint.query, **_defaults(endpoint))}}
+            for name, endpoint in ENDPOINTS.items()}
+    return _row_schemas[key]
+
+
 def openapi() -> dict[str, object]:
-    """The OpenAPI 3.1 description of every endpoint."""
+    """The OpenAPI 3.1 description of every endpoint, its rows' columns read from its query."""
+    rows = row_schemas()
     common = [
         {"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMATS), "default": "json"}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
@@ -312,14 +388,23 @@ def openapi() -> dict[str, object]:
         parameters += [{"name": p, "in": "query", "description": "comma-separated codes; absent: any",
                         "schema": {"type": "string"}} for p in endpoint.lists]
         if endpoint.years:
-            parameters += [{"name": p, "in": "query", "schema": {"type": "integer"}} for p in ("year_from", "year_to")]
-        parameters += [{"name": p, "in": "query", "required": p in endpoint.required, "schema": {"type": "string"}}
-                       for p in endpoint.texts]
+            parameters += [{"name": p, "in": "query", "description": "programmes starting in or after (before) "
+                            "this year", "schema": {"type": "integer", "default": default}}
+                           for p, default in (("year_from", 1900), ("year_to", 2200))]
+        parameters += [{"name": p, "in": "query", "required": p in endpoint.required,
+                        "description": "required" if p in endpoint.required else "one value; absent: any",
+                        "schema": {"type": "string"}} for p in endpoint.texts]
+        page_of_rows = {"type": "object", "required": ["data", "page"], "properties": {
+            "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
+            "page": {"type": "object"}}}
         paths[f"{PREFIX}/{name}"] = {"get": {
             "summary": endpoint.summary, "operationId": f"list_{name}", "parameters": parameters,
             "security": [{}, {"token": []}],
-            "responses": {"200": {"description": "One page: JSON {data, page}, CSV or Parquet", "content": {
-                m: {} for m in FORMATS.values()}}, "400": error, "401": error, "403": error, "429": error,
+            "responses": {"200": {"description": "One page: JSON {data, page}, CSV or Parquet (the same columns)",
+                                  "content": {FORMATS["json"]: {"schema": page_of_rows},
+                                              FORMATS["csv"]: {"schema": {"type": "string"}},
+                                              FORMATS["parquet"]: {"schema": {"type": "string", "format": "binary"}}}},
+                          "400": error, "401": error, "403": error, "429": error,
                 "503": error}}}
     return {"openapi": "3.1.0",
             "info": {"title": "Exchange Portal read API", "version": "1",
@@ -327,12 +412,16 @@ def openapi() -> dict[str, object]:
                                     f"{ADDRESS_PER_MINUTE} requests a minute per address, {TOKEN_PER_MINUTE} per token."},
             "paths": paths,
             "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-                           "schemas": {"Error": {"type": "object", "required": ["error", "message"], "properties": {
-                               "error": {"type": "string"}, "message": {"type": "string"}}}}}}
+                           "schemas": {**rows, "Error": {"type": "object", "required": ["error", "message"],
+                                                         "properties": {"error": {"type": "string"},
+                                                                        "message": {"type": "string"}}}}}}
 
 
 async def _openapi(request: Request) -> Response:
-    return JSONResponse(openapi())
+    try:
+        return JSONResponse(await run_in_threadpool(openapi))  # reads the queries' columns from the database
+    except db.DatabaseUnavailable:
+        return Refused(503, "database_unavailable", "The database cannot be read now.").response()
 
 
 async def _not_found(request: Request) -> Response:

@@ -227,6 +227,14 @@ def stream_page(store: "Store", query: str, scope: Scope, batch_rows: int = 256,
         yield from reader
 
 
+def result_schema(store: "Store", query: str, **params: object) -> pa.Schema:
+    """The columns QUERY.sql returns and their types (no row is read: the page is cut to none)."""
+    sql = page_sql(query)
+    with store.cursor() as cursor:
+        return cursor.sql(sql, params=_bind(sql, FULL_SCOPE, {**params, "page_limit": 0, "page_offset": 0})) \
+            .to_arrow_reader(1).schema
+
+
 def open_store(path: Path | None = None) -> Store:
     """A store for the database at `path` (the app caches one per process with st.cache_resource)."""
     return Store(database_path(path))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
 from portal import ror
+from portal.display import markdown_values
 from portal.i18n import t
-from portal.stewardship_ui import database
+from portal.stewardship_ui import database, write_failed_text
 
 TAKEN = ("ror_id", "city", "country", "latitude", "longitude")
 
@@ -35,3 +40,29 @@ def ror_lookup(current: dict[str, object]) -> dict[str, object]:
     if not current.get("name"):
         taken["name"] = match["name"]
     return {**current, **taken}
+
+
+def dump_upload() -> None:
+    """The administrator's upload of a ROR data dump (.json or the registry's .zip), replacing the loaded one."""
+    from portal import db
+
+    with st.expander(t("ror.upload_title"), expanded=not db.ror_path(database()).exists()):
+        upload = st.file_uploader(t("ror.upload"), type=["json", "zip"], key="ror_dump_upload",
+                                  help=t("ror.upload_help"))
+        if upload is None or not st.button(t("ror.upload_load"), key="ror_dump_load"):
+            return
+        # Written to a file first: a zip is read member by member, and the JSON record by record, from disk.
+        with tempfile.TemporaryDirectory(prefix="portal-ror-") as folder:
+            path = Path(folder) / ("dump.zip" if upload.name.lower().endswith(".zip") else "dump.json")
+            with open(path, "wb") as out:
+                shutil.copyfileobj(upload, out)
+            try:
+                count = db.load_ror(database(), ror.read_dump(path))
+            except ror.RorDumpError as refused:
+                detail = str(refused).replace(str(path), upload.name)  # the name it was uploaded as
+                st.error(t("cli.ror_not_a_dump", **markdown_values({"detail": detail})))
+                return
+            except db.WriteFailed as failed:
+                st.error(write_failed_text(failed))
+                return
+        st.success(t("cli.ror_loaded", count=count, **markdown_values({"path": upload.name})))

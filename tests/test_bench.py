@@ -51,7 +51,10 @@ def test_bench_command_measures_every_page_default_and_filtered(small_db, capsys
     assert re.search(r"inside the server\): [\d,]+ MB before, [\d,]+ MB at the peak", err), err
     api_rows = re.findall(r"\| `(/api/v1/\S+)` \| (anonymous|administrator) \| (\d+\.\d+) \| ([\d,]+) \|", err)
     assert {(path, caller) for path, caller, _, _ in api_rows} == {
-        (path, caller) for path in bench.API_REQUESTS for caller in ("anonymous", "administrator")}, err
+        (path, caller) for path in bench.api_requests(db.open_store(small_db))
+        for caller in ("anonymous", "administrator")}, err
+    assert f"/api/v1/procedures?institution={bench.busiest_site(db.open_store(small_db))}&limit=100" in {
+        path for path, _, _, _ in api_rows}
     assert all(float(seconds) > 0 and int(size.replace(",", "")) > 100 for _, _, seconds, size in api_rows)
 
 

@@ -214,3 +214,112 @@ def test_the_load_data_page_previews_and_applies_an_iati_file(monkeypatch, seed_
     assert titles["NCTD-2024-KUA"] == "Spine surgery training, Ansan"
     history = db.open_store(seed_db).read("import_history", db.FULL_SCOPE, limit=1)
     assert history.iloc[0]["file_name"] == "activities.xml"
+
+
+DONOR_ACTIVITY = """<?xml version="1.0"?>
+<iati-activities version="2.03">
+ <iati-activity default-currency="KRW"><iati-identifier>KR-GOV-1-{id}</iati-identifier>
+  <title><narrative>Surgeons trained in Seoul</narrative></title>
+  <activity-status code="2"/><activity-date type="2" iso-date="2024-03-04"/>
+  <sector vocabulary="1" code="12181"/><default-aid-type vocabulary="1" code="E01"/>
+  {transactions}
+ </iati-activity>
+</iati-activities>"""
+
+
+def _transaction_xml(kind: str, amount: int) -> str:
+    return (f'<transaction><transaction-type code="{kind}"/><transaction-date iso-date="2024-03-04"/>'
+            f'<value value-date="2024-03-04">{amount}</value></transaction>')
+
+
+def test_import_counts_a_donor_files_money_once_disbursements_over_commitments(tmp_path):
+    from portal.iati.imports import read_activity_file
+
+    def cost(name: str, *transactions: tuple[str, int]):
+        path = tmp_path / f"{name}.xml"
+        xml = "".join(_transaction_xml(*transaction) for transaction in transactions)
+        path.write_text(DONOR_ACTIVITY.format(id=name, transactions=xml), encoding="utf-8")
+        sheets, notes = read_activity_file(path)
+        (row,) = [dict(zip(sheets["programmes"].header, cells)) for _, cells in sheets["programmes"].rows]
+        return (row["cost_amount"], row["cost_currency"]), [(n.expected, dict(n.args)) for n in notes]
+
+    # A donor's usual file: the commitment, then the disbursement and expenditure that pay it.
+    amount, notes = cost("BOTH", ("2", 1_000_000), ("3", 600_000), ("4", 400_000))
+    assert amount == ("1000000", "KRW")
+    assert notes == [("iati.commitments_left_out", {"id": "KR-GOV-1-BOTH", "amount": "1000000 KRW"})]
+    assert cost("COMMITTED", ("2", 700_000), ("2", 300_000)) == (("1000000", "KRW"), [])
+    assert cost("SPENT", ("3", 250_000)) == (("250000", "KRW"), [])
+
+
+def test_export_adds_the_home_institutions_cases_before_and_after_as_an_outcome(seed_db, tmp_path):
+    out = tmp_path / "activities.xml"
+    assert main(["iati", "export", str(out), "--db", str(seed_db), "--include-illustrative"]) == 0
+    assert schema_errors(etree.parse(str(out))) == []
+    outcomes = {}
+    for activity in _activities(out):
+        (result,) = activity.findall("result[@type='2']") or [None]
+        if result is not None:
+            indicator = result.find("indicator")
+            outcomes[activity.find("other-identifier").get("ref")] = (
+                indicator.get(PORTAL + "measure"), int(indicator.find("baseline").get("value")),
+                int(indicator.find("period/actual").get("value")))
+    # PRG-024 (home UZB-TSH, 2023-03 to 2023-09): its cases counted by month, 12 months either side.
+    store = db.open_store(seed_db)
+    months = store.read("impact_monthly_volumes", db.FULL_SCOPE, institution="UZB-TSH", department=None,
+                        procedure=None, months=10_000, include_illustrative=True, reporting_currency="USD")
+    months = months[months["month"].notna()]
+    before = months[(months["month"] >= "2022-03-01") & (months["month"] < "2023-03-01")]["cases"].sum()
+    after = months[(months["month"] > "2023-09-30") & (months["month"] <= "2024-09-30")]["cases"].sum()
+    assert before and after and outcomes["PRG-024"] == ("home_procedure_cases", before, after)
+    assert len(outcomes) == len(store.read("iati_outcomes", db.FULL_SCOPE, include_illustrative=True))
+    # Local names in every language the data holds, not only Mongolian and Korean.
+    languages = {n.get("{http://www.w3.org/XML/1998/namespace}lang")
+                 for n in etree.parse(str(out)).getroot().iter("narrative")}
+    assert {"mn", "ko", "ja", "vi", "tr"} <= languages
+
+
+def _ror_zip(path, member: str = "v2.0-2024-12-16-ror-data_schema_v2.json"):
+    """The fixture dump packed as the registry publishes it: a .zip beside a CSV."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("v2.0-2024-12-16-ror-data.csv", "id,name\n")
+        archive.write(FIXTURES / "ror-dump.json", member)
+    return path
+
+
+def test_a_ror_dump_loads_from_the_registrys_zip_as_from_its_json(tmp_path, capsys):
+    from portal import ror
+
+    packed = _ror_zip(tmp_path / "v2.0-2024-12-16-ror-data.zip")
+    assert ror.read_dump(packed) == ror.read_dump(FIXTURES / "ror-dump.json") != []
+    database = tmp_path / "portal.duckdb"
+    assert main(["ror", "load", str(packed), "--db", str(database)]) == 0
+    capsys.readouterr()
+    assert main(["ror", "find", "고려대", "--db", str(database)]) == 0
+    assert capsys.readouterr().out.startswith("https://ror.org/047dqcg40\tKorea University")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w") as archive:
+        archive.writestr("readme.txt", "no dump here")
+    assert main(["ror", "load", str(tmp_path / "empty.zip"), "--db", str(database)]) == 1
+    assert "holds no JSON file" in capsys.readouterr().err
+    assert main(["ror", "find", "고려대", "--db", str(database)]) == 0  # the dump loaded before stays
+    assert "047dqcg40" in capsys.readouterr().out
+
+
+def test_an_administrator_uploads_a_ror_dump_on_the_records_page(monkeypatch, loaded_db, tmp_path):
+    from workbooks import open_app
+
+    app = open_app(monkeypatch, loaded_db, "pages/records.py")
+    assert any("No ROR data dump is loaded" in c.value for c in app.caption)
+    packed = _ror_zip(tmp_path / "ror.zip").read_bytes()
+    app.file_uploader(key="ror_dump_upload").set_value(("ror.zip", packed, "application/zip")).run()
+    app.button(key="ror_dump_load").click().run()
+    assert not app.exception and not app.error
+    assert any(s.value.startswith("Loaded 2 ROR organisations from ror") for s in app.success)
+    assert db.find_ror(loaded_db, "korea university")["ror_id"].tolist() == ["https://ror.org/047dqcg40"]
+    app.file_uploader(key="ror_dump_upload").set_value(("bad.json", b"{}", "application/json")).run()
+    app.button(key="ror_dump_load").click().run()
+    assert any("Not a ROR data dump" in e.value and "bad" in e.value for e in app.error)
+    assert len(db.find_ror(loaded_db, "korea university")) == 1  # a refused file changes nothing

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 
 import pytest
 
 from portal import auth, tokens
-from test_access import PASSWORD, accounts  # noqa: F401 - the same account fixture
+from test_access import PASSWORD
 from workbooks import open_app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def accounts(request, loaded_db, monkeypatch):
+    """One partner's accounts, where the app reads them: the SQLite file beside the database, or PostgreSQL."""
+    monkeypatch.setenv("PORTAL_DB", str(loaded_db))
+    if request.param == "postgresql":
+        monkeypatch.setenv("PORTAL_ACCOUNTS_URL", request.getfixturevalue("postgres")())
+    path = auth.accounts_path(loaded_db)
+    auth.add_user(path, "partner@example.org", "partner", "UB-TRAUMA", PASSWORD)
+    return path
+
 
 def test_a_token_is_stored_only_as_its_hash_and_reads_as_its_owner(accounts):
     token = tokens.create(accounts, "partner@example.org", "dashboard", 30)
-    stored = sqlite3.connect(accounts).execute("SELECT token_hash, expires_at - created_at FROM api_tokens").fetchall()
+    with auth.transaction(accounts, write=False) as connection:
+        stored = [tuple(row) for row in connection.execute(
+            "SELECT token_hash, expires_at - created_at FROM api_tokens").fetchall()]
+        every_text = " ".join(str(value) for row in connection.execute("SELECT * FROM api_tokens") for value in row)
     assert stored == [(hashlib.sha256(token.encode()).hexdigest(), pytest.approx(30 * 86400))]
-    assert token not in accounts.read_bytes().decode("latin-1")
+    assert token not in every_text
+    if not auth.is_postgres(accounts):
+        assert token not in accounts.read_bytes().decode("latin-1")
     assert tokens.user_of(accounts, token) == auth.User("partner@example.org", "partner", "UB-TRAUMA")
     assert tokens.user_of(accounts, token + "x") is None and tokens.user_of(accounts, "") is None
 

@@ -60,13 +60,15 @@ def build_activities(store: db.Store, scope: db.Scope, include_illustrative: boo
     programmes = _records(store.read("iati_programmes", scope, **options))
     institutions = {r["institution_id"]: r for r in _records(store.read("iati_institutions", scope, **options))}
     equipment = _records(store.read("iati_equipment", scope, **options))
+    outcomes = {r["programme_id"]: r for r in _records(store.read("iati_outcomes", scope, **options))}
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     root = etree.Element("iati-activities", nsmap={"portal": PORTAL_NS})
     root.set("version", "2.03")
     root.set("generated-datetime", now)
     for programme in programmes:
         linked = [e for e in equipment if programme["programme_id"] == _first(e.get("programme_ids"))]
-        root.append(_activity(programme, institutions, linked, reporting_org, reporting_name, now))
+        root.append(_activity(programme, institutions, linked, outcomes.get(programme["programme_id"]),
+                              reporting_org, reporting_name, now))
     return etree.ElementTree(root)
 
 
@@ -86,8 +88,8 @@ def activity_bytes(tree: etree._ElementTree) -> bytes:
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _activity(p: dict, institutions: dict, equipment: list[dict], reporting_org: str, reporting_name: str,
-              now: str) -> etree._Element:
+def _activity(p: dict, institutions: dict, equipment: list[dict], outcome: dict | None, reporting_org: str,
+              reporting_name: str, now: str) -> etree._Element:
     activity = etree.Element("iati-activity")
     activity.set(XML_LANG, "en")
     activity.set("last-updated-datetime", now)
@@ -144,6 +146,8 @@ def _activity(p: dict, institutions: dict, equipment: list[dict], reporting_org:
             activity.append(transaction)
     if p.get("participants_count") is not None:
         activity.append(_participants_result(p))
+    if outcome is not None:
+        activity.append(_cases_result(outcome))
     return activity
 
 
@@ -204,4 +208,26 @@ def _participants_result(p: dict) -> etree._Element:
     etree.SubElement(period, "period-start", **{"iso-date": first_day(p["start_date"])})
     etree.SubElement(period, "period-end", **{"iso-date": last_day(p.get("end_date") or p["start_date"])})
     etree.SubElement(period, "actual", value=str(int(p["participants_count"])))
+    return result
+
+
+def _cases_result(outcome: dict) -> etree._Element:
+    """The Impact page's before/after at the home institution: cases in the 12 months before and after."""
+    result = etree.Element("result", type="2")  # outcome
+    _narrative(etree.SubElement(result, "title"), "Procedures at the home institution")
+    _narrative(etree.SubElement(result, "description"),
+               "All procedure cases recorded at the home institution in the 12 months before and the 12 months "
+               "after the programme; other causes and other programmes count in them too.")
+    indicator = etree.SubElement(result, "indicator", measure="1", ascending="1")
+    indicator.set(PORTAL + "measure", "home_procedure_cases")  # derived from procedures: an import skips it
+    _narrative(etree.SubElement(indicator, "title"), "Procedure cases in 12 months")
+    before_last = outcome["before_last"].date()
+    baseline = etree.SubElement(indicator, "baseline", year=str(before_last.year), value=str(outcome["cases_before"]))
+    baseline.set("iso-date", before_last.isoformat())
+    _narrative(etree.SubElement(baseline, "comment"),
+               f"Cases from {outcome['before_first'].date().isoformat()} to {before_last.isoformat()}.")
+    period = etree.SubElement(indicator, "period")
+    etree.SubElement(period, "period-start", **{"iso-date": outcome["after_first"].date().isoformat()})
+    etree.SubElement(period, "period-end", **{"iso-date": outcome["after_last"].date().isoformat()})
+    etree.SubElement(period, "actual", value=str(outcome["cases_after"]))
     return result

@@ -124,15 +124,19 @@ def _programme(activity: etree._Element, identifier: str, institutions: dict, no
         actual = indicator.find("period/actual")
         if indicator.get(PORTAL + "measure") == "participants_count" and actual is not None:
             programme["participants_count"] = actual.get("value")
+        elif indicator.get(PORTAL + "measure") == "home_procedure_cases":
+            continue  # the portal's own outcome, computed from procedure counts: nothing of a programme to keep
         else:
             _unmapped(notes, identifier, "result", _narrative(indicator.find("title")) or "indicator")
     return programme
 
 
 def _costs(activity: etree._Element, identifier: str, programme: dict, notes: list[Problem]) -> None:
-    """The programme's cost: its commitment or disbursement transactions in one currency, summed."""
+    """The programme's cost in one currency: its disbursements and expenditures (types 3, 4) when it has any,
+    else its commitments (type 2). A donor's file usually holds both a commitment and the disbursements that
+    pay it: summing them would count the money twice, so the commitments left out are named."""
     default_currency = activity.get("default-currency")
-    amounts: dict[str, float] = {}
+    amounts: dict[str, dict[str, float]] = {"spent": {}, "committed": {}}
     for transaction in activity.findall("transaction"):
         value = transaction.find("value")
         kind = transaction.find("transaction-type")
@@ -143,14 +147,21 @@ def _costs(activity: etree._Element, identifier: str, programme: dict, notes: li
             _unmapped(notes, identifier, "transaction", kind.get("code") if kind is not None else "no type")
             continue
         currency = value.get("currency") or default_currency
+        bucket = amounts["committed" if kind.get("code") == "2" else "spent"]
         try:
-            amounts[currency] = amounts.get(currency, 0.0) + float(value.text)
+            bucket[currency] = bucket.get(currency, 0.0) + float(value.text)
         except (TypeError, ValueError):
             _unmapped(notes, identifier, "transaction", value.text or "no value")
-    if len(amounts) == 1:
-        ((programme["cost_currency"], programme["cost_amount"]),) = amounts.items()
-    elif amounts:
-        _unmapped(notes, identifier, "transaction", "several currencies: " + ", ".join(sorted(map(str, amounts))))
+    used = amounts["spent"] or amounts["committed"]
+    if amounts["spent"] and amounts["committed"]:
+        left_out = ", ".join(f"{cell_text(amount)} {currency}"
+                             for currency, amount in sorted(amounts["committed"].items()))
+        notes.append(Problem("", None, "", identifier, "iati.commitments_left_out",
+                             (("id", identifier), ("amount", left_out))))
+    if len(used) == 1:
+        ((programme["cost_currency"], programme["cost_amount"]),) = used.items()
+    elif used:
+        _unmapped(notes, identifier, "transaction", "several currencies: " + ", ".join(sorted(map(str, used))))
 
 
 def _alpha_3(code: str | None) -> str | None:

@@ -28,7 +28,10 @@ MEDICAL_TRAINING_SECTOR = "12181"  # DAC 5: medical education/training
 TRAINING_SECTORS = {"12181", "11330", "11430", "12281"}
 TRAINING_AID_TYPES = {"E01", "E02", "D02"}
 # The language an institution's local name is written in, by its country.
-LOCAL_LANGUAGE = {"MNG": "mn", "KOR": "ko"}
+# The language of an institution's local name, by its country (ISO 639-1, IATI's Language codelist): the
+# name_local column holds one name in the country's language (Kazakh and Kyrgyz names, not Russian ones).
+LOCAL_LANGUAGE = {"MNG": "mn", "KOR": "ko", "JPN": "ja", "KAZ": "kk", "KGZ": "ky", "LAO": "lo", "TUR": "tr",
+                  "VNM": "vi", "UZB": "uz", "DEU": "de", "CHN": "zh", "RUS": "ru", "THA": "th"}
 ROR_PREFIX = "https://ror.org/"
 
 

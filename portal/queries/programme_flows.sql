@@ -18,5 +18,5 @@ JOIN institutions AS host ON host.institution_id = p.host_institution_id
 WHERE year(date_first(p.start_date)) BETWEEN $year_from AND $year_to
   AND home.latitude IS NOT NULL AND host.latitude IS NOT NULL
 GROUP BY ALL
-ORDER BY weight DESC
+ORDER BY weight DESC, home_id, host_id, kind  -- ties in a fixed order, so the API pages through them
 LIMIT $limit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -24,8 +25,24 @@ ANONYMOUS = db.Scope(role="anonymous", names_visible=False, costs_visible=False)
 addresses = (f"10.9.{n // 250}.{n % 250 + 1}" for n in count())  # every test its own address (X-Forwarded-For)
 
 
+UNMAPPED = {"institution_id": "KOR-NOMAP", "name": "Hospital without coordinates", "kind": "hospital",
+            "country": "KOR", "website": "https://nomap.example", "ror_id": "https://ror.org/000000000",
+            "source": "API test"}
+
+
 @pytest.fixture(scope="module")
-def served(seed_db_master, tmp_path_factory):
+def api_database(seed_db_master, tmp_path_factory):
+    """The seed database plus one institution that has no coordinates (the map leaves it out) but a ROR id."""
+    database = tmp_path_factory.mktemp("api-db") / "seed.duckdb"
+    shutil.copyfile(seed_db_master, database)
+    with db.writing(database) as writer:
+        columns = ", ".join(f"${column} AS {column}" for column in UNMAPPED)
+        writer.connection.execute(f"INSERT INTO institutions BY NAME SELECT {columns}", UNMAPPED)
+    return database
+
+
+@pytest.fixture(scope="module")
+def served(api_database, tmp_path_factory):
     """A server with its own accounts file: (base URL, accounts path, the database it reads)."""
     accounts = tmp_path_factory.mktemp("api") / "accounts.sqlite"
     for email, (role, institution) in {"admin@example.org": ("administrator", None),
@@ -34,8 +51,8 @@ def served(seed_db_master, tmp_path_factory):
         auth.add_user(accounts, email, role, institution, None)
     env = {"PORTAL_ACCOUNTS": str(accounts), "PORTAL_API_TOKEN_PER_MINUTE": str(TOKEN_LIMIT),
            "PORTAL_API_ADDRESS_PER_MINUTE": str(ADDRESS_LIMIT)}
-    with running_portal(seed_db_master, tmp_path_factory, env=env) as url:
-        yield url, accounts, db.open_store(seed_db_master)
+    with running_portal(api_database, tmp_path_factory, env=env) as url:
+        yield url, accounts, db.open_store(api_database)
 
 
 def call(url: str, path: str, token: str | None = None, method: str = "GET", address: str | None = None):
@@ -75,14 +92,18 @@ def page_rows(store: db.Store, endpoint: str, scope: db.Scope, **given) -> list[
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
+def day(value: object) -> object:
+    """A midnight timestamp as pandas writes it, as its day (the API writes dates as ISO days)."""
+    return value[:10] if isinstance(value, str) and "T00:00:00" in value else value
+
+
 def same(api_rows: list[dict], expected: list[dict], key: str) -> None:
     """The same records in the same order, with the same texts and numbers (dates compared by their day)."""
-    assert [r[key] for r in api_rows] == [r[key] for r in expected]
+    assert [r[key] for r in api_rows] == [day(r[key]) for r in expected]
     for got, want in zip(api_rows, expected):
         assert got.keys() == want.keys()
         for column, value in want.items():
-            if isinstance(value, str) and "T00:00:00" in value:
-                value = value[:10]
+            value = day(value)
             if isinstance(value, float) and isinstance(got[column], (int, float)):
                 assert got[column] == pytest.approx(value), column
             else:
@@ -101,7 +122,22 @@ def one_programme(store: db.Store, scope: db.Scope) -> str:
     return rows[-1]["item_id"]
 
 
-LISTS = {"programmes": ("", "item_id"), "institutions": ("", "institution_id"), "equipment": ("", "item_id"),
+def programme_with_events(store: db.Store, scope: db.Scope, endpoint: str = "events") -> str:
+    """The first programme this scope sees that has events (or the endpoint's other rows), so comparing them
+    compares something."""
+    return next(row["item_id"] for row in page_rows(store, "programmes", scope)
+                if page_rows(store, endpoint, scope, programme=row["item_id"]))
+
+
+def busiest_site(store: db.Store) -> str:
+    """The institution with the most procedure cases, as the Impact page lists them for the ministry."""
+    sites = store.read("impact_institutions", db.Scope(role="ministry"), requested=None, include_illustrative=True,
+                       reporting_currency="USD")
+    return sites.sort_values(["cases", "institution_id"], ascending=[False, True])["institution_id"].iloc[0]
+
+
+LISTS = {"programmes": ("", "item_id"), "institutions": ("", "institution_id"),
+         "institutions_on_map": ("", "institution_id"), "equipment": ("", "item_id"),
          "figures": ("?year_from=2018", "programmes"), "equipment_spending": ("", "dimension")}
 
 
@@ -118,13 +154,37 @@ def test_every_list_returns_what_the_pages_read_for_the_role(served, role_tokens
     kind = page_rows(store, "programmes", scope)[0]["kind"]
     same(every_row(url, f"/api/v1/programmes?kind={kind}", token),
          page_rows(store, "programmes", scope, kinds=[kind]), "item_id")
+    with_events = programme_with_events(store, scope)
+    expected = page_rows(store, "events", scope, programme=with_events)
+    assert expected
+    same(every_row(url, f"/api/v1/events?programme={with_events}", token), expected, "title")
+    # The busiest site's monthly cases, row by row; a partner's pages show none of another institution's.
+    institution = busiest_site(store)
+    expected = page_rows(store, "procedures", scope, institution=institution)
+    assert bool(expected) == (scope.institution_id is None)
+    same(every_row(url, f"/api/v1/procedures?institution={institution}", token), expected, "month")
+    # The Impact page's other figures at that site: the reference events, technique shares, before and after.
+    for endpoint, key in (("impact_milestones", "key"), ("technique_shares", "quarter")):
+        expected = page_rows(store, endpoint, scope, institution=institution)
+        assert bool(expected) == (scope.institution_id is None), endpoint
+        same(every_row(url, f"/api/v1/{endpoint}?institution={institution}", token), expected, key)
+    reference = next(row for row in page_rows(store, "impact_milestones", ROLES["ministry"][1], institution=institution)
+                     if row["is_default"])
+    given = {"institution": institution, "reference_lane": reference["lane"], "reference_id": reference["item_id"]}
+    expected = page_rows(store, "before_after", scope, **given)
+    assert bool(sum(row["cases"] for row in expected)) == (scope.institution_id is None)  # every side has a row
+    same(every_row(url, "/api/v1/before_after?" + "&".join(f"{k}={v}" for k, v in given.items()), token), expected,
+         "side")
+    # The Partner hospitals page's profile and counterparts of an institution the role sees (a partner: its own).
+    partner_site = scope.institution_id or "MNG-NCTD"
+    for endpoint, key in (("partner_profile", "institution_id"), ("partner_counterparts", "counterpart_id")):
+        expected = page_rows(store, endpoint, scope, institution=partner_site)
+        assert expected, endpoint
+        same(every_row(url, f"/api/v1/{endpoint}?institution={partner_site}", token), expected, key)
+    expected = page_rows(store, "flows", scope)
+    assert expected
+    same(every_row(url, "/api/v1/flows", token), expected, "home_id")
     programme = one_programme(store, scope)
-    same(every_row(url, f"/api/v1/events?programme={programme}", token),
-         page_rows(store, "events", scope, programme=programme), "title")
-    institution = page_rows(store, "institutions", scope)[0]["institution_id"]
-    procedures = every_row(url, f"/api/v1/procedures?institution={institution}", token)
-    assert procedures == every_row(url, f"/api/v1/procedures?institution={institution}", token)
-    assert len(procedures) == len(page_rows(store, "procedures", scope, institution=institution))
     for endpoint, visible in (("participants", scope.names_visible), ("costs", scope.costs_visible)):
         status, _, body = call(url, f"/api/v1/{endpoint}?programme={programme}", token)
         if visible:
@@ -219,10 +279,67 @@ def test_bad_parameters_are_named(served):
         assert status in (400, 404) and json.loads(body)["error"] == code, path
 
 
-def test_the_openapi_document_lists_every_endpoint(served):
-    url, _, _ = served
+def json_type(value: object) -> str:
+    """The JSON Schema type of a value JSON decoded."""
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
+            type(None): "null"}[type(value)]
+
+
+def test_the_openapi_document_lists_every_endpoint_with_its_columns_and_parameters(served):
+    url, accounts, store = served
+    token = tokens.create(accounts, "admin@example.org", "openapi", 1)  # its own: the role tests use up theirs
     status, _, body = call(url, "/api/v1/openapi.json")
     document = json.loads(body)
     assert status == 200 and document["openapi"].startswith("3.")
     assert set(document["paths"]) == {f"/api/v1/{name}" for name in api.ENDPOINTS}
+    ministry = ROLES["ministry"][1]
+    institution = busiest_site(store)
+    reference = next(r for r in page_rows(store, "impact_milestones", ministry, institution=institution)
+                     if r["is_default"])
+    required = {"institution": institution, "reference_lane": reference["lane"], "reference_id": reference["item_id"]}
+    for name in api.ENDPOINTS:
+        if "programme" in api.ENDPOINTS[name].required:
+            required["programme"] = programme_with_events(store, ministry, name)
+        operation = document["paths"][f"/api/v1/{name}"]["get"]
+        items = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]["items"]
+        columns = document["components"]["schemas"][items["$ref"].rsplit("/", 1)[1]]["properties"]
+        given = {p["name"]: required[p["name"]] for p in operation["parameters"] if p.get("required")}
+        status, _, body = call(url, f"/api/v1/{name}?" + "&".join(f"{k}={v}" for k, v in given.items()) + "&limit=5",
+                               token)
+        rows = json.loads(body)["data"]
+        assert status == 200 and rows, name
+        for row in rows:
+            assert list(row) == list(columns), name  # every column described, in the answer's order
+            for column, value in row.items():
+                declared, found = columns[column]["type"][0], json_type(value)
+                assert found in (declared, "null") or (declared, found) == ("number", "integer"), (name, column)
+        # Every documented parameter is one the endpoint takes (an unknown one is refused by name).
+        for parameter in operation["parameters"]:
+            status, _, body = call(url, f"/api/v1/{name}?{parameter['name']}=x")
+            assert json.loads(body).get("error") != "unknown_parameter", (name, parameter["name"])
     assert call(url, "/")[0] == 200  # the browser app keeps its address
+
+
+def test_institutions_lists_every_visible_one_with_website_and_ror_id_the_map_only_those_with_coordinates(
+        served, role_tokens):
+    url, _, store = served
+    listed = {row["institution_id"]: row for row in every_row(url, "/api/v1/institutions", None)}
+    on_map = {row["institution_id"] for row in every_row(url, "/api/v1/institutions_on_map", None)}
+    assert set(listed) - on_map == {UNMAPPED["institution_id"]}
+    assert {k: listed[UNMAPPED["institution_id"]][k] for k in ("website", "ror_id", "latitude")} == {
+        "website": UNMAPPED["website"], "ror_id": UNMAPPED["ror_id"], "latitude": None}
+    everyone = store.read("institution_list", db.Scope(role="ministry"), limit=10**6, include_illustrative=True,
+                          reporting_currency="USD")
+    assert set(listed) == set(everyone["institution_id"])  # the anonymous see every institution, no more
+    partner = {row["institution_id"] for row in every_row(url, "/api/v1/institutions", role_tokens["partner"])}
+    assert "MNG-NCTD" in partner and UNMAPPED["institution_id"] not in partner and partner < set(listed)
+
+
+def test_csv_and_json_answers_are_streamed_in_chunks_not_sized_whole(served):
+    url, _, _ = served
+    for format_ in ("csv", "json"):
+        status, headers, body = call(url, f"/api/v1/programmes?limit={api.MAX_PAGE}&format={format_}")
+        assert status == 200 and headers["Transfer-Encoding"] == "chunked" and headers["Content-Length"] is None
+        assert len(body) > 10_000, format_  # a whole page of programmes arrived, chunk after chunk
+    status, headers, _ = call(url, "/api/v1/programmes?limit=5&format=parquet")
+    assert status == 200 and int(headers["Content-Length"]) > 0  # Parquet is built whole (one page at most)
