@@ -195,6 +195,12 @@ CREATE OR REPLACE MACRO visible_trainees(scope) AS TABLE
     FROM participants AS pp
     WHERE pp.role = 'trainee' AND pp.programme_id IN (SELECT programme_id FROM visible_programmes(scope))
       AND in_scope(scope, pp.source);
+-- The point M months after an end date: a full date plus M months; an end known by month or year reaches to
+-- the end of the month M months after its last day ('2024-11' + 6: 2025-05-31, not 2025-05-30), so a check
+-- dated by that month counts.
+CREATE OR REPLACE MACRO retention_point(end_date, months) AS CASE WHEN length(end_date) = 10
+    THEN (date_last(end_date) + to_months(months))::DATE
+    ELSE last_day(date_last(end_date) + to_months(months)) END;
 -- Retention (contract 1.1): each trainee's situation at M months after their programme's end_date is the
 -- latest follow-up certainly on or before that point (a partial date counts by its last day, so does the
 -- end). Points after as_of are not reached yet and give no row; programmes without end_date give none.
@@ -204,11 +210,11 @@ CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
     WITH points AS (
         SELECT t.person_number, t.person_name, t.programme_id, t._name, p.title, p.host_institution_id,
                p.home_institution_id, p.specialty, year(date_last(p.end_date)) AS return_year, m.months,
-               date_last(p.end_date) + to_months(m.months) AS point
+               retention_point(p.end_date, m.months) AS point
         FROM visible_trainees(scope) AS t
         JOIN visible_programmes(scope) AS p USING (programme_id)
         CROSS JOIN (VALUES (6), (12), (24), (36), (60)) AS m(months)
-        WHERE p.end_date IS NOT NULL AND date_last(p.end_date) + to_months(m.months) <= as_of
+        WHERE p.end_date IS NOT NULL AND retention_point(p.end_date, m.months) <= as_of
     ), checks AS (
         SELECT points.*, f.status, f.practising, f.procedures_performed,
                row_number() OVER (PARTITION BY points.person_number, points.months
