@@ -74,3 +74,18 @@ def test_equipment_out_of_step_with_training(monkeypatch, tmp_path, write):
     assert listed.iloc[0].tolist()[:1] == ["microscope"]
     assert "no procedures recorded in the window" in listed.iloc[0].tolist()[3]
     assert "no practising trainee" not in listed.iloc[0].tolist()[3]
+
+
+def test_an_anonymous_visitor_is_not_told_how_few_trainees_practise(monkeypatch, tmp_path, write, viewer):
+    """EQ1's one linked trainee has no follow-up, so it is listed for "no practising trainee": a ministry reads
+    that reason and 1 / 0; an anonymous visitor reads "fewer than 5" for the reason and both counts."""
+    from workbooks import valid_workbook
+
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(valid_workbook()), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    named = open_app(monkeypatch, database, PAGE).dataframe[-1].value.iloc[0].tolist()
+    assert "no practising trainee" in named[3] and named[4:] == ["1", "0"]
+    viewer(None)
+    anonymous = open_app(monkeypatch, database, PAGE).dataframe[-1].value.iloc[0].tolist()
+    assert anonymous[0] == "microscope" and anonymous[3:] == ["fewer than 5"] * 3

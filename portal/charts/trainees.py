@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
-from portal.display import SMALL_GROUP, html_text, protected_count, protected_share, text_or_not_reported
+from portal.display import (SMALL_GROUP, fewer_than, html_text, is_small_group, protected_count, protected_share,
+                            text_or_not_reported)
 from portal.i18n import label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
@@ -48,12 +49,12 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     "fewer than 5" for protected viewers, and so do the cases those groups reported."""
     rows = []
     for _, row in retention.iterrows():
-        small = protect and 0 < int(row["followed_up"]) < SMALL_GROUP
+        small = is_small_group(row["followed_up"], protect)
         rows.append({"cohort": row["cohort_name"] if isinstance(row["cohort_name"], str) else row["cohort"],
                      "months": int(row["months"]),
                      **{f: protected_count(row[f], protect) for f in FIGURES},
                      "retained_share": protected_share(row["home"], row["trainees"], protect),
-                     "cases_reported": protected_count(1, True) if small else protected_count(row["cases_reported"], False)})
+                     "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
     return pd.DataFrame(rows)
 
 
@@ -76,16 +77,25 @@ def follow_up_rows(follow_ups: pd.DataFrame) -> pd.DataFrame:
                                          for p in follow_ups["practising"]])
 
 
+def mismatch_problem(row: pd.Series, protect: bool) -> str:
+    """Why an investment is listed; "fewer than 5" instead when the reason would tell a protected viewer how
+    many of 1 to 4 linked trainees practise."""
+    if is_small_group(row["trainees_linked"], protect):
+        return fewer_than()
+    found = (("no_practising", row["trainees_practising"] == 0),
+             ("no_cases", row["cases_after"] is None or row["cases_after"] != row["cases_after"]))
+    return "; ".join(t(f"trainees.mismatch_{problem}") for problem, listed in found if listed)
+
+
 def mismatch_table(matches: pd.DataFrame, protect: bool) -> pd.DataFrame:
-    """Equipment out of step with training, as the viewer may read it: why it is listed, counts of 1 to 4
-    trainees as "fewer than 5" for protected viewers."""
+    """Equipment out of step with training, as the viewer may read it: why it is listed, and for protected
+    viewers "fewer than 5" wherever 1 to 4 trainees are linked."""
+    small = [is_small_group(n, protect) for n in matches["trainees_linked"]]
     return pd.DataFrame({
         "name": matches["name"], "institution_name": matches["institution_name"],
         "acquired_date": matches["acquired_date"],
-        "problem": ["; ".join(t(f"trainees.mismatch_{p}") for p, found in
-                              (("no_practising", r["trainees_practising"] == 0), ("no_cases", r["cases_after"] != r["cases_after"]
-                                                                                  or r["cases_after"] is None)) if found)
-                    for _, r in matches.iterrows()],
+        "problem": [mismatch_problem(row, protect) for _, row in matches.iterrows()],
         "trainees_linked": [protected_count(n, protect) for n in matches["trainees_linked"]],
-        "trainees_practising": [protected_count(n, protect) for n in matches["trainees_practising"]],
+        "trainees_practising": [fewer_than() if hidden else protected_count(n, protect)
+                                for hidden, n in zip(small, matches["trainees_practising"])],
     })
