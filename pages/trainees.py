@@ -36,7 +36,8 @@ ui.table(charts.retention_table(shown, protect), {
     "cohort": "trainees.col_cohort", "months": Column("trainees.col_months", "count"),
     "trainees": "trainees.col_trainees", "home": "trainees.band_home", "country": "trainees.band_country",
     "left": "trainees.band_left", "not_followed_up": "trainees.band_not_followed_up",
-    "retained_share": "trainees.col_retained_share", "practising_yes": "trainees.col_practising_yes",
+    "retained_share": "trainees.col_retained_share", "practising_share": "trainees.col_practising_share",
+    "practising_yes": "trainees.col_practising_yes",
     "practising_partly": "trainees.col_practising_partly", "practising_no": "trainees.col_practising_no",
     "practising_not_reported": "trainees.col_practising_not_reported", "cases_reported": "trainees.col_cases",
 }, download="retention")

@@ -89,3 +89,15 @@ def test_an_anonymous_visitor_is_not_told_how_few_trainees_practise(monkeypatch,
     viewer(None)
     anonymous = open_app(monkeypatch, database, PAGE).dataframe[-1].value.iloc[0].tolist()
     assert anonymous[0] == "microscope" and anonymous[3:] == ["fewer than 5"] * 3
+
+
+def test_practising_share_of_those_followed_up(monkeypatch, cohort_db, viewer):  # noqa: F811
+    """At 12 months A, B and C are followed up (D, E, F not): A practises, B partly, C not, so 2 of 3 = 67%.
+    Three people are fewer than 5: an anonymous visitor reads "fewer than 5"."""
+    viewer(auth.User("official@moh.example", "ministry", None))
+    figures = open_app(monkeypatch, cohort_db, PAGE).dataframe[0].value
+    twelve = figures[figures["Months after the end"] == 12].iloc[0]
+    assert twelve["Practising share (of those followed up)"] == "67%"
+    viewer(None)
+    figures = open_app(monkeypatch, cohort_db, PAGE).dataframe[0].value
+    assert set(figures["Practising share (of those followed up)"]) == {"fewer than 5"}

@@ -46,7 +46,8 @@ FIGURES = ("trainees", "home", "country", "left", "not_followed_up", "practising
 
 def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     """The retention figures as the viewer may read them (and download them): counts of 1 to 4 people read
-    "fewer than 5" for protected viewers, and so do the cases those groups reported."""
+    "fewer than 5" for protected viewers, and so do the cases those groups reported; the practising share is
+    of the trainees followed up (practising yes or partly)."""
     rows = []
     for _, row in retention.iterrows():
         small = is_small_group(row["followed_up"], protect)
@@ -54,6 +55,8 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
                      "months": int(row["months"]),
                      **{f: protected_count(row[f], protect) for f in FIGURES},
                      "retained_share": protected_share(row["home"], row["trainees"], protect),
+                     "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
+                                                         row["followed_up"], protect),
                      "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
     return pd.DataFrame(rows)
 
