@@ -55,7 +55,7 @@ st.subheader(t("trainees.equipment"))
 st.caption(t("trainees.equipment_caption"))
 months = int(st.number_input(t("trainees.equipment_months"), min_value=1, max_value=60, value=6, step=1,
                              key="equipment_months"))
-matches = ui.read("equipment_training_match", months=months)
+matches = ui.read("equipment_training_match", months=months, today=date.today())
 if matches.empty:
     st.success(t("trainees.equipment_in_step"), icon=":material/check_circle:")
 else:

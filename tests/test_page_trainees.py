@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from datetime import date
+
 from portal import auth
+from portal.db import Scope, open_store
 from portal.charts.trainees import retention_table
 from portal.importer import import_workbook
 from test_retention import CHECKS, cohort_db  # noqa: F401  (the hand-worked cohort of six trainees)
-from workbooks import open_app
+from workbooks import open_app, valid_workbook
 
 PAGE = "pages/trainees.py"
 
@@ -76,6 +79,14 @@ def test_equipment_out_of_step_with_training(monkeypatch, tmp_path, write):
     assert "no practising trainee" not in listed.iloc[0].tolist()[3]
 
 
+def practising_book(source: str = "") -> dict:
+    """The valid workbook with its one trainee checked at home and practising before EQ1 was installed."""
+    book = valid_workbook()
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": "Trainee One", "role": "trainee",
+                           "date": "2025-02", "status": "at_home_institution", "practising": "yes", "source": source}]
+    return book
+
+
 def test_an_anonymous_visitor_is_not_told_how_few_trainees_practise(monkeypatch, tmp_path, write, viewer):
     """EQ1's one linked trainee has no follow-up, so it is listed for "no practising trainee": a ministry reads
     that reason and 1 / 0; an anonymous visitor reads "fewer than 5" for the reason and both counts."""
@@ -101,3 +112,23 @@ def test_practising_share_of_those_followed_up(monkeypatch, cohort_db, viewer): 
     viewer(None)
     figures = open_app(monkeypatch, cohort_db, PAGE).dataframe[0].value
     assert set(figures["Practising share (of those followed up)"]) == {"fewer than 5"}
+
+
+@pytest.mark.parametrize("today, listed", [(date(2025, 4, 13), False), (date(2025, 4, 14), True)])
+def test_no_procedures_only_once_the_window_has_ended(tmp_path, write, today, listed):
+    """EQ1 is acquired 2025-03-14 and its cases come in 2025-05: the 1-month window runs to 2025-04-14, so it is
+    listed for no procedures from that day on, not before (its trainee practises, so nothing else lists it)."""
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(practising_book()), database, "test")
+    matches = open_store(database).read("equipment_training_match", Scope(), months=1, today=today)
+    assert list(matches["equipment_id"]) == (["EQ1"] if listed else [])
+
+
+def test_illustrative_follow_ups_count_only_where_the_viewer_shows_them(tmp_path, write):
+    """The trainee's one check is illustrative: with illustrative rows hidden, nobody practises by installation."""
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(practising_book(source="illustrative example")), database, "test")
+    store, today = open_store(database), date(2030, 1, 1)
+    shown = store.read("equipment_training_match", Scope(), months=6, today=today, include_illustrative=True)
+    hidden = store.read("equipment_training_match", Scope(), months=6, today=today, include_illustrative=False)
+    assert shown.empty and hidden["trainees_practising"].tolist() == [0]

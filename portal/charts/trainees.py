@@ -86,7 +86,7 @@ def mismatch_problem(row: pd.Series, protect: bool) -> str:
     if is_small_group(row["trainees_linked"], protect):
         return fewer_than()
     found = (("no_practising", row["trainees_practising"] == 0),
-             ("no_cases", row["cases_after"] is None or row["cases_after"] != row["cases_after"]))
+             ("no_cases", bool(row["no_cases"])))
     return "; ".join(t(f"trainees.mismatch_{problem}") for problem, listed in found if listed)
 
 
