@@ -10,6 +10,7 @@ from portal.display import Column
 from portal.i18n import t
 
 COHORTS = ("programme", "host", "specialty", "return_year")
+PEOPLE_LIMIT = 500  # rows of a per-person table: enough to work through, bounded in bytes
 
 st.title(t("trainees.title"))
 st.caption(t("trainees.intro"))
@@ -64,3 +65,18 @@ else:
         "acquired_date": Column("trainees.col_acquired", "date"), "problem": "trainees.col_problem",
         "trainees_linked": "trainees.col_trainees_linked", "trainees_practising": "trainees.col_trainees_practising",
     }, download="equipment-training")
+
+st.subheader(t("trainees.without_equipment"))
+st.caption(t("trainees.without_equipment_caption"))
+if protect:
+    ui.table(charts.without_equipment_counts(ui.read("trainees_without_equipment_by_institution"), protect), {
+        "institution_name": "trainees.col_home_institution", "trainees": "trainees.col_trainees_without",
+    }, download="trainees-without-equipment")
+else:
+    without = ui.read("trainees_without_equipment", limit=PEOPLE_LIMIT)
+    ui.table(charts.without_equipment_rows(without), {
+        "person_name": Column("trainees.col_person", "person"), "programme_title": "trainees.col_programme",
+        "institution_name": "trainees.col_home_institution", "checked": Column("trainees.col_checked", "date"),
+        "categories": "trainees.col_equipment_needed",
+    }, download="trainees-without-equipment")
+    ui.showing_note(len(without), without["total"].iloc[0] if len(without) else 0)

@@ -16,6 +16,12 @@ from workbooks import open_app, valid_workbook
 PAGE = "pages/trainees.py"
 
 
+def table_with(app, header: str):
+    """The one table on the page with this column header."""
+    [frame] = [f.value for f in app.dataframe if header in f.value.columns]
+    return frame
+
+
 def shown_texts(app) -> set[str]:
     return {str(v) for frame in app.dataframe for v in frame.value.to_numpy().ravel()}
 
@@ -73,7 +79,7 @@ def test_equipment_out_of_step_with_training(monkeypatch, tmp_path, write):
     app = open_app(monkeypatch, database, PAGE)
     assert any("Every investment" in s.value for s in app.success)
     app.number_input(key="equipment_months").set_value(1).run()
-    listed = app.dataframe[-1].value
+    listed = table_with(app, "Out of step")
     assert listed.iloc[0].tolist()[:1] == ["microscope"]
     assert "no procedures recorded in the window" in listed.iloc[0].tolist()[3]
     assert "no practising trainee" not in listed.iloc[0].tolist()[3]
@@ -95,10 +101,10 @@ def test_an_anonymous_visitor_is_not_told_how_few_trainees_practise(monkeypatch,
     database = tmp_path / "db.duckdb"
     import_workbook(write(valid_workbook()), database, "test")
     viewer(auth.User("official@moh.example", "ministry", None))
-    named = open_app(monkeypatch, database, PAGE).dataframe[-1].value.iloc[0].tolist()
+    named = table_with(open_app(monkeypatch, database, PAGE), "Out of step").iloc[0].tolist()
     assert "no practising trainee" in named[3] and named[4:] == ["1", "0"]
     viewer(None)
-    anonymous = open_app(monkeypatch, database, PAGE).dataframe[-1].value.iloc[0].tolist()
+    anonymous = table_with(open_app(monkeypatch, database, PAGE), "Out of step").iloc[0].tolist()
     assert anonymous[0] == "microscope" and anonymous[3:] == ["fewer than 5"] * 3
 
 
@@ -132,3 +138,40 @@ def test_illustrative_follow_ups_count_only_where_the_viewer_shows_them(tmp_path
     shown = store.read("equipment_training_match", Scope(), months=6, today=today, include_illustrative=True)
     hidden = store.read("equipment_training_match", Scope(), months=6, today=today, include_illustrative=False)
     assert shown.empty and hidden["trainees_practising"].tolist() == [0]
+
+
+def equipment_book() -> dict:
+    """P1 (home UB-TRAUMA), P2 (home AIMAG-A) and P3 (home AIMAG-B) all linked to EQ1, a microscope at UB-TRAUMA;
+    AIMAG-B has its own microscope EQ2, linked to nothing. Latest checks: Trainee One home (has EQ1), A1..A3
+    home (AIMAG-A has no microscope: listed), A4 home then abroad (not home: not listed), B1 home (EQ2 is of
+    the category P3 needs: not listed). So: A1, A2, A3 at AIMAG-A, which an anonymous visitor reads as 3 < 5."""
+    book = valid_workbook()
+    for code in ("AIMAG-A", "AIMAG-B"):
+        book["institutions"].append({"institution_id": code, "name": f"Hospital {code}", "kind": "hospital",
+                                     "country": "MNG", "latitude": 46.0, "longitude": 105.0})
+    for programme, home in (("P2", "AIMAG-A"), ("P3", "AIMAG-B")):
+        book["programmes"].append({**book["programmes"][0], "programme_id": programme, "home_institution_id": home})
+    book["equipment"][0]["programme_ids"] = "P1; P2; P3"
+    book["equipment"].append({**book["equipment"][0], "equipment_id": "EQ2", "institution_id": "AIMAG-B",
+                              "programme_ids": ""})
+    people = [("P1", "Trainee One"), ("P2", "A1"), ("P2", "A2"), ("P2", "A3"), ("P2", "A4"), ("P3", "B1")]
+    book["participants"] = [{"programme_id": p, "person_name": n, "role": "trainee"} for p, n in people]
+    book["follow_ups"] = [{"programme_id": p, "person_name": n, "role": "trainee", "date": "2025-06",
+                           "status": "at_home_institution"} for p, n in people]
+    book["follow_ups"].append({"programme_id": "P2", "person_name": "A4", "role": "trainee", "date": "2025-09",
+                               "status": "abroad"})
+    return book
+
+
+def test_trainees_back_home_without_the_equipment(monkeypatch, tmp_path, write, viewer):
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(equipment_book()), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    named = table_with(open_app(monkeypatch, database, PAGE), "Equipment needed")
+    assert named[["Person", "Home institution", "Equipment needed"]].values.tolist() == [
+        [name, "Hospital AIMAG-A", "Microscope"] for name in ("A1", "A2", "A3")]
+    viewer(None)
+    anonymous = open_app(monkeypatch, database, PAGE)
+    counts = table_with(anonymous, "Trainees without the equipment")
+    assert counts.values.tolist() == [["Hospital AIMAG-A", "fewer than 5"]]
+    assert not {"A1", "A2", "A3"} & shown_texts(anonymous)

@@ -102,3 +102,15 @@ def mismatch_table(matches: pd.DataFrame, protect: bool) -> pd.DataFrame:
         "trainees_practising": [fewer_than() if hidden else protected_count(n, protect)
                                 for hidden, n in zip(small, matches["trainees_practising"])],
     })
+
+
+def without_equipment_rows(trainees: pd.DataFrame) -> pd.DataFrame:
+    """Trainees without the equipment they need, with the categories they need in the viewer's language."""
+    return trainees.assign(categories=[", ".join(label("equipment_category", c) for c in needed)
+                                       for needed in trainees["categories"]])
+
+
+def without_equipment_counts(counts: pd.DataFrame, protect: bool) -> pd.DataFrame:
+    """Trainees without the equipment they need per home institution, "fewer than 5" for 1 to 4 when protected."""
+    return pd.DataFrame({"institution_name": counts["institution_name"],
+                         "trainees": [protected_count(n, protect) for n in counts["trainees"]]})

@@ -234,3 +234,31 @@ CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
                 ELSE 'not_followed_up' END AS band
     FROM checks JOIN cases USING (person_number, months)
     WHERE recency = 1;
+
+-- Trainees back at their home institution (their latest visible check says at_home_institution) where no
+-- visible equipment their technique needs stands: none at that institution linked to their programme or of a
+-- category of the programme's linked equipment. Trainees of programmes linked to no equipment are left out:
+-- what they need is not recorded.
+CREATE OR REPLACE MACRO trainees_without_equipment(scope) AS TABLE
+    WITH latest AS (
+        SELECT t.person_number, t.person_name, t.programme_id, f.date AS checked, f.status,
+               row_number() OVER (PARTITION BY t.person_number ORDER BY date_last(f.date) DESC, f.date DESC) AS recency
+        FROM visible_trainees(scope) AS t
+        JOIN follow_ups AS f
+            ON f.programme_id = t.programme_id AND f.person_name = t._name AND f.role = 'trainee'
+           AND in_scope(scope, f.source)
+    ), needs AS (
+        SELECT programme_id, list(DISTINCT category ORDER BY category) AS categories
+        FROM (SELECT unnest(programme_ids) AS programme_id, category FROM visible_equipment(scope))
+        GROUP BY programme_id
+    )
+    SELECT l.person_number, l.person_name, l.programme_id, p.title, p.home_institution_id AS institution_id,
+           l.checked, n.categories
+    FROM latest AS l
+    JOIN visible_programmes(scope) AS p USING (programme_id)
+    JOIN needs AS n USING (programme_id)
+    WHERE l.recency = 1 AND l.status = 'at_home_institution'
+      AND NOT EXISTS (SELECT 1 FROM visible_equipment(scope) AS e
+                      WHERE e.institution_id = p.home_institution_id
+                        AND (list_contains(e.programme_ids, l.programme_id)
+                             OR list_contains(n.categories, e.category)));
