@@ -52,6 +52,15 @@ if not protect:
         "practising": "trainees.col_practising", "procedures_performed": Column("trainees.col_cases", "count"),
     }, download="follow-ups")
 
+    st.subheader(t("trainees.timeline"))
+    people = ui.read("trainee_people", limit=PEOPLE_LIMIT)
+    person_names = charts.person_names(people)
+    person = ui.coded_select(t("trainees.person"), person_names, "person", placeholder=t("trainees.pick_person"))
+    ui.showing_note(len(people), people["total"].iloc[0] if len(people) else 0)
+    if person:
+        ui.plot(charts.person_timeline, ui.read("trainee_timeline", person=person), person_names[person],
+                key=f"timeline-{person}")
+
 st.subheader(t("trainees.equipment"))
 st.caption(t("trainees.equipment_caption"))
 months = int(st.number_input(t("trainees.equipment_months"), min_value=1, max_value=60, value=6, step=1,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import json
 from datetime import date
 
 from portal import auth
@@ -175,3 +176,34 @@ def test_trainees_back_home_without_the_equipment(monkeypatch, tmp_path, write, 
     counts = table_with(anonymous, "Trainees without the equipment")
     assert counts.values.tolist() == [["Hospital AIMAG-A", "fewer than 5"]]
     assert not {"A1", "A2", "A3"} & shown_texts(anonymous)
+
+
+def chart_specs(app) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def person_code(programme_id: str, name: str) -> str:
+    """What portal/sql/schema.sql: person_code gives: the start of the MD5 of programme, unit separator, name."""
+    import hashlib
+
+    return hashlib.md5(f"{programme_id}\x1f{name}".encode()).hexdigest()[:16]
+
+
+def test_one_trainees_timeline_for_roles_that_see_names(monkeypatch, cohort_db, viewer):  # noqa: F811
+    """A (P1, 2024 .. 2024-11) was checked at home in 2025-03 and 2025-09; E was never checked but can be picked."""
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, cohort_db, PAGE, {"person": person_code("P1", "A")})
+    picker = app.selectbox(key="person")
+    assert "E · Spine training · never followed up" in picker.options
+    assert picker.value == person_code("P1", "A") and app.query_params["person"] == person_code("P1", "A")
+    [timeline] = [spec for spec in chart_specs(app) if "Follow-ups" in spec["layout"]["yaxis"].get("categoryarray", [])]
+    assert timeline["layout"]["title"]["text"] == "A · Spine training · 2 follow-up(s)"
+    traces = {trace["name"]: trace for trace in timeline["data"]}
+    assert traces["At the home institution"]["x"] == ["2025-03-01", "2025-09-01"]
+    assert traces["Spine training"]["base"] == ["2024-01-01"]  # the programme's bar starts on its first day
+    viewer(None)
+    anonymous = open_app(monkeypatch, cohort_db, PAGE, {"person": person_code("P1", "A")})
+    assert not [s for s in anonymous.selectbox if s.key == "person"]
+    assert not [spec for spec in chart_specs(anonymous) if "Follow-ups" in str(spec["layout"].get("yaxis"))]
+    anonymous_scope = Scope(role="anonymous", names_visible=False, costs_visible=False)
+    assert open_store(cohort_db).read("trainee_timeline", anonymous_scope, person=person_code("P1", "A")).empty

@@ -6,12 +6,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
-from portal.display import (SMALL_GROUP, fewer_than, html_text, is_small_group, protected_count, protected_share,
-                            text_or_not_reported)
+from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, number,
+                            protected_count, protected_share, text_or_not_reported)
 from portal.i18n import label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
 BANDS = (("home", OKABE_ITO[4]), ("country", OKABE_ITO[1]), ("left", OKABE_ITO[5]), ("not_followed_up", "#BBBBBB"))
+# A check's colour on a person's timeline: the colour of its band, the ways of leaving told apart.
+STATUS_COLOURS = {"at_home_institution": OKABE_ITO[4], "elsewhere_in_country": OKABE_ITO[1],
+                  "abroad": OKABE_ITO[5], "left_profession": OKABE_ITO[6], "deceased": OKABE_ITO[7],
+                  "unknown": "#BBBBBB"}
 
 
 def chartable(point: pd.Series, protect: bool) -> bool:
@@ -114,3 +118,52 @@ def without_equipment_counts(counts: pd.DataFrame, protect: bool) -> pd.DataFram
     """Trainees without the equipment they need per home institution, "fewer than 5" for 1 to 4 when protected."""
     return pd.DataFrame({"institution_name": counts["institution_name"],
                          "trainees": [protected_count(n, protect) for n in counts["trainees"]]})
+
+
+def person_names(people: pd.DataFrame) -> dict[str, str]:
+    """Each trainee's link code and how they are listed: name, programme, and how often they were checked."""
+    return {row.person: t("trainees.person_option", name=row.person_name, programme=row.programme_title,
+                          checks=number(row.checks)) if row.checks else
+            t("trainees.person_never_checked", name=row.person_name, programme=row.programme_title)
+            for row in people.itertuples()}
+
+
+def _check_hover(check) -> str:
+    lines = [f"<b>{html_text(date_text(check.date))}</b>", label("follow_up_status", check.status)]
+    if not is_missing(check.practising):
+        lines.append(f"{t('trainees.col_practising')}: {label('practising', check.practising)}")
+    if not is_missing(check.institution_name):
+        lines.append(f"{t('trainees.col_institution')}: {html_text(check.institution_name)}")
+    if not is_missing(check.procedures_performed):
+        lines.append(f"{t('trainees.col_cases')}: {number(check.procedures_performed)}")
+    return "<br>".join(lines)
+
+
+def person_timeline(marks: pd.DataFrame, title: str) -> go.Figure:
+    """One trainee's timeline: the programme as a bar from its start to its end (the return), each check a
+    point coloured by the situation it found."""
+    if marks.empty:
+        return empty_figure(t("trainees.timeline_empty"))
+    figure = go.Figure()
+    programme_row, checks_row = t("trainees.timeline_programme"), t("trainees.timeline_checks")
+    start = marks[marks["mark"] == "start"].iloc[0]
+    end = marks[marks["mark"] == "end"]
+    last = pd.Timestamp(end.iloc[0]["last_day"] if len(end) else start["last_day"]) + pd.Timedelta(days=1)
+    first = pd.Timestamp(start["first_day"])
+    figure.add_bar(y=[programme_row], base=[first.strftime("%Y-%m-%d")], x=[(last - first).total_seconds() * 1000],
+                   orientation="h", name=html_text(start["title"]), marker_color="#999999",
+                   hovertext=[f"<b>{html_text(start['title'])}</b><br>{t('trainees.timeline_start')}: "
+                              f"{html_text(date_text(start['date']))}<br>{t('trainees.timeline_end')}: "
+                              + html_text(date_text(end.iloc[0]["date"] if len(end) else None))],
+                   hoverinfo="text")
+    checks = marks[marks["mark"] == "check"]
+    for status, part in checks.groupby("status", sort=False):
+        days = pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d").tolist()
+        figure.add_scatter(y=[checks_row] * len(part), x=days,
+                           mode="markers", name=label("follow_up_status", status),
+                           marker=dict(size=13, color=STATUS_COLOURS.get(status, "#888888"),
+                                       line=dict(color="#333", width=1)),
+                           hovertext=[_check_hover(c) for c in part.itertuples()], hoverinfo="text")
+    figure.update_layout(**BASE_LAYOUT, title=html_text(title), height=260, xaxis=dict(type="date"),
+                         yaxis=dict(categoryorder="array", categoryarray=[checks_row, programme_row]))
+    return figure

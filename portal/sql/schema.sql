@@ -195,6 +195,8 @@ CREATE OR REPLACE MACRO visible_trainees(scope) AS TABLE
     FROM participants AS pp
     WHERE pp.role = 'trainee' AND pp.programme_id IN (SELECT programme_id FROM visible_programmes(scope))
       AND in_scope(scope, pp.source);
+-- A person's code in a link (?person=...): stable while the participant record stands, and without the name.
+CREATE OR REPLACE MACRO person_code(programme_id, person_name) AS left(md5(programme_id || chr(31) || person_name), 16);
 -- The point M months after an end date: a full date plus M months; an end known by month or year reaches to
 -- the end of the month M months after its last day ('2024-11' + 6: 2025-05-31, not 2025-05-30), so a check
 -- dated by that month counts.
