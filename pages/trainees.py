@@ -10,6 +10,7 @@ from portal.display import Column
 from portal.i18n import t
 
 COHORTS = ("programme", "host", "specialty", "return_year")
+CHART_COHORTS = 12  # cohorts charted when none is chosen: the largest, so a page stays well under 1 MB of charts
 PEOPLE_LIMIT = 500  # rows of a per-person table: enough to work through, bounded in bytes
 
 st.title(t("trainees.title"))
@@ -25,7 +26,8 @@ if retention.empty:
 
 cohort_names = charts.cohort_names(retention)
 chosen = ui.coded_multiselect(t("trainees.cohorts"), cohort_names, "cohort", placeholder=t("trainees.all_cohorts"))
-shown = charts.of_cohorts(retention, chosen)
+shown = charts.of_cohorts(retention, chosen, largest=CHART_COHORTS)
+ui.showing_note(shown["cohort"].nunique(), len(cohort_names), "trainees.showing_cohorts")
 if protect:
     st.caption(t("trainees.small_groups", limit=5))
 
@@ -45,18 +47,20 @@ ui.table(charts.retention_table(shown, protect), {
 
 if not protect:
     st.subheader(t("trainees.people"))
-    ui.table(charts.follow_up_rows(ui.read("trainee_follow_ups")), {
+    follow_ups = ui.read("trainee_follow_ups", limit=PEOPLE_LIMIT)
+    ui.table(charts.follow_up_rows(follow_ups), {
         "person_name": Column("trainees.col_person", "person"), "programme_title": "trainees.col_programme",
         "end_date": Column("trainees.col_return", "date"), "date": Column("trainees.col_checked", "date"),
         "status": "trainees.col_status", "institution_name": "trainees.col_institution",
         "practising": "trainees.col_practising", "procedures_performed": Column("trainees.col_cases", "count"),
     }, download="follow-ups")
+    ui.showing_note(len(follow_ups), follow_ups["total"].iloc[0] if len(follow_ups) else 0, "quality.showing")
 
     st.subheader(t("trainees.timeline"))
     people = ui.read("trainee_people", limit=PEOPLE_LIMIT)
     person_names = charts.person_names(people)
     person = ui.coded_select(t("trainees.person"), person_names, "person", placeholder=t("trainees.pick_person"))
-    ui.showing_note(len(people), people["total"].iloc[0] if len(people) else 0)
+    ui.showing_note(len(people), people["total"].iloc[0] if len(people) else 0, "quality.showing")
     if person:
         ui.plot(charts.person_timeline, ui.read("trainee_timeline", person=person), person_names[person],
                 key=f"timeline-{person}")
@@ -88,4 +92,4 @@ else:
         "institution_name": "trainees.col_home_institution", "checked": Column("trainees.col_checked", "date"),
         "categories": "trainees.col_equipment_needed",
     }, download="trainees-without-equipment")
-    ui.showing_note(len(without), without["total"].iloc[0] if len(without) else 0)
+    ui.showing_note(len(without), without["total"].iloc[0] if len(without) else 0, "quality.showing")

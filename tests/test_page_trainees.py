@@ -207,3 +207,26 @@ def test_one_trainees_timeline_for_roles_that_see_names(monkeypatch, cohort_db, 
     assert not [spec for spec in chart_specs(anonymous) if "Follow-ups" in str(spec["layout"].get("yaxis"))]
     anonymous_scope = Scope(role="anonymous", names_visible=False, costs_visible=False)
     assert open_store(cohort_db).read("trainee_timeline", anonymous_scope, person=person_code("P1", "A")).empty
+
+
+def test_only_the_largest_cohorts_are_charted_unless_chosen(monkeypatch, tmp_path, write):
+    """Thirteen programmes, P00 with two trainees, the others one each: the 12 largest are charted (P00 first,
+    then by code, so P12 is left out) under a "12 largest of 13" note; choosing P12 charts it alone."""
+    book = valid_workbook()
+    book["programmes"] = [{**book["programmes"][0], "programme_id": f"P{n:02}", "title": f"Course {n:02}"}
+                          for n in range(13)]
+    book["participants"] = [{"programme_id": f"P{n:02}", "person_name": "One", "role": "trainee"} for n in range(13)]
+    book["participants"].append({"programme_id": "P00", "person_name": "Two", "role": "trainee"})
+    book["follow_ups"] = [{"programme_id": "P00", "person_name": name, "role": "trainee", "date": "2025-06",
+                           "status": "at_home_institution"} for name in ("One", "Two")]
+    book["equipment"], book["events"], book["procedures"] = [], [], []
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    app = open_app(monkeypatch, database, PAGE)
+    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(app)]
+    assert titles == [f"Course {n:02}" for n in range(12)]
+    assert any("the 12 largest of 13 cohorts" in caption.value for caption in app.caption)
+    chosen = open_app(monkeypatch, database, PAGE, {"cohort": "P12"})
+    assert [spec["layout"]["title"]["text"] for spec in chart_specs(chosen)] == ["Course 12"]
+    follow_ups = open_store(database).read("trainee_follow_ups", Scope(), limit=1)
+    assert (len(follow_ups), int(follow_ups["total"].iloc[0])) == (1, 2)  # the per-person rows are limited

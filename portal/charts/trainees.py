@@ -71,10 +71,12 @@ def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
                                                                   retention["cohort_name"])}
 
 
-def of_cohorts(retention: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
-    """The rows of the chosen cohorts (none chosen: all)."""
+def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:
+    """The rows of the chosen cohorts (none chosen: all, or the `largest` few by trainees)."""
     retention = retention.assign(cohort=retention["cohort"].fillna(""))
-    return retention[retention["cohort"].isin(chosen)] if chosen else retention
+    if chosen:
+        return retention[retention["cohort"].isin(chosen)]
+    return retention if largest is None else retention[retention["largest_rank"] <= largest]
 
 
 def follow_up_rows(follow_ups: pd.DataFrame) -> pd.DataFrame:
