@@ -47,7 +47,7 @@ ui.table(charts.retention_table(shown, protect), {
 
 if not protect:
     st.subheader(t("trainees.people"))
-    follow_ups = ui.read("trainee_follow_ups", limit=PEOPLE_LIMIT)
+    follow_ups = ui.read("trainee_follow_ups", programme=None, limit=PEOPLE_LIMIT)
     ui.table(charts.follow_up_rows(follow_ups), {
         "person_name": Column("trainees.col_person", "person"), "programme_title": "trainees.col_programme",
         "end_date": Column("trainees.col_return", "date"), "date": Column("trainees.col_checked", "date"),

@@ -124,11 +124,15 @@ def test_names_blanked_and_partners_see_only_their_collaborations(tmp_path, writ
                                  "country": "MNG", "latitude": 47.0, "longitude": 106.0})
     import_workbook(write(book), database, "test")
     store = open_store(database)
-    assert list(store.read("trainee_follow_ups", Scope(), limit=100)["person_name"]) == ["Trainee One"]
-    anonymous = store.read("trainee_follow_ups", Scope(role="anonymous", names_visible=False), limit=100)
+
+    def follow_ups(scope):
+        return store.read("trainee_follow_ups", scope, programme=None, limit=100)
+
+    assert list(follow_ups(Scope())["person_name"]) == ["Trainee One"]
+    anonymous = follow_ups(Scope(role="anonymous", names_visible=False))
     assert len(anonymous) == 1 and anonymous["person_name"].isna().all()
-    assert len(store.read("trainee_follow_ups", Scope(role="partner", institution_id="KR-HOST"), limit=100)) == 1
-    assert store.read("trainee_follow_ups", Scope(role="partner", institution_id="OTHER"), limit=100).empty
+    assert len(follow_ups(Scope(role="partner", institution_id="KR-HOST"))) == 1
+    assert follow_ups(Scope(role="partner", institution_id="OTHER")).empty
 
 
 def test_the_template_offers_the_follow_up_lists(tmp_path):
