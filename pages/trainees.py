@@ -11,7 +11,7 @@ from portal.i18n import t
 
 COHORTS = ("programme", "host", "specialty", "return_year")
 CHART_COHORTS = 12  # cohorts charted when none is chosen: the largest, so a page stays well under 1 MB of charts
-PEOPLE_LIMIT = 500  # rows of a per-person table: enough to work through, bounded in bytes
+PEOPLE_LIMIT = 200  # rows of a table of people or equipment: enough to work through, bounded in bytes
 
 st.title(t("trainees.title"))
 st.caption(t("trainees.intro"))
@@ -69,7 +69,7 @@ st.subheader(t("trainees.equipment"))
 st.caption(t("trainees.equipment_caption"))
 months = int(st.number_input(t("trainees.equipment_months"), min_value=1, max_value=60, value=6, step=1,
                              key="equipment_months"))
-matches = ui.read("equipment_training_match", months=months, today=date.today())
+matches = ui.read("equipment_training_match", months=months, today=date.today(), limit=PEOPLE_LIMIT)
 if matches.empty:
     st.success(t("trainees.equipment_in_step"), icon=":material/check_circle:")
 else:
@@ -78,6 +78,7 @@ else:
         "acquired_date": Column("trainees.col_acquired", "date"), "problem": "trainees.col_problem",
         "trainees_linked": "trainees.col_trainees_linked", "trainees_practising": "trainees.col_trainees_practising",
     }, download="equipment-training")
+    ui.showing_note(len(matches), matches["total"].iloc[0], "quality.showing")
 
 st.subheader(t("trainees.without_equipment"))
 st.caption(t("trainees.without_equipment_caption"))

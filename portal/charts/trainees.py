@@ -18,25 +18,25 @@ STATUS_COLOURS = {"at_home_institution": OKABE_ITO[4], "elsewhere_in_country": O
                   "unknown": "#BBBBBB"}
 
 
-def chartable(point: pd.Series, protect: bool) -> bool:
+def chartable(point: dict, protect: bool) -> bool:
     """Whether a bar can be drawn: for protected viewers, no band may rest on 1 to 4 people."""
-    return not protect or all(int(point[b]) == 0 or int(point[b]) >= SMALL_GROUP for b, _ in BANDS)
+    return not any(is_small_group(point[b], protect) for b, _ in BANDS)
 
 
 def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure:
     """One cohort's retention: bars at 6..60 months, bands home / country / abroad-left / not followed up."""
-    points = cohort[[chartable(row, protect) for _, row in cohort.iterrows()]]
-    if points.empty:
+    points = [point for point in cohort.to_dict("records") if chartable(point, protect)]
+    if not points:
         return empty_figure(t("trainees.chart_small", limit=SMALL_GROUP))
     figure = go.Figure()
-    months = [t("trainees.months", months=int(m)) for m in points["months"]]
+    months = [t("trainees.months", months=int(point["months"])) for point in points]
     for band, colour in BANDS:
         hover = [t("trainees.hover", band=t(f"trainees.band_{band}"),
-                   count=protected_count(row[band], protect),
-                   share=protected_share(row[band], row["trainees"], protect),
-                   trainees=protected_count(row["trainees"], protect))
-                 for _, row in points.iterrows()]
-        figure.add_bar(x=months, y=[int(row[band]) / int(row["trainees"]) for _, row in points.iterrows()],
+                   count=protected_count(point[band], protect),
+                   share=protected_share(point[band], point["trainees"], protect),
+                   trainees=protected_count(point["trainees"], protect))
+                 for point in points]
+        figure.add_bar(x=months, y=[int(point[band]) / int(point["trainees"]) for point in points],
                        name=t(f"trainees.band_{band}"), marker_color=colour, hovertext=hover,
                        hovertemplate="%{hovertext}<extra></extra>")
     figure.update_layout(**BASE_LAYOUT, barmode="stack", title=html_text(title),
@@ -67,8 +67,9 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
 
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
     """Each cohort's code and the name it is shown by ("not reported" where a specialty is missing)."""
-    return {code: text_or_not_reported(name) for code, name in zip(retention["cohort"].fillna(""),
-                                                                  retention["cohort_name"])}
+    cohorts = retention.drop_duplicates("cohort")
+    return {code: text_or_not_reported(name) for code, name in zip(cohorts["cohort"].fillna(""),
+                                                                  cohorts["cohort_name"])}
 
 
 def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:
@@ -86,7 +87,7 @@ def follow_up_rows(follow_ups: pd.DataFrame) -> pd.DataFrame:
                                          for p in follow_ups["practising"]])
 
 
-def mismatch_problem(row: pd.Series, protect: bool) -> str:
+def mismatch_problem(row: dict, protect: bool) -> str:
     """Why an investment is listed; "fewer than 5" instead when the reason would tell a protected viewer how
     many of 1 to 4 linked trainees practise."""
     if is_small_group(row["trainees_linked"], protect):
@@ -103,7 +104,7 @@ def mismatch_table(matches: pd.DataFrame, protect: bool) -> pd.DataFrame:
     return pd.DataFrame({
         "name": matches["name"], "institution_name": matches["institution_name"],
         "acquired_date": matches["acquired_date"],
-        "problem": [mismatch_problem(row, protect) for _, row in matches.iterrows()],
+        "problem": [mismatch_problem(row, protect) for row in matches.to_dict("records")],
         "trainees_linked": [protected_count(n, protect) for n in matches["trainees_linked"]],
         "trainees_practising": [fewer_than() if hidden else protected_count(n, protect)
                                 for hidden, n in zip(small, matches["trainees_practising"])],
