@@ -2,7 +2,8 @@
 -- an edit or deletion afterwards can still make them): the person is no longer a participant of the programme
 -- in that role, the check is certainly before the programme's (changed) start or before its end, or a status
 -- other than deceased is dated certainly after a 'deceased' check of the same person. One problem per check,
--- the first that applies; the first $limit by programme, name and date, and the count in all.
+-- the first that applies; each links to the person's timeline on the Trainees page. The first $limit by
+-- programme, name and date, and the count in all.
 WITH checks AS (
     SELECT f.*, p.start_date, p.end_date, p.programme_id IS NOT NULL AS programme_known
     FROM follow_ups AS f
@@ -25,7 +26,9 @@ WITH checks AS (
     FROM checks AS c
 )
 SELECT programme_id AS record, CASE WHEN $scope['names'] THEN person_name END AS name, problem, date, status,
-       start_date, end_date, 'trainees?cohort_by=programme&cohort=' || programme_id AS link,
+       start_date, end_date,
+       'trainees?cohort_by=programme&cohort=' || programme_id || '&person=' || person_code(programme_id, person_name)
+           AS link,
        count(*) OVER () AS total
 FROM judged
 WHERE problem IS NOT NULL
