@@ -20,6 +20,11 @@ def contradiction(problem: str) -> str:
     return t("quality.problem." + problem, days=ONGOING_GRACE_DAYS)
 
 
+def follow_up_problem(problem: str) -> str:
+    """How a follow-up contradicts the participant records, as a person reads it."""
+    return t("quality.follow_up_problem." + problem)
+
+
 # Each check reads portal/queries/quality_CHECK.sql (columns record, name, link, total and its own) and shows
 # these columns as ui.table Columns; READ turns coded values into what a person reads.
 def column(name: str, kind: str = "text", **options: object) -> display.Column:
@@ -51,12 +56,17 @@ CHECKS = {
                                      "acquired_date": column("acquired_date", "date")},
     "trainees_without_follow_up": {**RECORD, "programme_title": column("programme_title"),
                                    "end_date": column("end_date", "date")},
+    "follow_ups_contradicting_participants": {**RECORD, "problem": column("problem"), "date": column("checked", "date"),
+                                              "status": column("status"), "start_date": column("start_date", "date"),
+                                              "end_date": column("end_date", "date")},
     "costs_without_reporting_rate": COSTS,
     "costs_without_own_rate": COSTS,
 }
 PROGRAMME_CODES = {"kind": partial(label, "programme_kind"), "status": partial(label, "programme_status")}
 READ = {"institutions_without_coordinates": {"kind": partial(label, "institution_kind")},
         "programmes_contradicting_dates": {"problem": contradiction},
+        "follow_ups_contradicting_participants": {"problem": follow_up_problem,
+                                                  "status": partial(label, "follow_up_status")},
         "programmes_without_cost": PROGRAMME_CODES, "programmes_without_participant_count": PROGRAMME_CODES,
         "costs_without_reporting_rate": {"cost_kind": partial(label, "lane"), "year": str},
         "costs_without_own_rate": {"cost_kind": partial(label, "lane"), "year": str}}

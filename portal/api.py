@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from portal import access, auth, db, downloads, tokens
+from portal.charts.trainees import retention_table
 from portal.contract import BASE_CURRENCY
 
 PREFIX = "/api/v1"
@@ -56,6 +58,16 @@ class Endpoint:
     # The query's own $limit keeps its first rows in its own order (equipment_items), so it need only reach
     # the end of the page asked for: what it computes per row is then done for that many rows, not every one.
     limit_to_page: bool = False
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # texts with fixed values; absent: the first
+    dated: bool = False  # binds $as_of: today
+    # Rows as the page shows them, batch by batch, given whether the caller is protected (no names): figures of
+    # people pass through the page's own small-group rule (portal/display.py: protected_count).
+    shape: Callable[[pa.RecordBatch, bool], pa.RecordBatch] | None = None
+
+
+def _retention_rows(batch: pa.RecordBatch, protect: bool) -> pa.RecordBatch:
+    """Cohort figures as the Trainees page and its downloads read them: "fewer than 5" for callers without names."""
+    return pa.RecordBatch.from_pandas(retention_table(batch.to_pandas(), protect), preserve_index=False)
 
 
 ENDPOINTS = {
@@ -93,6 +105,14 @@ ENDPOINTS = {
         "impact_monthly_volumes", "Monthly procedure cases by technique at one institution (the Impact page).",
         texts={"institution": "institution", "department": "department", "procedure": "procedure"},
         required=("institution",), fixed={"months": EVERY_ROW}),
+    "retention": Endpoint(
+        "cohort_retention", "Retention per cohort 6..60 months after the programme's end, as the Trainees page "
+        "shows it (figures resting on fewer than 5 people read \"fewer than 5\" for callers without names).",
+        texts={"cohort_by": "cohort_by"}, choices={"cohort_by": ("programme", "host", "specialty", "return_year")},
+        dated=True, shape=_retention_rows),
+    "follow_ups": Endpoint(
+        "trainee_follow_ups", "Follow-ups of trainees after their programme, person by person (not for anonymous "
+        "callers).", texts={"programme": "programme"}, fixed={"limit": EVERY_ROW}, needs="names"),
 }
 
 
@@ -226,6 +246,13 @@ def _params(endpoint: Endpoint, request: Request) -> dict[str, object]:
         params[bound] = query.get(name) or None
         if name in endpoint.required and params[bound] is None:
             raise Refused(400, "missing_parameter", f"The query parameter {name!r} is required.")
+        allowed = endpoint.choices.get(name)
+        if allowed:
+            params[bound] = params[bound] or allowed[0]
+            if params[bound] not in allowed:
+                raise Refused(400, "bad_parameter", f"{name} must be one of {list(allowed)}.")
+    if endpoint.dated:
+        params["as_of"] = date.today()
     illustrative = query.get("include_illustrative", "true").lower()
     if illustrative not in ("true", "false"):
         raise Refused(400, "bad_parameter", "include_illustrative must be true or false.")
@@ -307,6 +334,8 @@ def _answer(name: str, endpoint: Endpoint, request: Request) -> Response:
         if endpoint.needs == "costs" and not scope.costs_visible:
             raise Refused(403, "costs_not_shown", "Costs are not shown to this caller.")
         batches = db.stream_page(store(), endpoint.query, scope, **params)
+        if endpoint.shape:
+            batches = (endpoint.shape(batch, not scope.names_visible) for batch in batches)
         first = next(batches, None)  # the database is read now, so a fault is an error answer, not a cut body
     except Refused as refused:
         return refused.response()
@@ -393,7 +422,9 @@ def openapi() -> dict[str, object]:
                            for p, default in (("year_from", 1900), ("year_to", 2200))]
         parameters += [{"name": p, "in": "query", "required": p in endpoint.required,
                         "description": "required" if p in endpoint.required else "one value; absent: any",
-                        "schema": {"type": "string"}} for p in endpoint.texts]
+                        "schema": {"type": "string", **({"enum": list(endpoint.choices[p])} if p in endpoint.choices
+                                                        else {})}}
+                       for p in endpoint.texts]
         page_of_rows = {"type": "object", "required": ["data", "page"], "properties": {
             "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
             "page": {"type": "object"}}}

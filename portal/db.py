@@ -445,6 +445,11 @@ class Writer:
                     found.append((other.name, column.name, count))
         return found
 
+    def follow_ups_naming(self, participant: dict[str, object]) -> int:
+        """How many follow-ups name this participant (its programme_id, person_name and role)."""
+        key = {c: participant.get(c) for c in ("programme_id", "person_name", "role")}
+        return self.connection.execute(query_text("participant_follow_ups"), key).fetchall()[0][0]
+
     def record(self, sheet: str, key: dict[str, object]) -> dict[str, object] | None:
         """The stored record with this key, or None."""
         return _record(self.connection, sheet, key)

@@ -244,17 +244,25 @@ class Column:
 SMALL_GROUP = 5  # a figure resting on fewer people than this could identify them
 
 
+def is_small_group(count: object, protect: bool) -> bool:
+    """Whether a count of people must not be shown to this viewer: 1 to 4 people, names hidden."""
+    return protect and not is_missing(count) and 0 < int(count) < SMALL_GROUP
+
+
+def fewer_than() -> str:
+    """What a figure resting on a small group reads: "fewer than 5"."""
+    return t("value.fewer_than", limit=SMALL_GROUP)
+
+
 def protected_count(count: object, protect: bool) -> str:
     """A count of people; for viewers who may not see names, 1 to 4 people read "fewer than 5"."""
-    if protect and not is_missing(count) and 0 < int(count) < SMALL_GROUP:
-        return t("value.fewer_than", limit=SMALL_GROUP)
-    return number(count)
+    return fewer_than() if is_small_group(count, protect) else number(count)
 
 
 def protected_share(count: object, group: object, protect: bool) -> str:
     """A share of a group of people ("40%"); "fewer than 5" when it rests on fewer than 5 and names are hidden."""
     if is_missing(group) or not int(group):
         return not_reported()
-    if protect and (int(group) < SMALL_GROUP or 0 < int(count) < SMALL_GROUP):
-        return t("value.fewer_than", limit=SMALL_GROUP)
+    if protect and (int(group) < SMALL_GROUP or is_small_group(count, protect)):
+        return fewer_than()
     return percent(int(count) / int(group))

@@ -87,7 +87,8 @@ def save_record(database: Path, sheet: str, values: dict[str, object], user: str
 
 
 def delete_record(database: Path, sheet: str, key: dict[str, object], user: str) -> int:
-    """Delete one record, logged so a rollback can restore it; refuse while other records refer to it."""
+    """Delete one record, logged so a rollback can restore it; refuse while other records refer to it (or, for a
+    participant, while follow-ups name the person)."""
     with db.writing(database) as writer:
         if writer.record(sheet, key) is None:
             raise StewardshipError("delete.not_found", sheet=sheet, key=_key_text(sheet, key))
@@ -96,6 +97,10 @@ def delete_record(database: Path, sheet: str, key: dict[str, object], user: str)
         if references:
             raise StewardshipError("delete.referenced", key=_key_text(sheet, key), references="; ".join(
                 f"{other}.{column} ({count})" for other, column, count in references))
+        # A participant's follow-ups name the person, not an id, so `references` cannot see them.
+        follow_ups = writer.follow_ups_naming(key) if sheet == "participants" else 0
+        if follow_ups:
+            raise StewardshipError("delete.followed_up", key=_key_text(sheet, key), count=follow_ups)
         import_id = writer.begin("delete", user)
         writer.delete(import_id, sheet, key)
     return import_id

@@ -261,3 +261,30 @@ def test_pages_offer_briefing_packs_that_download_a_pdf(monkeypatch, seed_db):
     app.run()
     assert "Briefing pack (PDF)" in [b.proto.label for b in app.get("download_button")]
     assert not app.exception
+
+
+@pytest.mark.parametrize("subject", [("programme", "P1"), ("institution", "UB-TRAUMA"), ("country", "MNG")])
+def test_the_retention_section_reads_fewer_than_5_for_anonymous_viewers(tmp_path, write, subject):
+    """The hand-worked cohort of tests/test_retention.py (six trainees of P1): at 6 months 1 at home, 1 elsewhere,
+    1 abroad/left, 3 not followed up. A ministry reads those counts; an anonymous visitor reads "fewer than 5"
+    for each, and no trainee's name."""
+    from test_retention import CHECKS
+
+    names = {letter: f"Trainee {letter}lpha" for letter in "ABCDEF"}
+    book = valid_workbook()
+    book["participants"] = [{"programme_id": "P1", "person_name": name, "role": "trainee"} for name in names.values()]
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": names[who], "role": "trainee", "date": when,
+                           "status": status, "practising": practising, "procedures_performed": cases}
+                          for who, when, status, practising, cases in CHECKS]
+    database = tmp_path / "cohort.duckdb"
+    import_workbook(write(book), database, "test")
+    store, kind, subject_id = db.open_store(database), *subject
+    make = {"programme": brief.programme_brief, "institution": brief.institution_brief, "country": brief.country_brief}
+    named = section(pdf_text(make[kind](store, db.FULL_SCOPE, subject_id), tmp_path), "Trainees after they came home",
+                    "Costs")
+    assert " 6 6 1 1 1 3 " in named and "fewer than 5" not in named
+    anonymous = db.Scope(role="anonymous", names_visible=False, costs_visible=False)
+    text = pdf_text(make[kind](store, anonymous, subject_id), tmp_path)
+    retention = section(text, "Trainees after they came home", "Costs")
+    assert " 6 6 fewer than 5 fewer than 5 fewer than 5 fewer than 5 fewer than 5 " in retention
+    assert not any(name in text for name in names.values())

@@ -124,11 +124,15 @@ def test_names_blanked_and_partners_see_only_their_collaborations(tmp_path, writ
                                  "country": "MNG", "latitude": 47.0, "longitude": 106.0})
     import_workbook(write(book), database, "test")
     store = open_store(database)
-    assert list(store.read("trainee_follow_ups", Scope())["person_name"]) == ["Trainee One"]
-    anonymous = store.read("trainee_follow_ups", Scope(role="anonymous", names_visible=False))
+
+    def follow_ups(scope):
+        return store.read("trainee_follow_ups", scope, programme=None, limit=100)
+
+    assert list(follow_ups(Scope())["person_name"]) == ["Trainee One"]
+    anonymous = follow_ups(Scope(role="anonymous", names_visible=False))
     assert len(anonymous) == 1 and anonymous["person_name"].isna().all()
-    assert len(store.read("trainee_follow_ups", Scope(role="partner", institution_id="KR-HOST"))) == 1
-    assert store.read("trainee_follow_ups", Scope(role="partner", institution_id="OTHER")).empty
+    assert len(follow_ups(Scope(role="partner", institution_id="KR-HOST"))) == 1
+    assert follow_ups(Scope(role="partner", institution_id="OTHER")).empty
 
 
 def test_the_template_offers_the_follow_up_lists(tmp_path):
@@ -164,3 +168,22 @@ def test_a_follow_up_edited_in_the_app_is_checked_and_saved(tmp_path, write):
     with pytest.raises(ImportRejected) as rejected:
         save_record(database, "follow_ups", follow_up(person_name="Stranger"), "steward", creating=True)
     assert [(p.sheet, p.column) for p in rejected.value.problems] == [("follow_ups", "person_name")]
+
+
+def test_a_participant_named_by_follow_ups_cannot_be_deleted(tmp_path, write):
+    """Follow-ups name a person, not an id: deleting the participant would orphan them, so it is refused with
+    the count; once the follow-ups are gone the participant can be deleted."""
+    from portal.stewardship import StewardshipError, delete_record
+
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book_with(follow_up(), follow_up(date="2025-12"))), database, "test")
+    person = {"programme_id": "P1", "person_name": "Trainee One", "role": "trainee"}
+    with pytest.raises(StewardshipError) as refused:
+        delete_record(database, "participants", person, "editor")
+    assert (refused.value.message, refused.value.args_["count"]) == ("delete.followed_up", 2)
+    assert "2 follow-up(s) name this person" in i18n.t(refused.value.message, **refused.value.args_)
+    assert len(export_tables(database)["participants"]) == 1
+    for when in ("2025-06", "2025-12"):
+        delete_record(database, "follow_ups", {**person, "date": when}, "editor")
+    delete_record(database, "participants", person, "editor")
+    assert export_tables(database)["participants"] == []

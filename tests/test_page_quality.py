@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from portal import db, stewardship
 from portal.importer import import_workbook
+from test_page_trainees import person_code
 from workbooks import open_app, valid_workbook
 
 PAGE = "pages/data_quality.py"
@@ -133,7 +134,8 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
         "Participant counts that disagree with the people listed: 1", "Programmes with no cost: 8",
         "Equipment with no cost: 1", "Programmes with no participant count: 7",
         "Equipment linked to no programme: 1",
-        "Trainees back for more than 12 months with no follow-up: 3", "Costs that cannot be shown in EUR: 1",
+        "Trainees back for more than 12 months with no follow-up: 3",
+        "Follow-ups that contradict a participant record: 0", "Costs that cannot be shown in EUR: 1",
         "Costs whose currency has no rate: 0"]
     found = tables(app)
     for name, expected in EXPECTED.items():
@@ -162,7 +164,7 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
         assert f'"{record}"' not in everything and f"={record}\"" not in everything, record
 
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics == {"Checks passed": "1", "Checks with findings": "10"}
+    assert metrics == {"Checks passed": "2", "Checks with findings": "10"}
     assert any("more than 90 days after the end date" in c.value for c in app.caption)  # the threshold, said
 
 
@@ -297,3 +299,27 @@ def test_trainees_back_a_year_without_follow_up(open_page, tmp_path, write):
     found = tables(open_page(database))["Trainees back for more than 12 months with no follow-up"]
     assert [(row["Record"], row["Name or title"], row["link"]) for row in found] == \
         [("P1", "Never Called", "trainees?cohort_by=programme&cohort=P1")]
+
+
+def test_follow_ups_that_contradict_a_participant_record(open_page, tmp_path, write):
+    """Checks that later changes contradict, each listed with its reason; a consistent check is not listed.
+    P1 runs 2024 .. 2024-11; its start then moves to 2024-06, so a check dated 2024-03 is before the start."""
+    book = valid_workbook()
+    book["participants"] = [{"programme_id": "P1", "person_name": name, "role": "trainee"} for name in "AB"]
+    database = tmp_path / "contradicted.duckdb"
+    import_workbook(write(book), database, "test")
+    with db.writing(database) as writer:  # as edits and deletions after the checks were recorded leave them
+        writer.connection.execute("UPDATE programmes SET start_date = '2024-06'")
+        writer.connection.executemany(
+            "INSERT INTO follow_ups (programme_id, person_name, role, date, status) VALUES (?, ?, 'trainee', ?, ?)",
+            [("P1", "Removed", "2025-01", "at_home_institution"), ("P1", "A", "2024-03", "at_home_institution"),
+             ("P1", "A", "2024-10", "abroad"), ("P1", "A", "2025-03", "at_home_institution"),
+             ("P1", "B", "2025-01", "deceased"), ("P1", "B", "2025-06", "at_home_institution"),
+             ("P1", "B", "2025-01-20", "deceased")])
+    found = tables(open_page(database))["Follow-ups that contradict a participant record"]
+    assert [(row["Name or title"], row["Checked"], row["Contradiction"], row["Status"]) for row in found] == [
+        ("A", "2024-03", "checked before the programme started", "At the home institution"),
+        ("A", "2024-10", "checked before the programme ended", "Abroad"),
+        ("B", "2025-06", "checked after a check recording death", "At the home institution"),
+        ("Removed", "2025-01", "no such participant any more", "At the home institution")]
+    assert found[0]["link"] == "trainees?cohort_by=programme&cohort=P1&person=" + person_code("P1", "A")

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+import json
+from datetime import date
+
 from portal import auth
+from portal.db import Scope, open_store
 from portal.charts.trainees import retention_table
 from portal.importer import import_workbook
 from test_retention import CHECKS, cohort_db  # noqa: F401  (the hand-worked cohort of six trainees)
-from workbooks import open_app
+from workbooks import open_app, valid_workbook
 
 PAGE = "pages/trainees.py"
+
+
+def table_with(app, header: str):
+    """The one table on the page with this column header."""
+    [frame] = [f.value for f in app.dataframe if header in f.value.columns]
+    return frame
 
 
 def shown_texts(app) -> set[str]:
@@ -70,7 +80,159 @@ def test_equipment_out_of_step_with_training(monkeypatch, tmp_path, write):
     app = open_app(monkeypatch, database, PAGE)
     assert any("Every investment" in s.value for s in app.success)
     app.number_input(key="equipment_months").set_value(1).run()
-    listed = app.dataframe[-1].value
+    listed = table_with(app, "Out of step")
     assert listed.iloc[0].tolist()[:1] == ["microscope"]
     assert "no procedures recorded in the window" in listed.iloc[0].tolist()[3]
     assert "no practising trainee" not in listed.iloc[0].tolist()[3]
+
+
+def practising_book(source: str = "") -> dict:
+    """The valid workbook with its one trainee checked at home and practising before EQ1 was installed."""
+    book = valid_workbook()
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": "Trainee One", "role": "trainee",
+                           "date": "2025-02", "status": "at_home_institution", "practising": "yes", "source": source}]
+    return book
+
+
+def test_an_anonymous_visitor_is_not_told_how_few_trainees_practise(monkeypatch, tmp_path, write, viewer):
+    """EQ1's one linked trainee has no follow-up, so it is listed for "no practising trainee": a ministry reads
+    that reason and 1 / 0; an anonymous visitor reads "fewer than 5" for the reason and both counts."""
+    from workbooks import valid_workbook
+
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(valid_workbook()), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    named = table_with(open_app(monkeypatch, database, PAGE), "Out of step").iloc[0].tolist()
+    assert "no practising trainee" in named[3] and named[4:] == ["1", "0"]
+    viewer(None)
+    anonymous = table_with(open_app(monkeypatch, database, PAGE), "Out of step").iloc[0].tolist()
+    assert anonymous[0] == "microscope" and anonymous[3:] == ["fewer than 5"] * 3
+
+
+def test_practising_share_of_those_followed_up(monkeypatch, cohort_db, viewer):  # noqa: F811
+    """At 12 months A, B and C are followed up (D, E, F not): A practises, B partly, C not, so 2 of 3 = 67%.
+    Three people are fewer than 5: an anonymous visitor reads "fewer than 5"."""
+    viewer(auth.User("official@moh.example", "ministry", None))
+    figures = open_app(monkeypatch, cohort_db, PAGE).dataframe[0].value
+    twelve = figures[figures["Months after the end"] == 12].iloc[0]
+    assert twelve["Practising share (of those followed up)"] == "67%"
+    viewer(None)
+    figures = open_app(monkeypatch, cohort_db, PAGE).dataframe[0].value
+    assert set(figures["Practising share (of those followed up)"]) == {"fewer than 5"}
+
+
+@pytest.mark.parametrize("today, listed", [(date(2025, 4, 13), False), (date(2025, 4, 14), True)])
+def test_no_procedures_only_once_the_window_has_ended(tmp_path, write, today, listed):
+    """EQ1 is acquired 2025-03-14 and its cases come in 2025-05: the 1-month window runs to 2025-04-14, so it is
+    listed for no procedures from that day on, not before (its trainee practises, so nothing else lists it)."""
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(practising_book()), database, "test")
+    matches = open_store(database).read("equipment_training_match", Scope(), months=1, today=today, limit=10)
+    assert list(matches["equipment_id"]) == (["EQ1"] if listed else [])
+
+
+def test_illustrative_follow_ups_count_only_where_the_viewer_shows_them(tmp_path, write):
+    """The trainee's one check is illustrative: with illustrative rows hidden, nobody practises by installation."""
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(practising_book(source="illustrative example")), database, "test")
+    store, today = open_store(database), date(2030, 1, 1)
+    shown = store.read("equipment_training_match", Scope(), months=6, today=today, limit=10,
+                        include_illustrative=True)
+    hidden = store.read("equipment_training_match", Scope(), months=6, today=today, limit=10,
+                        include_illustrative=False)
+    assert shown.empty and hidden["trainees_practising"].tolist() == [0]
+
+
+def equipment_book() -> dict:
+    """P1 (home UB-TRAUMA), P2 (home AIMAG-A) and P3 (home AIMAG-B) all linked to EQ1, a microscope at UB-TRAUMA;
+    AIMAG-B has its own microscope EQ2, linked to nothing. Latest checks: Trainee One home (has EQ1), A1..A3
+    home (AIMAG-A has no microscope: listed), A4 home then abroad (not home: not listed), B1 home (EQ2 is of
+    the category P3 needs: not listed). So: A1, A2, A3 at AIMAG-A, which an anonymous visitor reads as 3 < 5."""
+    book = valid_workbook()
+    for code in ("AIMAG-A", "AIMAG-B"):
+        book["institutions"].append({"institution_id": code, "name": f"Hospital {code}", "kind": "hospital",
+                                     "country": "MNG", "latitude": 46.0, "longitude": 105.0})
+    for programme, home in (("P2", "AIMAG-A"), ("P3", "AIMAG-B")):
+        book["programmes"].append({**book["programmes"][0], "programme_id": programme, "home_institution_id": home})
+    book["equipment"][0]["programme_ids"] = "P1; P2; P3"
+    book["equipment"].append({**book["equipment"][0], "equipment_id": "EQ2", "institution_id": "AIMAG-B",
+                              "programme_ids": ""})
+    people = [("P1", "Trainee One"), ("P2", "A1"), ("P2", "A2"), ("P2", "A3"), ("P2", "A4"), ("P3", "B1")]
+    book["participants"] = [{"programme_id": p, "person_name": n, "role": "trainee"} for p, n in people]
+    book["follow_ups"] = [{"programme_id": p, "person_name": n, "role": "trainee", "date": "2025-06",
+                           "status": "at_home_institution"} for p, n in people]
+    book["follow_ups"].append({"programme_id": "P2", "person_name": "A4", "role": "trainee", "date": "2025-09",
+                               "status": "abroad"})
+    return book
+
+
+def test_trainees_back_home_without_the_equipment(monkeypatch, tmp_path, write, viewer):
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(equipment_book()), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    named = table_with(open_app(monkeypatch, database, PAGE), "Equipment needed")
+    assert named[["Person", "Home institution", "Equipment needed"]].values.tolist() == [
+        [name, "Hospital AIMAG-A", "Microscope"] for name in ("A1", "A2", "A3")]
+    viewer(None)
+    anonymous = open_app(monkeypatch, database, PAGE)
+    # EQ1 is linked to three programmes: listed once, and counted once beside the limited rows.
+    matches = open_store(database).read("equipment_training_match", Scope(), months=6, today=date(2030, 1, 1),
+                                        limit=10)
+    assert matches[["equipment_id", "total"]].values.tolist() == [["EQ1", 1]]
+    counts = table_with(anonymous, "Trainees without the equipment")
+    assert counts.values.tolist() == [["Hospital AIMAG-A", "fewer than 5"]]
+    assert not {"A1", "A2", "A3"} & shown_texts(anonymous)
+
+
+def chart_specs(app) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def person_code(programme_id: str, name: str) -> str:
+    """What portal/sql/schema.sql: person_code gives: the start of the MD5 of programme, unit separator, name."""
+    import hashlib
+
+    return hashlib.md5(f"{programme_id}\x1f{name}".encode()).hexdigest()[:16]
+
+
+def test_one_trainees_timeline_for_roles_that_see_names(monkeypatch, cohort_db, viewer):  # noqa: F811
+    """A (P1, 2024 .. 2024-11) was checked at home in 2025-03 and 2025-09; E was never checked but can be picked."""
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, cohort_db, PAGE, {"person": person_code("P1", "A")})
+    picker = app.selectbox(key="person")
+    assert "E · Spine training · never followed up" in picker.options
+    assert picker.value == person_code("P1", "A") and app.query_params["person"] == person_code("P1", "A")
+    [timeline] = [spec for spec in chart_specs(app) if "Follow-ups" in spec["layout"]["yaxis"].get("categoryarray", [])]
+    assert timeline["layout"]["title"]["text"] == "A · Spine training · 2 follow-up(s)"
+    traces = {trace["name"]: trace for trace in timeline["data"]}
+    assert traces["At the home institution"]["x"] == ["2025-03-01", "2025-09-01"]
+    assert traces["Spine training"]["base"] == ["2024-01-01"]  # the programme's bar starts on its first day
+    viewer(None)
+    anonymous = open_app(monkeypatch, cohort_db, PAGE, {"person": person_code("P1", "A")})
+    assert not [s for s in anonymous.selectbox if s.key == "person"]
+    assert not [spec for spec in chart_specs(anonymous) if "Follow-ups" in str(spec["layout"].get("yaxis"))]
+    anonymous_scope = Scope(role="anonymous", names_visible=False, costs_visible=False)
+    assert open_store(cohort_db).read("trainee_timeline", anonymous_scope, person=person_code("P1", "A")).empty
+
+
+def test_only_the_largest_cohorts_are_charted_unless_chosen(monkeypatch, tmp_path, write):
+    """Thirteen programmes, P00 with two trainees, the others one each: the 12 largest are charted (P00 first,
+    then by code, so P12 is left out) under a "12 largest of 13" note; choosing P12 charts it alone."""
+    book = valid_workbook()
+    book["programmes"] = [{**book["programmes"][0], "programme_id": f"P{n:02}", "title": f"Course {n:02}"}
+                          for n in range(13)]
+    book["participants"] = [{"programme_id": f"P{n:02}", "person_name": "One", "role": "trainee"} for n in range(13)]
+    book["participants"].append({"programme_id": "P00", "person_name": "Two", "role": "trainee"})
+    book["follow_ups"] = [{"programme_id": "P00", "person_name": name, "role": "trainee", "date": "2025-06",
+                           "status": "at_home_institution"} for name in ("One", "Two")]
+    book["equipment"], book["events"], book["procedures"] = [], [], []
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    app = open_app(monkeypatch, database, PAGE)
+    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(app)]
+    assert titles == [f"Course {n:02}" for n in range(12)]
+    assert any("the 12 largest of 13 cohorts" in caption.value for caption in app.caption)
+    chosen = open_app(monkeypatch, database, PAGE, {"cohort": "P12"})
+    assert [spec["layout"]["title"]["text"] for spec in chart_specs(chosen)] == ["Course 12"]
+    follow_ups = open_store(database).read("trainee_follow_ups", Scope(), programme=None, limit=1)
+    assert (len(follow_ups), int(follow_ups["total"].iloc[0])) == (1, 2)  # the per-person rows are limited

@@ -74,3 +74,28 @@ def test_a_programme_without_end_date_has_no_retention(tmp_path, write):
     book["programmes"][0]["status"] = "ongoing"
     import_workbook(write(book), tmp_path / "db.duckdb", "test")
     assert retention(tmp_path / "db.duckdb", Scope()).empty
+
+
+def test_a_check_dated_by_the_month_of_the_point_counts(tmp_path, write):
+    """P1 ends "2024-11": its last day is 2024-11-30, plus 6 months is 2025-05-30; the end was known only by
+    month, so the point reaches to the end of that month, 2025-05-31. A check dated "2025-05" counts by its
+    last day, 2025-05-31 <= 2025-05-31: the trainee is home at 6 months (not "not followed up")."""
+    book = valid_workbook()
+    book["participants"] = [{"programme_id": "P1", "person_name": "A", "role": "trainee"}]
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": "A", "role": "trainee", "date": "2025-05",
+                           "status": "at_home_institution"}]
+    import_workbook(write(book), tmp_path / "db.duckdb", "test")
+    six = retention(tmp_path / "db.duckdb", Scope()).set_index("months").loc[6]
+    assert (int(six["home"]), int(six["not_followed_up"])) == (1, 0)
+
+
+def test_a_full_end_date_keeps_its_day(tmp_path, write):
+    """P1 ends 2024-11-30: the 6-month point is 2025-05-30, so a check dated 2025-05-31 comes too late."""
+    book = valid_workbook()
+    book["programmes"][0]["end_date"] = "2024-11-30"
+    book["participants"] = [{"programme_id": "P1", "person_name": "A", "role": "trainee"}]
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": "A", "role": "trainee", "date": "2025-05-31",
+                           "status": "at_home_institution"}]
+    import_workbook(write(book), tmp_path / "db.duckdb", "test")
+    six = retention(tmp_path / "db.duckdb", Scope()).set_index("months").loc[6]
+    assert (int(six["home"]), int(six["not_followed_up"])) == (0, 1)

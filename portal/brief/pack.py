@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -17,7 +18,7 @@ from portal import db
 from portal.brief.fonts import fit, load_fonts, markup, placed_runs, text_width
 from portal.brief.maps import map_section
 from portal.brief.styles import MARGIN, MUTED, PAGE_WIDTH, RULE, STYLES, WIDTH, paragraph
-from portal.brief.tables import cost_section, flag_section, institution_section, source_section
+from portal.brief.tables import cost_section, flag_section, institution_section, retention_section, source_section
 from portal.brief.text import institution_text, marked, missing_note, place, record_dates
 from portal.brief.timeline import timeline_section
 from portal.display import is_missing, not_reported, not_shown, number, text_or_not_reported
@@ -52,11 +53,13 @@ def _brief(store: db.Store, scope: db.Scope, subject_kind: str, subject_id: str,
     records = store.read("brief_records", scope, per_kind=PER_KIND, **params)
     if records.empty:  # no such subject, or not one the viewer may see
         return None
-    return _render(subject_kind, subject_id, records, currency, scope.costs_visible)
+    retention = store.read("subject_retention", scope, as_of=date.today(), **params)
+    return _render(subject_kind, subject_id, records, currency, scope.costs_visible, retention,
+                   protect=not scope.names_visible)
 
 
 def _render(subject_kind: str, subject_id: str, records: pd.DataFrame, currency: str,
-            costs_visible: bool = True) -> bytes:
+            costs_visible: bool = True, retention: pd.DataFrame | None = None, protect: bool = True) -> bytes:
     figures = records.iloc[0]  # every row carries the brief's figures
     institutions = records[records["record_kind"] == "institution"].reset_index(drop=True)
     numbers = {i: n for n, i in enumerate(institutions["record_id"], start=1)}
@@ -71,6 +74,8 @@ def _render(subject_kind: str, subject_id: str, records: pd.DataFrame, currency:
     story += [paragraph(t("brief.map"), "h2"), *map_section(records, institutions, numbers)]
     story += timeline_section(records)
     story += institution_section(institutions, numbers)
+    if retention is not None:
+        story += retention_section(retention, protect)
     story += cost_section(records, figures, currency) if costs_visible else \
         [paragraph(t("brief.costs"), "h2"), paragraph(t("access.costs_hidden"), "caption")]
     story += flag_section(records)

@@ -10,7 +10,8 @@ from portal.brief.fonts import markup
 from portal.brief.styles import STYLES, WIDTH, paragraph, table
 from portal.brief.text import cut_notes, marked, missing_note, place, record_dates
 from portal.brief.timeline import LANES
-from portal.display import is_missing, money, not_reported, number, rate_text, text_or_not_reported
+from portal.charts.trainees import retention_table
+from portal.display import SMALL_GROUP, is_missing, money, not_reported, number, rate_text, text_or_not_reported
 from portal.i18n import label, t
 
 
@@ -68,6 +69,30 @@ def cost_section(records: pd.DataFrame, figures: pd.Series, currency: str) -> li
     return story + cut_notes(costs)
 
 
+
+
+RETENTION_COLUMNS = {"months": "trainees.col_months", "trainees": "trainees.col_trainees",
+                     "home": "trainees.band_home", "country": "trainees.band_country", "left": "trainees.band_left",
+                     "not_followed_up": "trainees.band_not_followed_up",
+                     "practising_share": "trainees.col_practising_share"}
+
+
+def retention_section(retention: pd.DataFrame, protect: bool) -> list:
+    """Where the subject's trainees are 6..60 months after their programme's end, as the Trainees page reads it
+    ("fewer than 5" for viewers who may not see names)."""
+    story: list = [paragraph(t("brief.retention"), "h2")]
+    if retention.empty:
+        return story + [paragraph(t("brief.no_retention"), "caption")]
+    story.append(paragraph(t("trainees.intro"), "lead"))
+    shown = retention_table(retention, protect)
+    rows = [[t(header) for header in RETENTION_COLUMNS.values()]]
+    rows += [[number(row["months"]), *(row[column] for column in list(RETENTION_COLUMNS)[1:])]
+             for _, row in shown.iterrows()]
+    story.append(table(rows, [22 * mm, 18 * mm, 26 * mm, 26 * mm, 22 * mm, 24 * mm, WIDTH - 138 * mm],
+                       numeric=tuple(range(7))))
+    if protect:
+        story.append(paragraph(t("trainees.small_groups", limit=SMALL_GROUP), "caption"))
+    return story
 
 
 FLAGS = ("no_source", "status_contradicts_dates", "rate_missing", "unlinked")

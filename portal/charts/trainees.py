@@ -6,32 +6,37 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
-from portal.display import SMALL_GROUP, html_text, protected_count, protected_share, text_or_not_reported
+from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, number,
+                            protected_count, protected_share, text_or_not_reported)
 from portal.i18n import label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
 BANDS = (("home", OKABE_ITO[4]), ("country", OKABE_ITO[1]), ("left", OKABE_ITO[5]), ("not_followed_up", "#BBBBBB"))
+# A check's colour on a person's timeline: the colour of its band, the ways of leaving told apart.
+STATUS_COLOURS = {"at_home_institution": OKABE_ITO[4], "elsewhere_in_country": OKABE_ITO[1],
+                  "abroad": OKABE_ITO[5], "left_profession": OKABE_ITO[6], "deceased": OKABE_ITO[7],
+                  "unknown": "#BBBBBB"}
 
 
-def chartable(point: pd.Series, protect: bool) -> bool:
+def chartable(point: dict, protect: bool) -> bool:
     """Whether a bar can be drawn: for protected viewers, no band may rest on 1 to 4 people."""
-    return not protect or all(int(point[b]) == 0 or int(point[b]) >= SMALL_GROUP for b, _ in BANDS)
+    return not any(is_small_group(point[b], protect) for b, _ in BANDS)
 
 
 def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure:
     """One cohort's retention: bars at 6..60 months, bands home / country / abroad-left / not followed up."""
-    points = cohort[[chartable(row, protect) for _, row in cohort.iterrows()]]
-    if points.empty:
+    points = [point for point in cohort.to_dict("records") if chartable(point, protect)]
+    if not points:
         return empty_figure(t("trainees.chart_small", limit=SMALL_GROUP))
     figure = go.Figure()
-    months = [t("trainees.months", months=int(m)) for m in points["months"]]
+    months = [t("trainees.months", months=int(point["months"])) for point in points]
     for band, colour in BANDS:
         hover = [t("trainees.hover", band=t(f"trainees.band_{band}"),
-                   count=protected_count(row[band], protect),
-                   share=protected_share(row[band], row["trainees"], protect),
-                   trainees=protected_count(row["trainees"], protect))
-                 for _, row in points.iterrows()]
-        figure.add_bar(x=months, y=[int(row[band]) / int(row["trainees"]) for _, row in points.iterrows()],
+                   count=protected_count(point[band], protect),
+                   share=protected_share(point[band], point["trainees"], protect),
+                   trainees=protected_count(point["trainees"], protect))
+                 for point in points]
+        figure.add_bar(x=months, y=[int(point[band]) / int(point["trainees"]) for point in points],
                        name=t(f"trainees.band_{band}"), marker_color=colour, hovertext=hover,
                        hovertemplate="%{hovertext}<extra></extra>")
     figure.update_layout(**BASE_LAYOUT, barmode="stack", title=html_text(title),
@@ -45,28 +50,34 @@ FIGURES = ("trainees", "home", "country", "left", "not_followed_up", "practising
 
 def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     """The retention figures as the viewer may read them (and download them): counts of 1 to 4 people read
-    "fewer than 5" for protected viewers, and so do the cases those groups reported."""
+    "fewer than 5" for protected viewers, and so do the cases those groups reported; the practising share is
+    of the trainees followed up (practising yes or partly)."""
     rows = []
     for _, row in retention.iterrows():
-        small = protect and 0 < int(row["followed_up"]) < SMALL_GROUP
+        small = is_small_group(row["followed_up"], protect)
         rows.append({"cohort": row["cohort_name"] if isinstance(row["cohort_name"], str) else row["cohort"],
                      "months": int(row["months"]),
                      **{f: protected_count(row[f], protect) for f in FIGURES},
                      "retained_share": protected_share(row["home"], row["trainees"], protect),
-                     "cases_reported": protected_count(1, True) if small else protected_count(row["cases_reported"], False)})
+                     "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
+                                                         row["followed_up"], protect),
+                     "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
     return pd.DataFrame(rows)
 
 
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
     """Each cohort's code and the name it is shown by ("not reported" where a specialty is missing)."""
-    return {code: text_or_not_reported(name) for code, name in zip(retention["cohort"].fillna(""),
-                                                                  retention["cohort_name"])}
+    cohorts = retention.drop_duplicates("cohort")
+    return {code: text_or_not_reported(name) for code, name in zip(cohorts["cohort"].fillna(""),
+                                                                  cohorts["cohort_name"])}
 
 
-def of_cohorts(retention: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
-    """The rows of the chosen cohorts (none chosen: all)."""
+def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:
+    """The rows of the chosen cohorts (none chosen: all, or the `largest` few by trainees)."""
     retention = retention.assign(cohort=retention["cohort"].fillna(""))
-    return retention[retention["cohort"].isin(chosen)] if chosen else retention
+    if chosen:
+        return retention[retention["cohort"].isin(chosen)]
+    return retention if largest is None else retention[retention["largest_rank"] <= largest]
 
 
 def follow_up_rows(follow_ups: pd.DataFrame) -> pd.DataFrame:
@@ -76,16 +87,86 @@ def follow_up_rows(follow_ups: pd.DataFrame) -> pd.DataFrame:
                                          for p in follow_ups["practising"]])
 
 
+def mismatch_problem(row: dict, protect: bool) -> str:
+    """Why an investment is listed; "fewer than 5" instead when the reason would tell a protected viewer how
+    many of 1 to 4 linked trainees practise."""
+    if is_small_group(row["trainees_linked"], protect):
+        return fewer_than()
+    found = (("no_practising", row["trainees_practising"] == 0),
+             ("no_cases", bool(row["no_cases"])))
+    return "; ".join(t(f"trainees.mismatch_{problem}") for problem, listed in found if listed)
+
+
 def mismatch_table(matches: pd.DataFrame, protect: bool) -> pd.DataFrame:
-    """Equipment out of step with training, as the viewer may read it: why it is listed, counts of 1 to 4
-    trainees as "fewer than 5" for protected viewers."""
+    """Equipment out of step with training, as the viewer may read it: why it is listed, and for protected
+    viewers "fewer than 5" wherever 1 to 4 trainees are linked."""
+    small = [is_small_group(n, protect) for n in matches["trainees_linked"]]
     return pd.DataFrame({
         "name": matches["name"], "institution_name": matches["institution_name"],
         "acquired_date": matches["acquired_date"],
-        "problem": ["; ".join(t(f"trainees.mismatch_{p}") for p, found in
-                              (("no_practising", r["trainees_practising"] == 0), ("no_cases", r["cases_after"] != r["cases_after"]
-                                                                                  or r["cases_after"] is None)) if found)
-                    for _, r in matches.iterrows()],
+        "problem": [mismatch_problem(row, protect) for row in matches.to_dict("records")],
         "trainees_linked": [protected_count(n, protect) for n in matches["trainees_linked"]],
-        "trainees_practising": [protected_count(n, protect) for n in matches["trainees_practising"]],
+        "trainees_practising": [fewer_than() if hidden else protected_count(n, protect)
+                                for hidden, n in zip(small, matches["trainees_practising"])],
     })
+
+
+def without_equipment_rows(trainees: pd.DataFrame) -> pd.DataFrame:
+    """Trainees without the equipment they need, with the categories they need in the viewer's language."""
+    return trainees.assign(categories=[", ".join(label("equipment_category", c) for c in needed)
+                                       for needed in trainees["categories"]])
+
+
+def without_equipment_counts(counts: pd.DataFrame, protect: bool) -> pd.DataFrame:
+    """Trainees without the equipment they need per home institution, "fewer than 5" for 1 to 4 when protected."""
+    return pd.DataFrame({"institution_name": counts["institution_name"],
+                         "trainees": [protected_count(n, protect) for n in counts["trainees"]]})
+
+
+def person_names(people: pd.DataFrame) -> dict[str, str]:
+    """Each trainee's link code and how they are listed: name, programme, and how often they were checked."""
+    return {row.person: t("trainees.person_option", name=row.person_name, programme=row.programme_title,
+                          checks=number(row.checks)) if row.checks else
+            t("trainees.person_never_checked", name=row.person_name, programme=row.programme_title)
+            for row in people.itertuples()}
+
+
+def _check_hover(check) -> str:
+    lines = [f"<b>{html_text(date_text(check.date))}</b>", label("follow_up_status", check.status)]
+    if not is_missing(check.practising):
+        lines.append(f"{t('trainees.col_practising')}: {label('practising', check.practising)}")
+    if not is_missing(check.institution_name):
+        lines.append(f"{t('trainees.col_institution')}: {html_text(check.institution_name)}")
+    if not is_missing(check.procedures_performed):
+        lines.append(f"{t('trainees.col_cases')}: {number(check.procedures_performed)}")
+    return "<br>".join(lines)
+
+
+def person_timeline(marks: pd.DataFrame, title: str) -> go.Figure:
+    """One trainee's timeline: the programme as a bar from its start to its end (the return), each check a
+    point coloured by the situation it found."""
+    if marks.empty:
+        return empty_figure(t("trainees.timeline_empty"))
+    figure = go.Figure()
+    programme_row, checks_row = t("trainees.timeline_programme"), t("trainees.timeline_checks")
+    start = marks[marks["mark"] == "start"].iloc[0]
+    end = marks[marks["mark"] == "end"]
+    last = pd.Timestamp(end.iloc[0]["last_day"] if len(end) else start["last_day"]) + pd.Timedelta(days=1)
+    first = pd.Timestamp(start["first_day"])
+    figure.add_bar(y=[programme_row], base=[first.strftime("%Y-%m-%d")], x=[(last - first).total_seconds() * 1000],
+                   orientation="h", name=html_text(start["title"]), marker_color="#999999",
+                   hovertext=[f"<b>{html_text(start['title'])}</b><br>{t('trainees.timeline_start')}: "
+                              f"{html_text(date_text(start['date']))}<br>{t('trainees.timeline_end')}: "
+                              + html_text(date_text(end.iloc[0]["date"] if len(end) else None))],
+                   hoverinfo="text")
+    checks = marks[marks["mark"] == "check"]
+    for status, part in checks.groupby("status", sort=False):
+        days = pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d").tolist()
+        figure.add_scatter(y=[checks_row] * len(part), x=days,
+                           mode="markers", name=label("follow_up_status", status),
+                           marker=dict(size=13, color=STATUS_COLOURS.get(status, "#888888"),
+                                       line=dict(color="#333", width=1)),
+                           hovertext=[_check_hover(c) for c in part.itertuples()], hoverinfo="text")
+    figure.update_layout(**BASE_LAYOUT, title=html_text(title), height=260, xaxis=dict(type="date"),
+                         yaxis=dict(categoryorder="array", categoryarray=[checks_row, programme_row]))
+    return figure

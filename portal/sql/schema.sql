@@ -195,6 +195,14 @@ CREATE OR REPLACE MACRO visible_trainees(scope) AS TABLE
     FROM participants AS pp
     WHERE pp.role = 'trainee' AND pp.programme_id IN (SELECT programme_id FROM visible_programmes(scope))
       AND in_scope(scope, pp.source);
+-- A person's code in a link (?person=...): stable while the participant record stands, and without the name.
+CREATE OR REPLACE MACRO person_code(programme_id, person_name) AS left(md5(programme_id || chr(31) || person_name), 16);
+-- The point M months after an end date: a full date plus M months; an end known by month or year reaches to
+-- the end of the month M months after its last day ('2024-11' + 6: 2025-05-31, not 2025-05-30), so a check
+-- dated by that month counts.
+CREATE OR REPLACE MACRO retention_point(end_date, months) AS CASE WHEN length(end_date) = 10
+    THEN (date_last(end_date) + to_months(months))::DATE
+    ELSE last_day(date_last(end_date) + to_months(months)) END;
 -- Retention (contract 1.1): each trainee's situation at M months after their programme's end_date is the
 -- latest follow-up certainly on or before that point (a partial date counts by its last day, so does the
 -- end). Points after as_of are not reached yet and give no row; programmes without end_date give none.
@@ -204,11 +212,11 @@ CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
     WITH points AS (
         SELECT t.person_number, t.person_name, t.programme_id, t._name, p.title, p.host_institution_id,
                p.home_institution_id, p.specialty, year(date_last(p.end_date)) AS return_year, m.months,
-               date_last(p.end_date) + to_months(m.months) AS point
+               retention_point(p.end_date, m.months) AS point
         FROM visible_trainees(scope) AS t
         JOIN visible_programmes(scope) AS p USING (programme_id)
         CROSS JOIN (VALUES (6), (12), (24), (36), (60)) AS m(months)
-        WHERE p.end_date IS NOT NULL AND date_last(p.end_date) + to_months(m.months) <= as_of
+        WHERE p.end_date IS NOT NULL AND retention_point(p.end_date, m.months) <= as_of
     ), checks AS (
         SELECT points.*, f.status, f.practising, f.procedures_performed,
                row_number() OVER (PARTITION BY points.person_number, points.months
@@ -228,3 +236,31 @@ CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
                 ELSE 'not_followed_up' END AS band
     FROM checks JOIN cases USING (person_number, months)
     WHERE recency = 1;
+
+-- Trainees back at their home institution (their latest visible check says at_home_institution) where no
+-- visible equipment their technique needs stands: none at that institution linked to their programme or of a
+-- category of the programme's linked equipment. Trainees of programmes linked to no equipment are left out:
+-- what they need is not recorded.
+CREATE OR REPLACE MACRO trainees_without_equipment(scope) AS TABLE
+    WITH latest AS (
+        SELECT t.person_number, t.person_name, t.programme_id, f.date AS checked, f.status,
+               row_number() OVER (PARTITION BY t.person_number ORDER BY date_last(f.date) DESC, f.date DESC) AS recency
+        FROM visible_trainees(scope) AS t
+        JOIN follow_ups AS f
+            ON f.programme_id = t.programme_id AND f.person_name = t._name AND f.role = 'trainee'
+           AND in_scope(scope, f.source)
+    ), needs AS (
+        SELECT programme_id, list(DISTINCT category ORDER BY category) AS categories
+        FROM (SELECT unnest(programme_ids) AS programme_id, category FROM visible_equipment(scope))
+        GROUP BY programme_id
+    )
+    SELECT l.person_number, l.person_name, l.programme_id, p.title, p.home_institution_id AS institution_id,
+           l.checked, n.categories
+    FROM latest AS l
+    JOIN visible_programmes(scope) AS p USING (programme_id)
+    JOIN needs AS n USING (programme_id)
+    WHERE l.recency = 1 AND l.status = 'at_home_institution'
+      AND NOT EXISTS (SELECT 1 FROM visible_equipment(scope) AS e
+                      WHERE e.institution_id = p.home_institution_id
+                        AND (list_contains(e.programme_ids, l.programme_id)
+                             OR list_contains(n.categories, e.category)));

@@ -8,8 +8,10 @@ import shutil
 import time
 import urllib.error
 import urllib.request
+from datetime import date
 from itertools import count
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -87,8 +89,13 @@ def page_rows(store: db.Store, endpoint: str, scope: db.Scope, **given) -> list[
     spec = api.ENDPOINTS[endpoint]
     params = {**spec.fixed, **{bound: [] for bound in spec.lists.values()},
               **{bound: None for bound in spec.texts.values()}, "reporting_currency": "USD",
-              **({"year_from": 1900, "year_to": 2200} if spec.years else {}), **given}
+              **({"year_from": 1900, "year_to": 2200} if spec.years else {}),
+              **{spec.texts[name]: allowed[0] for name, allowed in spec.choices.items()},
+              **({"as_of": date.today()} if spec.dated else {}), **given}
     frame = store.read(spec.query, scope, **params)
+    if spec.shape:  # as the page shows it: retention_table with "fewer than 5" for scopes without names
+        batch = pa.RecordBatch.from_pandas(frame, preserve_index=False)
+        frame = spec.shape(batch, not scope.names_visible).to_pandas()
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
@@ -138,7 +145,9 @@ def busiest_site(store: db.Store) -> str:
 
 LISTS = {"programmes": ("", "item_id"), "institutions": ("", "institution_id"),
          "institutions_on_map": ("", "institution_id"), "equipment": ("", "item_id"),
-         "figures": ("?year_from=2018", "programmes"), "equipment_spending": ("", "dimension")}
+         "figures": ("?year_from=2018", "programmes"), "equipment_spending": ("", "dimension"),
+         "retention": ("", "cohort")}
+MAY_BE_EMPTY = {"retention"}  # the seed's trainees are of programmes a partner (MNG-NCTD) takes no part in
 
 
 @pytest.mark.parametrize("role", ["anonymous", *ROLES])
@@ -148,7 +157,7 @@ def test_every_list_returns_what_the_pages_read_for_the_role(served, role_tokens
     scope = ROLES[role][1] if token else ANONYMOUS
     for endpoint, (query, key) in LISTS.items():
         expected = page_rows(store, endpoint, scope, **({"year_from": 2018} if query else {}))
-        assert expected, endpoint
+        assert expected or endpoint in MAY_BE_EMPTY, endpoint
         same(every_row(url, f"/api/v1/{endpoint}{query}", token), expected, key)
     # A filter as the page sets it: programmes of one kind, equipment of one category.
     kind = page_rows(store, "programmes", scope)[0]["kind"]
@@ -194,6 +203,8 @@ def test_every_list_returns_what_the_pages_read_for_the_role(served, role_tokens
             same(every_row(url, f"/api/v1/{endpoint}?programme={programme}", token), expected, next(iter(expected[0])))
         else:
             assert status == 403 and json.loads(body)["error"] == f"{'names' if endpoint == 'participants' else 'costs'}_not_shown"
+    status, _, body = call(url, f"/api/v1/follow_ups?programme={programme}", token)  # the seed records none
+    assert (status, json.loads(body).get("data")) == ((200, []) if scope.names_visible else (403, None))
 
 
 def test_anonymous_callers_get_no_names_and_no_costs(served):
