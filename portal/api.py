@@ -226,6 +226,8 @@ def _defaults(endpoint: Endpoint) -> dict[str, object]:
         params.update(year_from=1900, year_to=2200)
     if endpoint.limit_to_page:
         params["limit"] = 0
+    if endpoint.dated:
+        params["as_of"] = date.today()
     return params
 
 
@@ -387,15 +389,24 @@ def _json_type(arrow_type: pa.DataType) -> dict[str, object]:
 _row_schemas: dict[tuple, dict[str, object]] = {}
 
 
+def _answer_schema(endpoint: Endpoint) -> pa.Schema:
+    """The columns an endpoint answers with: its query's, as its shape (if any) leaves them for a caller without
+    names (the shape that turns small figures into text)."""
+    schema = db.result_schema(store(), endpoint.query, **_defaults(endpoint))
+    if endpoint.shape is None:
+        return schema
+    shaped = endpoint.shape(pa.RecordBatch.from_pylist([], schema=schema), True).schema
+    # A shape writes figures as text ("fewer than 5"); with no row to see, pandas leaves those columns untyped.
+    return pa.schema([field.with_type(pa.string()) if pa.types.is_null(field.type) else field for field in shaped])
+
+
 def row_schemas() -> dict[str, dict[str, object]]:
     """Each endpoint's row as JSON Schema, from its query's result columns (kept per database file)."""
     key = (store().path, store().version())
     if key not in _row_schemas:
         _row_schemas.clear()
-        _row_schemas[key] = {
-            name: {"type": "object", "properties": {
-                column.name: _json_type(column.type)
-                for column in db.result_schema(store(), endpoint.query, **_defaults(endpoint))}}
+        _row_schemas[key] = {name: {"type": "object", "properties": {
+            column.name: _json_type(column.type) for column in _answer_schema(endpoint)}}
             for name, endpoint in ENDPOINTS.items()}
     return _row_schemas[key]
 

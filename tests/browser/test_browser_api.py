@@ -18,7 +18,7 @@ import pytest
 from portal import api, auth, db, tokens
 from portal_browser import running_portal
 
-TOKEN_LIMIT = 60  # requests a minute per token on the test server (role tests make fewer per token)
+TOKEN_LIMIT = 60  # requests a minute per token on the test server (each test's role tokens make fewer)
 ADDRESS_LIMIT = 40
 ROLES = {"partner": ("partner@nctd.example", db.Scope(role="partner", institution_id="MNG-NCTD")),
          "ministry": ("official@moh.example", db.Scope(role="ministry")),
@@ -34,12 +34,18 @@ UNMAPPED = {"institution_id": "KOR-NOMAP", "name": "Hospital without coordinates
 
 @pytest.fixture(scope="module")
 def api_database(seed_db_master, tmp_path_factory):
-    """The seed database plus one institution that has no coordinates (the map leaves it out) but a ROR id."""
+    """The seed database plus one institution that has no coordinates (the map leaves it out) but a ROR id, and
+    one follow-up of a participant (the seed has none), so every list has a row to compare."""
     database = tmp_path_factory.mktemp("api-db") / "seed.duckdb"
     shutil.copyfile(seed_db_master, database)
     with db.writing(database) as writer:
         columns = ", ".join(f"${column} AS {column}" for column in UNMAPPED)
         writer.connection.execute(f"INSERT INTO institutions BY NAME SELECT {columns}", UNMAPPED)
+        writer.connection.execute(
+            "INSERT INTO follow_ups (programme_id, person_name, role, date, status, source)"
+            " SELECT p.programme_id, p.person_name, p.role, strftime(date_first(g.end_date) + INTERVAL 6 MONTH, '%Y-%m-%d'),"
+            " 'at_home_institution', 'API test' FROM participants AS p JOIN programmes AS g USING (programme_id)"
+            " WHERE g.end_date IS NOT NULL ORDER BY ALL LIMIT 1")
     return database
 
 
@@ -117,8 +123,9 @@ def same(api_rows: list[dict], expected: list[dict], key: str) -> None:
                 assert got[column] == value, column
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def role_tokens(served):
+    """Fresh tokens for each test, so the per-token rate limit counts one test's requests only."""
     url, accounts, _ = served
     return {role: tokens.create(accounts, email, f"test {role}", 1) for role, (email, _) in ROLES.items()}
 
