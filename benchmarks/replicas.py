@@ -74,6 +74,20 @@ def running_deployment(database: Path, replicas: int = 2, env: dict[str, str] | 
         log.unlink(missing_ok=True)
 
 
+def replica_pids(deployment: Deployment) -> list[int]:
+    """The replicas' process ids: start-local's children running `portal.serve`."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(status.read_text().rsplit(")", 1)[1].split()[1])
+            command = status.with_name("cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):  # a process that ended meanwhile
+            continue
+        if parent == deployment.process.pid and b"portal.serve" in command:
+            found.append(int(status.parent.name))
+    return sorted(found)
+
+
 def _wait_until_ready(process: subprocess.Popen, run_dir: Path, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not (run_dir / "ready").exists():
