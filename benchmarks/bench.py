@@ -41,6 +41,7 @@ from portal.i18n import label, t
 
 from benchmarks import say
 from benchmarks.procedures import write_procedure_workbook
+from benchmarks.replicas import replica_pids, running_deployment
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -685,19 +686,21 @@ class ConcurrencyResult:
     rss_peak: int
     rss_after_5s: int
     rss_after_30s: int
+    replicas: int = 0  # 0: one server process alone (as scripts/start runs it); N: N replicas behind HAProxy
+    process_cpu_s: list[float] = field(default_factory=list)  # each process's share of server_cpu_s
 
 
 class _MemorySampler(threading.Thread):
-    """Samples a process's resident memory every 50 ms, keeping the peak."""
+    """Samples the resident memory of processes (summed) every 50 ms, keeping the peak."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.stopped = pid, 0, threading.Event()
+        self.pids, self.peak, self.stopped = pids, 0, threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(0.05):
             try:
-                self.peak = max(self.peak, rss_bytes(self.pid))
+                self.peak = max(self.peak, sum(map(rss_bytes, self.pids)))
             except FileNotFoundError:
                 return
 
@@ -786,23 +789,45 @@ class _BrowserSessions:
             context.close()
 
 
+@contextmanager
+def serving(database: Path, work: Path, replicas: int = 0) -> Iterator[tuple[str, list[str], list[int]]]:
+    """The portal serving `database`: one `python -m portal.serve` alone (`replicas` 0), or `replicas` of them
+    behind HAProxy with PostgreSQL (deploy/start-local). Yields the address sessions use, each process's own
+    address (to warm it), and the processes' ids (to read their memory and CPU)."""
+    if not replicas:
+        with streamlit_server(database, work / "concurrency.log") as (server, url):
+            yield url, [url], [server.pid]
+        return
+    try:
+        with running_deployment(database, replicas) as deployment:
+            pids = replica_pids(deployment)
+            if len(pids) != replicas:
+                raise BenchError(f"found {len(pids)} replica processes of deploy/start-local, not {replicas}")
+            yield deployment.url, deployment.replica_urls, pids
+    except RuntimeError as failed:  # start-local did not get ready: its logs are in the message
+        raise BenchError(str(failed)) from None
+
+
 def concurrency(database: Path, work: Path, sessions: int, import_rows: int, clients: str = "websocket",
-                min_rounds: int = 3, max_rounds: int = 20) -> ConcurrencyResult:
+                min_rounds: int = 3, max_rounds: int = 20, replicas: int = 0) -> ConcurrencyResult:
     """`sessions` sessions load pages, round after round, while `python -m portal import` adds `import_rows`
     procedure rows to the server's database (a copy of `database`); every page must finish without an error.
     Rounds go on while the import runs (at least `min_rounds`). The server's memory is sampled throughout and
-    read again 5 and 30 seconds after the sessions have closed."""
+    read again 5 and 30 seconds after the sessions have closed. With `replicas`, the server is that many
+    processes behind HAProxy (memory and CPU are their sums)."""
     served = work / "concurrency.duckdb"
     shutil.copyfile(database, served)
     folder = write_procedure_workbook(work / "concurrency-csv", import_rows, seed=2)
     errors: list[str] = []
-    with chromium() as browser, streamlit_server(served, work / "concurrency.log") as (server, url):
+    with chromium() as browser, serving(served, work, replicas) as (url, process_urls, pids):
         warm = browser.new_page(viewport={"width": 1400, "height": 1800})
-        _open_when_up(warm, url + "/", time.perf_counter() + 120)
-        warm.wait_for_function(RENDERED, arg=0, timeout=120_000)
-        warm.wait_for_timeout(2000)
-        baseline, cpu_before = rss_bytes(server.pid), cpu_seconds(server.pid)
-        sampler = _MemorySampler(server.pid)
+        for process_url in process_urls:  # every process has loaded the page code and opened the database
+            _open_when_up(warm, process_url + "/", time.perf_counter() + 120)
+            warm.wait_for_function(RENDERED, arg=0, timeout=120_000)
+            warm.wait_for_timeout(2000)
+        memory = lambda: sum(map(rss_bytes, pids))  # noqa: E731
+        baseline, cpu_before = memory(), [cpu_seconds(pid) for pid in pids]
+        sampler = _MemorySampler(pids)
         sampler.start()
         crowd = _BrowserSessions(browser, sessions) if clients == "browser" else None
         import_started = time.perf_counter()
@@ -828,21 +853,21 @@ def concurrency(database: Path, work: Path, sessions: int, import_rows: int, cli
             import_seconds = time.perf_counter() - import_started
         if status:
             errors.append("import: " + importing.stderr.read().decode(errors="replace")[-500:])
-        cpu = cpu_seconds(server.pid) - cpu_before
+        cpu = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before)]
         if crowd:
             crowd.close()
         warm.close()
         after = browser.new_page()  # Playwright's own timer keeps its event loop served while it waits
         after.wait_for_timeout(5000)
-        after_5 = rss_bytes(server.pid)
+        after_5 = memory()
         after.wait_for_timeout(25000)
-        after_30 = rss_bytes(server.pid)
+        after_30 = memory()
         sampler.stopped.set()
         sampler.join()
     served.unlink(missing_ok=True)
     return ConcurrencyResult(sessions, clients, len(load_seconds) + len(errors), errors, rounds, rounds_during_import,
-                             round_seconds, load_seconds, import_seconds, status, cpu, baseline,
-                             max(sampler.peak, baseline), after_5, after_30)
+                             round_seconds, load_seconds, import_seconds, status, sum(cpu), baseline,
+                             max(sampler.peak, baseline), after_5, after_30, replicas, cpu)
 
 
 # ---------------------------------------------------------------- the whole benchmark
@@ -913,6 +938,22 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
     return report
 
 
+def compare_replicas(database: Path, sessions: int, import_rows: int, counts: list[int], clients: str = "websocket",
+                     progress: Callable[[str], None] = lambda message: None) -> list[ConcurrencyResult]:
+    """The concurrency measurement with one server process alone, then with each count of replicas behind
+    HAProxy (deploy/start-local), one after the other on the same database."""
+    if not database.exists():
+        raise BenchError(t("cli.no_database", database=database))
+    results = []
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
+        for replicas in [0, *counts]:
+            progress(say("bench.progress_replicas", sessions=sessions, setup=_setup(replicas)))
+            work = Path(folder) / f"setup-{replicas}"
+            work.mkdir()
+            results.append(concurrency(database, work, sessions, max(import_rows, 1000), clients, replicas=replicas))
+    return results
+
+
 # ---------------------------------------------------------------- printing
 
 
@@ -922,6 +963,32 @@ def _mb(size: int | None) -> str:
 
 def _s(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds:.3f}"
+
+
+def _median_p95(seconds: list[float]) -> tuple[float, float]:
+    loads = sorted(seconds) or [float("nan")]
+    return statistics.median(loads), loads[int(0.95 * (len(loads) - 1))]
+
+
+def _setup(replicas: int) -> str:
+    return say("bench.setup_alone") if replicas == 0 else say("bench.setup_replicas", replicas=replicas)
+
+
+def replicas_markdown(database: Path, results: list[ConcurrencyResult]) -> str:
+    """The comparison of one process with replicas behind HAProxy, as a Markdown table."""
+    first = results[0]
+    lines = [say("bench.replicas_heading", sessions=first.sessions, clients=first.clients, database=database), "",
+             "| " + say("bench.replicas_columns") + " |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        median, p95 = _median_p95(r.load_seconds)
+        cpu = f"{r.server_cpu_s:.0f}" + (f" ({' + '.join(f'{c:.0f}' for c in r.process_cpu_s)})" if r.replicas else "")
+        lines.append(f"| {_setup(r.replicas)} | {r.loads} in {r.rounds} rounds ({r.rounds_during_import} during the "
+                     f"import) | {len(r.errors)} | {median:.2f} | {p95:.2f} | {cpu} | "
+                     f"{_s(r.import_seconds)} (status {r.import_status}) | {_mb(r.rss_baseline)} / {_mb(r.rss_peak)} / "
+                     f"{_mb(r.rss_after_5s)} / {_mb(r.rss_after_30s)} |")
+    for r in results:
+        lines += [f"  - {_setup(r.replicas)}: {e}" for e in r.errors[:20]]
+    return "\n".join(lines)
 
 
 def markdown(report: Report) -> str:
@@ -965,10 +1032,10 @@ def markdown(report: Report) -> str:
                         every=", ".join(_s(s) for s in c.drawn_runs))]
     if report.concurrency:
         c = report.concurrency
-        loads = sorted(c.load_seconds) or [float("nan")]
+        median, p95 = _median_p95(c.load_seconds)
         lines += ["", say("bench.concurrency", sessions=c.sessions, clients=c.clients, loads=c.loads, rounds=c.rounds,
                         during=c.rounds_during_import, errors=len(c.errors),
-                        median=f"{statistics.median(loads):.2f}", p95=f"{loads[int(0.95 * (len(loads) - 1))]:.2f}",
+                        median=f"{median:.2f}", p95=f"{p95:.2f}",
                         round=", ".join(f"{s:.1f}" for s in c.round_seconds), cpu=f"{c.server_cpu_s:.0f}",
                         import_s=_s(c.import_seconds), status=c.import_status, baseline=_mb(c.rss_baseline),
                         peak=_mb(c.rss_peak), after_5=_mb(c.rss_after_5s), after_30=_mb(c.rss_after_30s))]
@@ -1010,7 +1077,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-detail", action="store_true", help=say("bench.no_detail_help"))
     parser.add_argument("--profile", type=Path, help=say("bench.profile_help"))
     parser.add_argument("--save", type=Path, help=say("bench.save_help"))
+    parser.add_argument("--replicas", type=int, nargs="+", metavar="N", help=say("bench.replicas_help"))
     args = parser.parse_args(argv)
+    if args.replicas:
+        try:
+            results = compare_replicas(db.database_path(args.db), args.sessions, args.import_rows, args.replicas,
+                                       args.clients, progress=lambda message: print(message, file=sys.stderr, flush=True))
+        except BenchError as failed:
+            print(failed, file=sys.stderr)
+            return 1
+        if args.save:
+            args.save.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
+        print(replicas_markdown(db.database_path(args.db), results))
+        return 1 if any(r.errors or r.import_status for r in results) else 0
     try:
         report = run(db.database_path(args.db), runs=args.runs, import_rows=args.import_rows,
                      sessions=args.sessions, browser=not args.no_browser, pandas_way=not args.no_pandas,

@@ -109,3 +109,17 @@ def test_cold_start_and_sessions_during_an_import(small_db, tmp_path):
     assert crowd.errors == [] and crowd.import_status == 0
     assert crowd.loads == 3 * crowd.rounds and crowd.rounds >= 2
     assert crowd.rss_peak >= crowd.rss_baseline > 0
+
+
+@pytest.mark.browser
+def test_sessions_during_an_import_through_two_replicas(small_db, tmp_path):
+    from benchmarks.replicas import missing_packages
+
+    if missing := missing_packages():
+        pytest.skip(f"Debian packages {missing} are not installed (scripts/test installs them)")
+    crowd = bench.concurrency(small_db, tmp_path, sessions=4, import_rows=500, replicas=2)
+    assert crowd.errors == [] and crowd.import_status == 0 and crowd.replicas == 2
+    assert crowd.loads == 4 * crowd.rounds and crowd.rounds >= 3
+    assert len(crowd.process_cpu_s) == 2 and min(crowd.process_cpu_s) > 0.2 * max(crowd.process_cpu_s)  # both served
+    assert crowd.rss_peak >= crowd.rss_baseline > 0
+    assert "| 2 replica(s) behind HAProxy | " in bench.replicas_markdown(small_db, [crowd])
