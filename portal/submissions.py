@@ -44,7 +44,9 @@ class FieldChange:
 
     sheet: str
     record: str
-    status: str  # added, changed, unchanged, stale (changed since it was sent and the partner changes it too)
+    # added, changed, unchanged, kept (changed since it was sent, the partner left it: the newer value stays),
+    # stale (changed since it was sent and the partner changes it too)
+    status: str
     field: str
     base: object
     current: object
@@ -167,6 +169,8 @@ def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict 
             status = "stale"  # someone else changed it (or added or removed the record) since it was sent
         elif new == now:
             status = "unchanged"
+        elif new == was:
+            status = "kept"  # accept merges the partner's own changes onto the record as it stands now
         else:
             status = "changed"
         changes.append(FieldChange(sheet, record, status, column, was, now, new))
@@ -176,19 +180,27 @@ def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict 
 def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: bool = False) -> int:
     """Apply a pending submission through the import's merge, logged with both accounts; return the change's id.
 
-    Fields that changed since it was sent keep their newer value unless the reviewer chose to overwrite them;
-    a stale field the partner also changed refuses the acceptance (review.stale) unless `overwrite_stale`.
+    Fields that changed since it was sent and the partner left alone keep their newer value; a stale field the
+    partner also changed refuses the acceptance (review.stale) unless `overwrite_stale`. A confirmation of a
+    record that changed since it was sent is always refused (review.confirmation_stale).
     """
     with db.writing(database) as writer:
         header, records = _pending(writer, submission_id)
         applied = []  # (sheet, row, the record to write, the record stored now)
         stale = []
+        confirmation = header.get("kind") == "confirmation"
         for sheet, row, proposed, base in records:
             current = writer.record(sheet, proposed)
-            stale += [f for f in _field_changes(sheet, proposed, base, current) if f.status == "stale"]
-            if current is None or overwrite_stale:
+            changes = _field_changes(sheet, proposed, base, current)
+            if confirmation:  # it confirms the record as the partner saw it: any change since voids it
+                changed = [f for f in changes if f.status in ("kept", "stale")]
+                if changed:
+                    raise StewardshipError("review.confirmation_stale", id=submission_id, fields="; ".join(
+                        f"{f.field}: {cell_text(f.base)} -> {cell_text(f.current)}" for f in changed[:20]))
+            stale += [f for f in changes if f.status == "stale"]
+            if current is None:
                 applied.append((sheet, row, proposed, current))
-            else:  # three-way: the partner's own changes on top of the record as it stands now
+            else:  # three-way: the partner's own changes (stale ones too, if overwriting) on the record as it is
                 applied.append((sheet, row, {c: proposed.get(c) if proposed.get(c) != (base or {}).get(c) else v
                                              for c, v in current.items()}, current))
         if stale and not overwrite_stale:

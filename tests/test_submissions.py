@@ -92,12 +92,14 @@ def test_a_field_changed_since_sending_is_stale_and_never_overwritten_silently(l
     records = submissions.records_of(store.read("submission_records", db.FULL_SCOPE, submission_id=submission_id))
     status = {c.field: c.status for c in submissions.review_changes(store, records)}
     assert status["title"] == "stale" and status["end_date"] == "changed" and status["cost_amount"] == "unchanged"
+    assert status["specialty"] == "kept"  # the ministry changed it, the partner left it: accept keeps the newer
     with pytest.raises(StewardshipError) as refused:
         submissions.accept(loaded_db, submission_id, "admin")
     assert refused.value.message == "review.stale"
     submissions.accept(loaded_db, submission_id, "admin", overwrite_stale=True)
     record = stored(loaded_db, "programmes", {"programme_id": "P1"})
     assert (record["title"], record["end_date"]) == ("Host's title", "2024-12")
+    assert record["specialty"] == "neurosurgery"
 
 
 def test_accepting_keeps_newer_fields_the_partner_did_not_change(loaded_db, write):
@@ -269,3 +271,20 @@ def test_review_shows_where_each_records_values_came_from(loaded_db, write, monk
     app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(second)})
     provenance = app.dataframe[-1].value.to_string()
     assert "admin@example.org" in provenance and PARTNER in provenance and "fixture" in provenance
+
+
+def test_a_confirmation_of_a_programme_that_changed_since_is_refused_field_by_field(loaded_db, write):
+    submission_id = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    changed = valid_workbook()
+    changed["programmes"][0]["end_date"] = "2025-06"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    before = checksum(loaded_db)
+    for overwrite in (False, True):  # overwriting cannot make it confirm what the partner never saw
+        with pytest.raises(StewardshipError) as refused:
+            submissions.accept(loaded_db, submission_id, "admin", overwrite_stale=overwrite)
+        assert refused.value.message == "review.confirmation_stale"
+        assert "end_date" in refused.value.args_["fields"] and "2025-06" in refused.value.args_["fields"]
+        assert "title" not in refused.value.args_["fields"]
+    assert checksum(loaded_db) == before
+    unchanged_since = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    assert submissions.accept(loaded_db, unchanged_since, "admin")
