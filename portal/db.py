@@ -304,13 +304,18 @@ class Writer:
 
     def existing_in_scope(self, institution_id: str) -> Existing:
         """The ids a partner may refer to: those its scope can see (others read as unknown), and every fx rate."""
-        scope = {"institution": institution_id, "illustrative": True, "names": False, "costs": False}
+        # Names visible: a partner sees the people of its own programmes, and follow-ups must name one of them.
+        scope = {"institution": institution_id, "illustrative": True, "names": True, "costs": False}
         cursor = self.connection.cursor()
         ids = {sheet: {row[0] for row in cursor.execute(
             _identifiers("SELECT {key} FROM visible_{table}($scope)", sheet), {"scope": scope}).fetchall()}
             for sheet in ("institutions", "programmes", "equipment")}
         rates = {(c, y) for c, y in cursor.execute("SELECT currency, year FROM fx_rates").fetchall()}
-        return Existing(ids=ids, fx_pairs=rates)
+        participants = set(cursor.execute("SELECT programme_id, person_name, role FROM visible_participants($scope)",
+                                          {"scope": scope}).fetchall())
+        starts = dict(cursor.execute("SELECT programme_id, start_date FROM visible_programmes($scope)",
+                                     {"scope": scope}).fetchall())
+        return Existing(ids=ids, fx_pairs=rates, participants=participants, programme_starts=starts)
 
     def store_submission(self, account: str, institution_id: str, file_name: str | None, checksum: str | None,
                          records: list[tuple[str, int | None, dict, dict | None]], kind: str = "workbook") -> int:

@@ -24,7 +24,7 @@ DEFAULT_MAX_ROWS = 2000
 
 # What a row must name for a partner to send it: the columns that tie it to the partner's institution.
 SCOPE_COLUMNS = {"institutions": ("institution_id",), "programmes": ("home_institution_id", "host_institution_id"),
-                 "participants": ("programme_id",), "equipment": ("institution_id",),
+                 "participants": ("programme_id",), "follow_ups": ("programme_id",), "equipment": ("institution_id",),
                  "events": ("institution_id", "partner_institution_id"), "procedures": ("institution_id",)}
 
 
@@ -127,7 +127,7 @@ def scope_problems(writer: db.Writer, institution_id: str,
     proposed_programmes = {r["programme_id"]: r for sheet, _, r, _ in records if sheet == "programmes"}
 
     def takes_part(sheet: str, record: dict) -> bool:
-        if sheet == "participants":
+        if sheet in ("participants", "follow_ups"):  # people of a programme where the partner is home or host
             programme = proposed_programmes.get(record["programme_id"]) or \
                 writer.record("programmes", {"programme_id": record["programme_id"]})
             return programme is not None and takes_part("programmes", programme)

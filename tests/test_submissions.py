@@ -288,3 +288,25 @@ def test_a_confirmation_of_a_programme_that_changed_since_is_refused_field_by_fi
     assert checksum(loaded_db) == before
     unchanged_since = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
     assert submissions.accept(loaded_db, unchanged_since, "admin")
+
+
+def test_follow_ups_of_a_programme_the_partner_takes_part_in_can_be_submitted_others_cannot(loaded_db, write):
+    from test_follow_ups import follow_up
+
+    submission_id = submit(write, loaded_db, {"follow_ups": [follow_up()]})  # KR-HOST hosts P1
+    submissions.accept(loaded_db, submission_id, "admin")
+    assert stored(loaded_db, "follow_ups", follow_up())["position"] == "spine surgeon"
+    with pytest.raises(ImportRejected) as rejected:  # MOH takes no part in P1: it reads as unknown
+        submit(write, loaded_db, {"follow_ups": [follow_up(date="2025-09", institution_id=None)]}, institution="MOH", name="moh")
+    assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("follow_ups", 2, "programme_id")]
+    with pytest.raises(ImportRejected) as rejected:  # someone the programme never had, as the import says
+        submit(write, loaded_db, {"follow_ups": [follow_up(person_name="Somebody Else")]}, name="nobody")
+    assert [(p.sheet, p.row, p.column, p.expected) for p in rejected.value.problems] == \
+        [("follow_ups", 2, "person_name", "problem.unknown_participant")]
+    elsewhere = programme(programme_id="P-MOH", home_institution_id="UB-TRAUMA", host_institution_id="UB-TRAUMA")
+    with pytest.raises(ImportRejected) as rejected:  # a new programme of others, with its follow-up
+        submit(write, loaded_db, {"programmes": [elsewhere], "participants": [{"programme_id": "P-MOH",
+               "person_name": "Trainee Two", "role": "trainee"}],
+               "follow_ups": [follow_up(programme_id="P-MOH", person_name="Trainee Two")]}, name="others")
+    assert ("follow_ups", 2, "programme_id", "submission.outside_follow_ups") in \
+        {(p.sheet, p.row, p.column, p.expected) for p in rejected.value.problems}
