@@ -135,11 +135,17 @@ def scope_problems(writer: db.Writer, institution_id: str,
 
     problems = []
     for sheet, row, proposed, base in records:
-        if not takes_part(sheet, proposed) or (base is not None and not takes_part(sheet, base)):
+        if not takes_part(sheet, proposed):
             columns = SCOPE_COLUMNS[sheet]
             problems.append(Problem(sheet, row, ", ".join(columns),
                                     " | ".join(cell_text(proposed.get(c)) for c in columns),
                                     f"submission.outside_{sheet}", (("institution", institution_id),)))
+        elif base is not None and not takes_part(sheet, base):
+            # The partner's own row, but its id is another institution's record: say the id is taken, in the
+            # import's words for a clash, never whose it is or what it holds.
+            columns = ("record_id",) if record_key(sheet, proposed)[0] == "record_id" else SHEETS[sheet].key
+            problems.append(Problem(sheet, row, ", ".join(columns),
+                                    " | ".join(cell_text(proposed.get(c)) for c in columns), "submission.id_taken"))
     return problems
 
 

@@ -310,3 +310,31 @@ def test_follow_ups_of_a_programme_the_partner_takes_part_in_can_be_submitted_ot
                "follow_ups": [follow_up(programme_id="P-MOH", person_name="Trainee Two")]}, name="others")
     assert ("follow_ups", 2, "programme_id", "submission.outside_follow_ups") in \
         {(p.sheet, p.row, p.column, p.expected) for p in rejected.value.problems}
+
+
+def refusal_text(problems) -> str:
+    from portal.importer import problems_frame
+
+    return problems_frame(problems).to_string()
+
+
+def test_another_institutions_id_reads_like_any_id_outside_scope_and_its_owner_is_never_named(loaded_db, write):
+    # P1 (UB-TRAUMA -> KR-HOST) exists, P-NEW does not: MOH sending either as it is reads the same.
+    refusals = []
+    for programme_id in ("P1", "P-NEW"):
+        with pytest.raises(ImportRejected) as rejected:
+            submit(write, loaded_db, {"programmes": [programme(programme_id=programme_id)]}, institution="MOH",
+                   name=programme_id)
+        refusals.append(refusal_text(rejected.value.problems).replace(programme_id, "ID"))
+    assert refusals[0] == refusals[1]
+    # Naming itself, MOH learns only that the id is taken: not whose, nor anything the record holds.
+    for sheet, row in (("programmes", programme(home_institution_id="MOH", host_institution_id="MOH", title="Claimed")),
+                       ("equipment", dict(valid_workbook()["equipment"][0], institution_id="MOH",
+                                          programme_ids=None))):
+        with pytest.raises(ImportRejected) as rejected:
+            submit(write, loaded_db, {sheet: [row]}, institution="MOH", name=f"claim-{sheet}")
+        [problem] = rejected.value.problems
+        assert (problem.sheet, problem.row, problem.expected) == (sheet, 2, "submission.id_taken")
+        text = refusal_text(rejected.value.problems)
+        for secret in ("UB-TRAUMA", "KR-HOST", "Spine training", "microscope", "250000"):
+            assert secret not in text
