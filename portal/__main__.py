@@ -116,6 +116,8 @@ def run_export(args: argparse.Namespace, database: Path) -> int:
     tables = db.export_tables(database)
     cut = write_workbook(tables, args.out)
     print(t("cli.export_done", out=args.out, rows=sum(len(rows) for rows in tables.values())))
+    archive = submissions.archive_path(args.out)
+    print(t("cli.export_submissions", out=archive, count=submissions.write_archive(database, archive)))
     if cut:
         print(t("cli.export_cut", count=len(cut), limit=MAX_CELL_CHARS,
                 places="; ".join(f"{sheet} {row} {column}" for sheet, row, column in cut[:20])), file=sys.stderr)

@@ -242,3 +242,29 @@ def _pending(writer: db.Writer, submission_id: int):
     if found[0]["state"] != "pending":
         raise StewardshipError("review.not_pending", id=submission_id, state=found[0]["state"])
     return found
+
+
+def archive_path(export_path: Path) -> Path:
+    """Where `portal export OUT` writes the submissions: OUT.submissions.json beside the workbook or folder."""
+    export_path = Path(export_path)
+    stem = export_path.stem if export_path.suffix.lower() == ".xlsx" else export_path.name
+    return export_path.with_name(f"{stem}.submissions.json")
+
+
+def write_archive(database: Path, out: Path) -> int:
+    """Write every submission with its records and decision as JSON to `out`; return how many."""
+    rows = db.open_store(database).read("submissions_archive", db.FULL_SCOPE)
+    kept = [{**{column: _plain(value) for column, value in row.items() if column != "records"},
+             "records": json.loads(row["records"]) if isinstance(row["records"], str) else []}
+            for row in rows.to_dict("records")]
+    Path(out).write_text(json.dumps({"submissions": kept}, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(kept)
+
+
+def _plain(value: object) -> object:
+    """A value as JSON holds it: times as ISO 8601 text, missing as null."""
+    if value is None or value != value:  # NaN, NaT
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value

@@ -338,3 +338,28 @@ def test_another_institutions_id_reads_like_any_id_outside_scope_and_its_owner_i
         text = refusal_text(rejected.value.problems)
         for secret in ("UB-TRAUMA", "KR-HOST", "Spine training", "microscope", "250000"):
             assert secret not in text
+
+
+def test_export_writes_every_submission_its_records_and_decision_beside_the_workbook(loaded_db, write, tmp_path):
+    import json
+
+    waiting = submit(write, loaded_db, {"programmes": [programme(title="Waiting")]})
+    refused = submit(write, loaded_db, {"programmes": [programme(title="Refused")]}, name="refused")
+    submissions.reject(loaded_db, refused, "admin", "our dates differ")
+    accepted = submit(write, loaded_db, {"programmes": [programme(title="Accepted")]}, name="accepted")
+    change = submissions.accept(loaded_db, accepted, "admin")
+    out = tmp_path / "backup.xlsx"
+    printed = portal_cli("export", out, "--db", loaded_db).stdout
+    archive = tmp_path / "backup.submissions.json"
+    assert str(archive) in printed
+    kept = {s["submission_id"]: s for s in json.loads(archive.read_text(encoding="utf-8"))["submissions"]}
+    assert {i: (s["state"], s["reason"], s["import_id"]) for i, s in kept.items()} == {
+        waiting: ("pending", None, None), refused: ("rejected", "our dates differ", None),
+        accepted: ("accepted", None, change)}
+    [record] = kept[waiting]["records"]
+    assert (record["sheet"], record["proposed"]["title"], record["base"]["title"]) == \
+        ("programmes", "Waiting", "Spine training")
+    assert kept[waiting]["account"] == PARTNER and kept[waiting]["sent_at"].startswith("20")
+    portal_cli("export", tmp_path / "folder", "--db", loaded_db)  # a CSV folder: the file beside it
+    assert json.loads((tmp_path / "folder.submissions.json").read_text(encoding="utf-8")) == \
+        json.loads(archive.read_text(encoding="utf-8"))
