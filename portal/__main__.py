@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     review_show = review_commands.add_parser("show", help=t("cli.review_show_help"))
     review_accept = review_commands.add_parser("accept", help=t("cli.review_accept_help"))
     review_accept.add_argument("--overwrite-stale", action="store_true", help=t("cli.review_overwrite_help"))
+    review_accept.add_argument("--record", action="append", dest="records", help=t("cli.review_record_help"))
+    review_accept.add_argument("--reason", default="", help=t("cli.review_reason_help"))
     review_reject = review_commands.add_parser("reject", help=t("cli.review_reject_help"))
     review_reject.add_argument("--reason", required=True, help=t("cli.review_reason_help"))
     for command in (review_show, review_accept, review_reject):
@@ -243,8 +245,16 @@ def run_review(args: argparse.Namespace, database: Path) -> int:
                             record=change.record, field=change.field, base=cell_text(change.base),
                             current=cell_text(change.current), proposed=cell_text(change.proposed)))
         elif args.review_command == "accept":
-            import_id = submissions.accept(database, args.submission_id, getpass.getuser(), args.overwrite_stale)
-            print(t("review.accepted", id=args.submission_id, change=import_id))
+            records = submissions.records_of(store.read("submission_records", db.FULL_SCOPE,
+                                                        submission_id=args.submission_id))
+            only = submissions.record_positions(records, args.records) if args.records else None
+            import_id = submissions.accept(database, args.submission_id, getpass.getuser(), args.overwrite_stale,
+                                           only, args.reason)
+            if only is not None and len(only) < len(records):
+                print(t("review.partly_accepted", id=args.submission_id, accepted=len(only), records=len(records),
+                        change=import_id))
+            else:
+                print(t("review.accepted", id=args.submission_id, change=import_id))
         else:
             submissions.reject(database, args.submission_id, getpass.getuser(), args.reason)
             print(t("review.rejected_done", id=args.submission_id))

@@ -355,6 +355,16 @@ class Writer:
             {"state": state, "reviewer": reviewer, "reason": reason, "at": datetime.now(timezone.utc),
              "import_id": import_id, "id": submission_id}).fetchall()
 
+    def decide_records(self, submission_id: int, accepted: set[int]) -> None:
+        """Mark each record of a submission accepted (its position, in the order sent, is in `accepted`) or rejected."""
+        rowids = [row[0] for row in self.connection.execute(
+            "SELECT rowid FROM submission_records WHERE submission_id = $id ORDER BY rowid",
+            {"id": submission_id}).fetchall()]
+        self.connection.executemany(
+            "UPDATE submission_records SET state = $state WHERE rowid = $rowid",
+            [{"state": "accepted" if position in accepted else "rejected", "rowid": rowid}
+             for position, rowid in enumerate(rowids)])
+
     def merge(self, import_id: int, tables: dict[str, pa.Table],
               progress: Callable[[str], None] | None = None) -> dict[str, Counts]:
         """Add or update every record (checked tables, by sheet), logging each change; return the counts per sheet."""

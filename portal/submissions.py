@@ -165,7 +165,7 @@ def review_changes(store: db.Store, records: list[tuple[str, int | None, dict, d
 
 
 def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict | None) -> list[FieldChange]:
-    record = " | ".join(cell_text(v) for v in record_key(sheet, proposed) if v is not None)
+    record = record_label(sheet, proposed)
     changes = []
     for column in SHEETS[sheet].column_names:
         was, now, new = (base or {}).get(column), (current or {}).get(column), proposed.get(column)
@@ -183,8 +183,28 @@ def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict 
     return changes
 
 
-def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: bool = False) -> int:
+def record_label(sheet: str, record: dict) -> str:
+    """A record as the review names it: its key's values (`P1`, `P1 | Trainee One | trainee`)."""
+    return " | ".join(cell_text(v) for v in record_key(sheet, record) if v is not None)
+
+
+def record_positions(records: list[tuple[str, int | None, dict, dict | None]], asked: list[str]) -> set[int]:
+    """The positions of the records named `LABEL` or `SHEET:LABEL` (as the review shows them), or StewardshipError."""
+    positions = set()
+    for name in asked:
+        found = {i for i, (sheet, _, proposed, _) in enumerate(records)
+                 if name in (record_label(sheet, proposed), f"{sheet}:{record_label(sheet, proposed)}")}
+        if len(found) != 1:
+            raise StewardshipError("review.record_unknown" if not found else "review.record_ambiguous", record=name)
+        positions |= found
+    return positions
+
+
+def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: bool = False,
+           only: set[int] | None = None, reason: str = "") -> int:
     """Apply a pending submission through the import's merge, logged with both accounts; return the change's id.
+
+    `only`: the positions (in the order sent) of the records to accept; the others are rejected with `reason`.
 
     Fields that changed since it was sent and the partner left alone keep their newer value; a stale field the
     partner also changed refuses the acceptance (review.stale) unless `overwrite_stale`. A confirmation of a
@@ -192,6 +212,12 @@ def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: b
     """
     with db.writing(database) as writer:
         header, records = _pending(writer, submission_id)
+        chosen = set(range(len(records))) if only is None else set(only) & set(range(len(records)))
+        if not chosen:
+            raise StewardshipError("review.none_chosen", id=submission_id)
+        if len(chosen) < len(records) and not reason.strip():
+            raise StewardshipError("review.reason_needed")
+        records = [record for position, record in enumerate(records) if position in chosen]
         applied = []  # (sheet, row, the record to write, the record stored now)
         stale = []
         confirmation = header.get("kind") == "confirmation"
@@ -222,7 +248,8 @@ def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: b
         import_id = writer.begin("submission", reviewer, header["file_name"], header["file_sha256"],
                                  submitted_by=header["account"])
         writer.merge(import_id, {sheet: SHEETS[sheet].records_table(rows) for sheet, rows in merged.items()})
-        writer.review_submission(submission_id, "accepted", reviewer, None, import_id)
+        writer.review_submission(submission_id, "accepted", reviewer, reason.strip() or None, import_id)
+        writer.decide_records(submission_id, chosen)
     return import_id
 
 
@@ -233,6 +260,7 @@ def reject(database: Path, submission_id: int, reviewer: str, reason: str) -> No
     with db.writing(database) as writer:
         _pending(writer, submission_id)
         writer.review_submission(submission_id, "rejected", reviewer, reason.strip())
+        writer.decide_records(submission_id, set())
 
 
 def _pending(writer: db.Writer, submission_id: int):

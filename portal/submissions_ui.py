@@ -27,6 +27,8 @@ def state_of(row) -> str:
     """A submission's state in words; an accepted one whose change was rolled back says so."""
     if row.state == "accepted" and pd.notna(row.rolled_back_by):
         return t("submissions.state_rolled_back")
+    if row.state == "accepted" and 0 < row.accepted_records < row.records:  # some records rejected
+        return t("submissions.state_partly", accepted=int(row.accepted_records), records=int(row.records))
     return t(f"submissions.state_{row.state}")
 
 
@@ -42,6 +44,12 @@ def choices(queue: pd.DataFrame) -> dict[int, str]:
     return {int(r.submission_id): t("review.choice", id=int(r.submission_id), account=r.account,
                                     when=pd.Timestamp(r.sent_at).strftime("%Y-%m-%d %H:%M"), state=state_of(r))
             for r in ordered.itertuples()}
+
+
+def record_choices(submission_id: int) -> list[str]:
+    """A submission's records as the review names them (sheet and key), in the order sent."""
+    return [f"{sheet}: {submissions.record_label(sheet, proposed)}" for sheet, _, proposed, _ in
+            submissions.records_of(ui.read("submission_records", submission_id=submission_id))]
 
 
 def field_changes(submission_id: int) -> pd.DataFrame:
@@ -64,12 +72,16 @@ def send(upload) -> int | ImportRejected | db.WriteFailed:
         return refused
 
 
-def decide(submission_id: int, accept: bool, reason: str = "", overwrite_stale: bool = False) -> str:
-    """Accept or reject a submission; return the message to show (done or why not)."""
+def decide(submission_id: int, accept: bool, reason: str = "", overwrite_stale: bool = False,
+           only: set[int] | None = None, records: int = 0) -> str:
+    """Accept (the records at positions `only`, or all of them) or reject a submission; return what to show."""
     try:
         if accept:
             change = submissions.accept(stewardship_ui.database(), submission_id, stewardship_ui.viewer_name(),
-                                        overwrite_stale)
+                                        overwrite_stale, only, reason)
+            if only is not None and len(only) < records:
+                return t("review.partly_accepted", id=submission_id, accepted=len(only), records=records,
+                         change=change)
             return t("review.accepted", id=submission_id, change=change)
         submissions.reject(stewardship_ui.database(), submission_id, stewardship_ui.viewer_name(), reason)
         return t("review.rejected_done", id=submission_id)

@@ -363,3 +363,70 @@ def test_export_writes_every_submission_its_records_and_decision_beside_the_work
     portal_cli("export", tmp_path / "folder", "--db", loaded_db)  # a CSV folder: the file beside it
     assert json.loads((tmp_path / "folder.submissions.json").read_text(encoding="utf-8")) == \
         json.loads(archive.read_text(encoding="utf-8"))
+
+
+def two_records(write, database, name="two"):
+    """A submission correcting P1 and adding P-NEW (both hosted by KR-HOST)."""
+    return submit(write, database, {"programmes": [programme(title="Corrected"),
+                                                   programme(programme_id="P-NEW", title="New one")]}, name=name)
+
+
+def record_states(database, submission_id):
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute("SELECT proposed->>'programme_id', state FROM submission_records"
+                                  " WHERE submission_id = $id ORDER BY rowid", {"id": submission_id}).fetchall()
+
+
+def test_accepting_some_records_applies_them_and_rejects_the_others_with_the_reason(loaded_db, write):
+    submission_id = two_records(write, loaded_db)
+    before = checksum(loaded_db)
+    with pytest.raises(StewardshipError) as refused:  # the partner must read why the others were left out
+        submissions.accept(loaded_db, submission_id, "admin", only={1})
+    assert refused.value.message == "review.reason_needed"
+    with pytest.raises(StewardshipError) as refused:
+        submissions.accept(loaded_db, submission_id, "admin", only=set(), reason="none")
+    assert refused.value.message == "review.none_chosen" and checksum(loaded_db) == before
+    submissions.accept(loaded_db, submission_id, "admin", only={1}, reason="P1's title stays")
+    assert stored(loaded_db, "programmes", {"programme_id": "P-NEW"})["title"] == "New one"
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
+    assert record_states(loaded_db, submission_id) == [("P1", "rejected"), ("P-NEW", "accepted")]
+    row = db.open_store(loaded_db).read("submissions_list", db.Scope("partner", "KR-HOST"), limit=5).iloc[0]
+    assert (row["state"], row["reason"], row["records"], row["accepted_records"]) == \
+        ("accepted", "P1's title stays", 2, 1)
+    disputed = db.open_store(loaded_db).read("quality_records_disputed", db.FULL_SCOPE, limit=10)
+    assert list(zip(disputed["record"], disputed["state"])) == [("P1", "rejected")]
+    rejected = two_records(write, loaded_db, name="again")
+    submissions.reject(loaded_db, rejected, "admin", "no")
+    assert record_states(loaded_db, rejected) == [("P1", "rejected"), ("P-NEW", "rejected")]
+
+
+def test_cli_accepts_one_record_by_the_name_review_show_gives_it(loaded_db, write):
+    submission_id = two_records(write, loaded_db)
+    refused = portal_cli("review", "accept", submission_id, "--record", "P-NONE", "--reason", "x", "--db", loaded_db,
+                         ok=False)
+    assert "P-NONE" in refused.stderr
+    done = portal_cli("review", "accept", submission_id, "--record", "programmes:P-NEW", "--reason",
+                      "P1's title stays", "--db", loaded_db)
+    assert "1 of 2" in done.stdout
+    assert record_states(loaded_db, submission_id) == [("P1", "rejected"), ("P-NEW", "accepted")]
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
+
+
+def test_review_page_accepts_the_checked_records_and_the_partner_reads_the_outcome(loaded_db, write, monkeypatch,
+                                                                                   viewer):
+    from workbooks import as_read, open_app
+
+    submission_id = two_records(write, loaded_db)
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    assert [as_read(c.label) for c in app.checkbox if c.key.startswith("review_record_")] == \
+        ["programmes: P1", "programmes: P-NEW"]
+    app.checkbox(key=f"review_record_{submission_id}_0").uncheck().run()
+    app.text_input(key="review_reason").input("keep our title").run()
+    app.button(key="review_accept").click().run()
+    assert not app.exception and "1 of 2" in app.success[0].value
+    assert record_states(loaded_db, submission_id) == [("P1", "rejected"), ("P-NEW", "accepted")]
+    viewer(PARTNER_USER)
+    table = open_app(monkeypatch, loaded_db, "pages/submissions.py").dataframe[0].value.to_string()
+    assert "1 of 2 accepted" in table and "keep our title" in table

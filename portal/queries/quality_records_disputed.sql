@@ -1,10 +1,10 @@
--- Records a side disputes: each record of a pending change or of a rejected submission (a pending
+-- Records a side disputes: each record of a pending change or rejected at review (a pending
 -- confirmation disputes nothing), with the partner institution that sent it, the state and the reviewer's
 -- reason, linked to the page that shows the record. Newest first, the first $limit, with the count in all.
 WITH disputed AS (
-    SELECT s.submission_id, s.state, s.reason, s.institution_id, s.sent_at, r.sheet, r.proposed, r.rowid AS record_order
+    SELECT s.submission_id, coalesce(r.state, s.state) AS state, s.reason, s.institution_id, s.sent_at, r.sheet, r.proposed, r.rowid AS record_order
     FROM submissions AS s JOIN submission_records AS r USING (submission_id)
-    WHERE (s.state = 'rejected' OR (s.state = 'pending' AND s.kind <> 'confirmation'))
+    WHERE (coalesce(r.state, s.state) = 'rejected' OR (s.state = 'pending' AND s.kind <> 'confirmation'))
       AND ($scope['institution'] IS NULL OR s.institution_id = $scope['institution'])
 )
 SELECT d.sheet,
