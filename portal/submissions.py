@@ -28,6 +28,10 @@ SCOPE_COLUMNS = {"institutions": ("institution_id",), "programmes": ("home_insti
                  "events": ("institution_id", "partner_institution_id"), "procedures": ("institution_id",)}
 
 
+# The record types a partner can enter one at a time on a form (its own institution row stays an upload's).
+FORM_SHEETS = ("programmes", "participants", "follow_ups", "equipment", "events", "procedures")
+
+
 def upload_limit_bytes() -> int:
     """The largest file a partner may send, in bytes."""
     return int(float(os.environ.get("PORTAL_PARTNER_UPLOAD_MB", DEFAULT_UPLOAD_MB)) * 1024**2)
@@ -72,6 +76,14 @@ def submit_workbook(source: Path, database: Path, account: str, institution_id: 
         records = _checked_records(writer, sheets, institution_id)
         return writer.store_submission(account, institution_id, file_name or source.name, file_checksum(source),
                                        records)
+
+
+def submit_record(database: Path, account: str, institution_id: str, sheet: str, values: dict[str, object]) -> int:
+    """Check one record entered in a form exactly as a one-row sheet of an upload, and keep it pending."""
+    rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
+    with db.writing(database) as writer:
+        records = _checked_records(writer, {sheet: rows}, institution_id)
+        return writer.store_submission(account, institution_id, None, None, records, kind="form")
 
 
 def confirm_programme(database: Path, account: str, institution_id: str, programme_id: str) -> int:

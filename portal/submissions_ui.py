@@ -9,7 +9,8 @@ from portal import access, db, stewardship_ui, submissions, ui
 from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
-from portal.importer import ImportRejected
+from portal.display import markdown_text
+from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
 from portal.workbook import cell_text
 
@@ -70,6 +71,26 @@ def send(upload) -> int | ImportRejected | db.WriteFailed:
                                                file_name=upload.name)
     except (ImportRejected, db.WriteFailed) as refused:
         return refused
+
+
+def send_record(sheet: str, values: dict[str, object]) -> int | ImportRejected | db.WriteFailed:
+    """Keep one record a partner entered on the form as a pending submission; return its id, or why not."""
+    user = access.viewer()
+    try:
+        return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values)
+    except (ImportRejected, db.WriteFailed) as refused:
+        return refused
+
+
+def show_refusal(outcome: ImportRejected | db.WriteFailed, what: str) -> None:
+    """Why a submission was not kept: every problem (sheet, row, column, value, expected), or the write failure."""
+    if isinstance(outcome, db.WriteFailed):
+        st.error(stewardship_ui.write_failed_text(outcome))
+        return
+    st.error(t("submissions.rejected_file", file=markdown_text(what), count=outcome.count))
+    ui.table(problems_frame(outcome.problems), stewardship_ui.PROBLEM_HEADERS, download="submission-problems")
+    for line in omitted_lines(outcome):
+        st.caption(line)
 
 
 def decide(submission_id: int, accept: bool, reason: str = "", overwrite_stale: bool = False,

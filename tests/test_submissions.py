@@ -430,3 +430,51 @@ def test_review_page_accepts_the_checked_records_and_the_partner_reads_the_outco
     viewer(PARTNER_USER)
     table = open_app(monkeypatch, loaded_db, "pages/submissions.py").dataframe[0].value.to_string()
     assert "1 of 2 accepted" in table and "keep our title" in table
+
+
+def fill_form(app, sheet: str, values: dict[str, str]):
+    for column, value in values.items():
+        key = f"submission_{sheet}_{column}_0"
+        widget = app.selectbox(key=key) if any(w.key == key for w in app.selectbox) else app.text_input(key=key)
+        (widget.select(value) if hasattr(widget, "select") else widget.input(value))
+    return app
+
+
+def send_form(app, sheet: str):
+    """Press the form's send button (a form submit button's key is derived from the form's)."""
+    return next(b for b in app.button if b.key and f"submission_form_{sheet}_0" in b.key).click().run()
+
+
+NEW_EQUIPMENT = {"equipment_id": "EQ-HOST", "name": "endoscope", "category": "endoscope",
+                 "acquired_date": "2025-02", "source": "host's inventory"}
+
+
+def test_a_form_row_for_another_institution_is_refused_naming_the_column(loaded_db, monkeypatch, viewer):
+    from workbooks import open_app
+
+    viewer(PARTNER_USER)
+    before = checksum(loaded_db)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "equipment"})
+    assert app.selectbox(key="submission_equipment_category_0").options[0] != ""  # a dropdown of the list values
+    fill_form(app, "equipment", {**NEW_EQUIPMENT, "institution_id": "UB-TRAUMA"})
+    send_form(app, "equipment")
+    assert not app.exception and app.error
+    problems = app.dataframe[0].value
+    assert list(problems.iloc[0][:3]) == ["equipment", 2, "institution_id"]
+    assert checksum(loaded_db) == before
+
+
+def test_a_form_row_within_scope_becomes_a_pending_submission(loaded_db, monkeypatch, viewer):
+    from workbooks import open_app
+
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "equipment"})
+    fill_form(app, "equipment", {**NEW_EQUIPMENT, "institution_id": "KR-HOST"})
+    send_form(app, "equipment")
+    assert not app.exception and not app.error and app.success
+    listed = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=5)
+    assert listed[["state", "account", "institution_id", "records"]].values.tolist() == \
+        [["pending", PARTNER, "KR-HOST", 1]]
+    assert stored(loaded_db, "equipment", {"equipment_id": "EQ-HOST"}) is None  # nothing until accepted
+    submissions.accept(loaded_db, int(listed["submission_id"][0]), "admin")
+    assert stored(loaded_db, "equipment", {"equipment_id": "EQ-HOST"})["name"] == "endoscope"
