@@ -50,10 +50,17 @@ if entered:
     submissions_ui.show_refusal(outcome, t("submissions.form_what", sheet=t(f"sheet.{sheet}")))
 
 mine = ui.read("submissions_list", limit=500)
+asked = st.query_params.get("submission")
+shown = submissions_ui.own_submission(mine, asked)
+if asked and shown is None:  # another institution's and a made-up id read the same
+    ui.not_found("submissions.not_found", id=asked)
 if mine.empty:
     st.info(t("submissions.none"))
 else:
     ui.table(submissions_ui.queue_rows(mine), submissions_ui.QUEUE_HEADERS, download="my-submissions")
+if shown is not None:
+    st.subheader(t("submissions.detail", id=shown))
+    ui.table(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS, download=f"submission-{shown}")
 
 st.subheader(t("confirm.title"))
 st.caption(t("confirm.intro"))

@@ -47,6 +47,26 @@ def choices(queue: pd.DataFrame) -> dict[int, str]:
             for r in ordered.itertuples()}
 
 
+SENT_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "state": "submissions.col_state",
+                "values": "submissions.col_values"}
+
+
+def own_submission(queue: pd.DataFrame, asked: str | None) -> int | None:
+    """The submission a link names (?submission=ID) if it is one of the viewer's; None for any other or none."""
+    if asked and asked.isdigit() and int(asked) in set(queue["submission_id"].astype(int)):
+        return int(asked)
+    return None
+
+
+def sent_records(submission_id: int) -> pd.DataFrame:
+    """A submission's records as the partner sent them, each with its decision (no stored values are shown)."""
+    rows = ui.read("submission_records", submission_id=submission_id)
+    return pd.DataFrame([(sheet, submissions.record_label(sheet, proposed), t(f"submissions.state_{state}"),
+                          "; ".join(f"{c}: {cell_text(v)}" for c, v in proposed.items() if v is not None))
+                         for (sheet, _, proposed, _), state in zip(submissions.records_of(rows), rows["state"])],
+                        columns=list(SENT_HEADERS))
+
+
 def record_choices(submission_id: int) -> list[str]:
     """A submission's records as the review names them (sheet and key), in the order sent."""
     return [f"{sheet}: {submissions.record_label(sheet, proposed)}" for sheet, _, proposed, _ in

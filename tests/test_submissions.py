@@ -478,3 +478,22 @@ def test_a_form_row_within_scope_becomes_a_pending_submission(loaded_db, monkeyp
     assert stored(loaded_db, "equipment", {"equipment_id": "EQ-HOST"}) is None  # nothing until accepted
     submissions.accept(loaded_db, int(listed["submission_id"][0]), "admin")
     assert stored(loaded_db, "equipment", {"equipment_id": "EQ-HOST"})["name"] == "endoscope"
+
+
+def test_a_link_to_another_institutions_submission_reads_like_one_that_does_not_exist(loaded_db, write, monkeypatch,
+                                                                                      viewer):
+    from workbooks import open_app
+
+    others = submit(write, loaded_db, {"programmes": [programme(title="Secret host plan")]})
+    viewer(OTHER_PARTNER)
+    warnings = []
+    for asked in (others, 9999):
+        app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(asked)})
+        warnings.append(" ".join(w.value for w in app.warning).replace(str(asked), "ID"))
+        assert "Secret host plan" not in str(app) and PARTNER not in str(app)
+    assert warnings[0] == warnings[1] and "ID" in warnings[0]
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(others)})
+    assert not app.warning
+    detail = app.dataframe[1].value.to_string()
+    assert "Secret host plan" in detail and "pending" in detail
