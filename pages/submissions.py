@@ -32,15 +32,15 @@ if upload is not None and st.button(t("submissions.send"), type="primary", key="
         st.rerun()
     submissions_ui.show_refusal(outcome, upload.name)
 
-st.subheader(t("submissions.form_title"))
-st.caption(t("submissions.form_intro"))
-sheet = ui.coded_select(t("submissions.form_sheet"), {s: t(f"sheet.{s}") for s in submissions.FORM_SHEETS},
-                        "form_sheet", default=submissions.FORM_SHEETS[0])
-with st.form(f"submission_form_{sheet}_{generation}"):
-    values = {column.name: stewardship_ui.field_input(column, None, False,
-                                                      key=f"submission_{sheet}_{column.name}_{generation}")
-              for column in SHEETS[sheet].columns}
-    entered = st.form_submit_button(t("submissions.form_send"), type="primary")
+with st.expander(t("submissions.form_title"), expanded="form_sheet" in st.query_params):
+    st.caption(t("submissions.form_intro"))
+    sheet = ui.coded_select(t("submissions.form_sheet"), {s: t(f"sheet.{s}") for s in submissions.FORM_SHEETS},
+                            "form_sheet", default=submissions.FORM_SHEETS[0])
+    with st.form(f"submission_form_{sheet}_{generation}"):
+        values = {column.name: stewardship_ui.field_input(column, None, False,
+                                                          key=f"submission_{sheet}_{column.name}_{generation}")
+                  for column in SHEETS[sheet].columns}
+        entered = st.form_submit_button(t("submissions.form_send"), type="primary")
 if entered:
     outcome = submissions_ui.send_record(sheet, values)
     if isinstance(outcome, int):
