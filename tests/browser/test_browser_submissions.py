@@ -3,19 +3,22 @@ partner's submission reads like a missing one, and My submissions reads in Mongo
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
 from portal import db, submissions
 from portal.workbook import write_workbook
-from portal_browser import PROJECT, PortalPage, running_portal
+from portal_browser import ARTIFACTS, PROJECT, PortalPage, running_portal
 from test_browser_upload import upload
 
 pytestmark = pytest.mark.browser
 
 PARTNER = "partner@nctd.example"  # MNG-NCTD: home of NCTD-2024-SCH
-SCREENSHOTS = PROJECT / "docs" / "screenshots"
+# The README's screenshots are rewritten only when asked (PORTAL_UPDATE_SCREENSHOTS=1); else they go with the
+# other test artifacts, so a test run leaves the work tree as it was.
+SCREENSHOTS = PROJECT / "docs" / "screenshots" if os.environ.get("PORTAL_UPDATE_SCREENSHOTS") else ARTIFACTS
 # What the other institution's records and submission hold: never on the partner's screen.
 SECRETS = ("Lumbar decompression training in Seoul", "MNG-SSC", "Steppe Spine Centre", "KOR-MBS",
            "Magpie Bridge", "Secret Seoul plan", "ssc@example.org")
@@ -118,7 +121,7 @@ def test_my_submissions_in_mongolian_and_the_readmes_screenshots(tab, browser, s
     assert "Миний илгээлтүүд" in text and "хүлээгдэж буй" in text and "татгалзсан" in text
     assert "our records say November" in text  # the reviewer's reason, as written
 
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.page.set_viewport_size({"width": 1280, "height": 1100})
     tab.open("/submissions")
     tab.page.screenshot(path=str(SCREENSHOTS / "my-submissions.png"))
