@@ -48,7 +48,9 @@ if row.state != "pending":
 
 stale = int((changes["status_code"] == "stale").sum())
 overwrite = False
-if stale:
+if row.kind == "confirmation" and changes["status_code"].isin(("kept", "stale")).any():
+    st.warning(t("review.confirmation_changed"))  # accepting would be refused: it confirmed an older record
+elif stale:
     st.warning(t("review.stale_warning", count=stale))
     overwrite = st.checkbox(t("review.overwrite"), key="review_overwrite")
 records = submissions_ui.record_choices(chosen)

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from portal import db
 from portal.contract import SHEETS, Problem, SheetRows
 from portal.importer import ImportRejected
@@ -163,7 +165,7 @@ def scope_problems(writer: db.Writer, institution_id: str,
 
 def records_of(rows) -> list[tuple[str, int | None, dict, dict | None]]:
     """A submission's records as read by the submission_records query: sheet, row, proposed, base."""
-    return [(r.sheet, None if r.row_number != r.row_number else r.row_number, json.loads(r.proposed),
+    return [(r.sheet, None if pd.isna(r.row_number) else int(r.row_number), json.loads(r.proposed),
              json.loads(r.base) if isinstance(r.base, str) else None) for r in rows.itertuples()]
 
 

@@ -497,3 +497,22 @@ def test_a_link_to_another_institutions_submission_reads_like_one_that_does_not_
     assert not app.warning
     detail = app.dataframe[1].value.to_string()
     assert "Secret host plan" in detail and "pending" in detail
+
+
+def test_the_review_page_warns_that_a_confirmation_of_a_changed_programme_cannot_be_accepted(loaded_db, write,
+                                                                                              monkeypatch):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    confirmation = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(confirmation)})
+    assert t("review.confirmation_changed") not in [w.value for w in app.warning]
+    changed = valid_workbook()
+    changed["programmes"][0]["end_date"] = "2025-06"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(confirmation)})
+    assert t("review.confirmation_changed") in [w.value for w in app.warning]
+    shown = app.dataframe[1].value
+    assert ("end_date", t("review.status_kept")) in set(zip(shown.iloc[:, 3], shown.iloc[:, 2]))
+    app.button(key="review_accept").click().run()
+    assert "2025-06" in app.error[0].value and not app.success
