@@ -232,7 +232,10 @@ def run_review(args: argparse.Namespace, database: Path) -> int:
     try:
         if args.review_command == "list":
             for row in store.read("submissions_list", db.FULL_SCOPE, limit=500).itertuples():
-                print(t("cli.review_row", id=row.submission_id, state=t(f"submissions.state_{row.state}"),
+                partly = row.state == "accepted" and 0 < row.accepted_records < row.records
+                state = t("submissions.state_partly", accepted=row.accepted_records, records=row.records) if partly \
+                    else t(f"submissions.state_{row.state}")
+                print(t("cli.review_row", id=row.submission_id, state=state,
                         account=row.account, institution=row.institution_id, records=row.records,
                         when=pd.Timestamp(row.sent_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")))
         elif args.review_command == "show":

@@ -410,6 +410,7 @@ def test_cli_accepts_one_record_by_the_name_review_show_gives_it(loaded_db, writ
     done = portal_cli("review", "accept", submission_id, "--record", "programmes:P-NEW", "--reason",
                       "P1's title stays", "--db", loaded_db)
     assert "1 of 2" in done.stdout
+    assert "1 of 2 accepted" in portal_cli("review", "list", "--db", loaded_db).stdout
     assert record_states(loaded_db, submission_id) == [("P1", "rejected"), ("P-NEW", "accepted")]
     assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
 
