@@ -61,6 +61,10 @@ CHECKS = {
                                               "end_date": column("end_date", "date")},
     "costs_without_reporting_rate": COSTS,
     "costs_without_own_rate": COSTS,
+    "records_disputed": {"sheet": column("sheet"), **RECORD, "partner": column("partner"), "state": column("state"),
+                         "reason": column("reason"), "submission_id": column("submission_id", "count")},
+    "programmes_unconfirmed": {**RECORD, "home_name": column("home_name"), "host_name": column("host_name"),
+                               "start_date": column("start_date", "date")},
 }
 PROGRAMME_CODES = {"kind": partial(label, "programme_kind"), "status": partial(label, "programme_status")}
 READ = {"institutions_without_coordinates": {"kind": partial(label, "institution_kind")},
@@ -69,7 +73,8 @@ READ = {"institutions_without_coordinates": {"kind": partial(label, "institution
                                                   "status": partial(label, "follow_up_status")},
         "programmes_without_cost": PROGRAMME_CODES, "programmes_without_participant_count": PROGRAMME_CODES,
         "costs_without_reporting_rate": {"cost_kind": partial(label, "lane"), "year": str},
-        "costs_without_own_rate": {"cost_kind": partial(label, "lane"), "year": str}}
+        "costs_without_own_rate": {"cost_kind": partial(label, "lane"), "year": str},
+        "records_disputed": {"state": lambda state: t(f"submissions.state_{state}")}}
 
 
 def findings_table(check: str, found: pd.DataFrame, total: int) -> None:

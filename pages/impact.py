@@ -21,6 +21,9 @@ def no_procedure_records(fact: str, institution: str | None = None) -> None:
             else t("impact.how_to_load", load=t("nav.data"))
         st.info(f"{fact}{hint} {how}")
         st.code("python -m portal import PATH/TO/WORKBOOK.xlsx", language="bash")
+    elif partner:  # a partner sends its own counts, for review
+        st.info(f"{fact}{hint} {t('impact.send_your_own', page=t('nav.submissions'))}")
+        st.page_link("pages/submissions.py", label=t("nav.submissions"), icon=":material/outbox:")
     else:
         st.info(f"{fact}{hint} {t('impact.loaded_by_stewards')}")
     st.stop()

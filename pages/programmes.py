@@ -128,10 +128,12 @@ with st.container(border=True):
                                    "funding", place=third, placeholder=t("programmes.filter_any"))
     with fourth:
         year_from, year_to = ui.year_range("years", in_url=True)
+    confirmations = coded_facet(st.columns(4)[0], "confirmation", choices["confirmation"],
+                                help=t("programmes.filter_confirmation_help"))
 
 programmes = ui.read("programmes_matching", home_countries=home_countries, host_countries=host_countries,
                      institutions=institutions, kinds=kinds, specialties=specialties, statuses=statuses,
-                     funding_sources=funding, year_from=year_from, year_to=year_to, limit=LIMIT)
+                     funding_sources=funding, confirmations=confirmations, year_from=year_from, year_to=year_to, limit=LIMIT)
 
 if programmes.empty:
     st.info(t("chart.empty_suggestion"))

@@ -1,4 +1,4 @@
-"""Review queue: partner submissions, each field against the records now, accepted or rejected whole."""
+"""Review queue: partner submissions, each field against the records now, accepted or rejected whole or by record."""
 
 import streamlit as st
 
@@ -48,16 +48,26 @@ if row.state != "pending":
 
 stale = int((changes["status_code"] == "stale").sum())
 overwrite = False
-if stale:
+if row.kind == "confirmation" and changes["status_code"].isin(("kept", "stale")).any():
+    st.warning(t("review.confirmation_changed"))  # accepting would be refused: it confirmed an older record
+elif stale:
     st.warning(t("review.stale_warning", count=stale))
     overwrite = st.checkbox(t("review.overwrite"), key="review_overwrite")
+records = submissions_ui.record_choices(chosen)
+kept = set(range(len(records)))
+if len(records) > 1:
+    st.markdown(t("review.choose_records"))
+    kept = {i for i, name in enumerate(records)
+            if st.checkbox(markdown_text(name), value=True, key=f"review_record_{chosen}_{i}")}
 reason = st.text_input(t("review.reason"), key="review_reason")
 accept_column, reject_column = st.columns(2)
-accepted = accept_column.button(t("review.accept"), type="primary", key="review_accept")
+accepted = accept_column.button(t("review.accept") if len(kept) == len(records) else t("review.accept_chosen"),
+                                type="primary", key="review_accept")
 rejected = reject_column.button(t("review.reject"), key="review_reject")
 if accepted or rejected:
     try:
-        st.session_state["review_done"] = submissions_ui.decide(chosen, accepted, reason, overwrite)
+        st.session_state["review_done"] = submissions_ui.decide(chosen, accepted, reason, overwrite, kept,
+                                                                len(records))
     except ValueError as refused:
         st.error(str(refused))
         st.stop()

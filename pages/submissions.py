@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from portal import db, stewardship_ui, submissions, submissions_ui, ui
-from portal.display import markdown_text
+from portal import stewardship_ui, submissions, submissions_ui, ui
+from portal.contract import SHEETS
 from portal.i18n import t
-from portal.importer import ImportRejected, omitted_lines, problems_frame
 
 ui.require(("partner",))
 
@@ -27,23 +26,41 @@ upload = st.file_uploader(t("submissions.upload"), type=["xlsx", "zip"], key=f"s
                           max_upload_size=max(1, int(limit_mb)))
 if upload is not None and st.button(t("submissions.send"), type="primary", key="submission_send"):
     outcome = submissions_ui.send(upload)
-    if isinstance(outcome, db.WriteFailed):
-        st.error(stewardship_ui.write_failed_text(outcome))
-    elif isinstance(outcome, ImportRejected):
-        st.error(t("submissions.rejected_file", file=markdown_text(upload.name), count=outcome.count))
-        ui.table(problems_frame(outcome.problems), stewardship_ui.PROBLEM_HEADERS, download="submission-problems")
-        for line in omitted_lines(outcome):
-            st.caption(line)
-    else:
+    if isinstance(outcome, int):
         st.session_state["submission_sent"] = outcome
         st.session_state["submission_generation"] = generation + 1
         st.rerun()
+    submissions_ui.show_refusal(outcome, upload.name)
+
+with st.expander(t("submissions.form_title"), expanded="form_sheet" in st.query_params):
+    st.caption(t("submissions.form_intro"))
+    sheet = ui.coded_select(t("submissions.form_sheet"), {s: t(f"sheet.{s}") for s in submissions.FORM_SHEETS},
+                            "form_sheet", default=submissions.FORM_SHEETS[0])
+    with st.form(f"submission_form_{sheet}_{generation}"):
+        values = {column.name: stewardship_ui.field_input(column, None, False,
+                                                          key=f"submission_{sheet}_{column.name}_{generation}")
+                  for column in SHEETS[sheet].columns}
+        entered = st.form_submit_button(t("submissions.form_send"), type="primary")
+if entered:
+    outcome = submissions_ui.send_record(sheet, values)
+    if isinstance(outcome, int):
+        st.session_state["submission_sent"] = outcome
+        st.session_state["submission_generation"] = generation + 1
+        st.rerun()
+    submissions_ui.show_refusal(outcome, t("submissions.form_what", sheet=t(f"sheet.{sheet}")))
 
 mine = ui.read("submissions_list", limit=500)
+asked = st.query_params.get("submission")
+shown = submissions_ui.own_submission(mine, asked)
+if asked and shown is None:  # another institution's and a made-up id read the same
+    ui.not_found("submissions.not_found", id=asked)
 if mine.empty:
     st.info(t("submissions.none"))
 else:
     ui.table(submissions_ui.queue_rows(mine), submissions_ui.QUEUE_HEADERS, download="my-submissions")
+if shown is not None:
+    st.subheader(t("submissions.detail", id=shown))
+    ui.table(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS, download=f"submission-{shown}")
 
 st.subheader(t("confirm.title"))
 st.caption(t("confirm.intro"))

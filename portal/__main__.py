@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     review_show = review_commands.add_parser("show", help=t("cli.review_show_help"))
     review_accept = review_commands.add_parser("accept", help=t("cli.review_accept_help"))
     review_accept.add_argument("--overwrite-stale", action="store_true", help=t("cli.review_overwrite_help"))
+    review_accept.add_argument("--record", action="append", dest="records", help=t("cli.review_record_help"))
+    review_accept.add_argument("--reason", default="", help=t("cli.review_reason_help"))
     review_reject = review_commands.add_parser("reject", help=t("cli.review_reject_help"))
     review_reject.add_argument("--reason", required=True, help=t("cli.review_reason_help"))
     for command in (review_show, review_accept, review_reject):
@@ -116,6 +118,8 @@ def run_export(args: argparse.Namespace, database: Path) -> int:
     tables = db.export_tables(database)
     cut = write_workbook(tables, args.out)
     print(t("cli.export_done", out=args.out, rows=sum(len(rows) for rows in tables.values())))
+    archive = submissions.archive_path(args.out)
+    print(t("cli.export_submissions", out=archive, count=submissions.write_archive(database, archive)))
     if cut:
         print(t("cli.export_cut", count=len(cut), limit=MAX_CELL_CHARS,
                 places="; ".join(f"{sheet} {row} {column}" for sheet, row, column in cut[:20])), file=sys.stderr)
@@ -228,7 +232,10 @@ def run_review(args: argparse.Namespace, database: Path) -> int:
     try:
         if args.review_command == "list":
             for row in store.read("submissions_list", db.FULL_SCOPE, limit=500).itertuples():
-                print(t("cli.review_row", id=row.submission_id, state=t(f"submissions.state_{row.state}"),
+                partly = row.state == "accepted" and 0 < row.accepted_records < row.records
+                state = t("submissions.state_partly", accepted=row.accepted_records, records=row.records) if partly \
+                    else t(f"submissions.state_{row.state}")
+                print(t("cli.review_row", id=row.submission_id, state=state,
                         account=row.account, institution=row.institution_id, records=row.records,
                         when=pd.Timestamp(row.sent_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")))
         elif args.review_command == "show":
@@ -241,8 +248,16 @@ def run_review(args: argparse.Namespace, database: Path) -> int:
                             record=change.record, field=change.field, base=cell_text(change.base),
                             current=cell_text(change.current), proposed=cell_text(change.proposed)))
         elif args.review_command == "accept":
-            import_id = submissions.accept(database, args.submission_id, getpass.getuser(), args.overwrite_stale)
-            print(t("review.accepted", id=args.submission_id, change=import_id))
+            records = submissions.records_of(store.read("submission_records", db.FULL_SCOPE,
+                                                        submission_id=args.submission_id))
+            only = submissions.record_positions(records, args.records) if args.records else None
+            import_id = submissions.accept(database, args.submission_id, getpass.getuser(), args.overwrite_stale,
+                                           only, args.reason)
+            if only is not None and len(only) < len(records):
+                print(t("review.partly_accepted", id=args.submission_id, accepted=len(only), records=len(records),
+                        change=import_id))
+            else:
+                print(t("review.accepted", id=args.submission_id, change=import_id))
         else:
             submissions.reject(database, args.submission_id, getpass.getuser(), args.reason)
             print(t("review.rejected_done", id=args.submission_id))

@@ -312,13 +312,18 @@ class Writer:
 
     def existing_in_scope(self, institution_id: str) -> Existing:
         """The ids a partner may refer to: those its scope can see (others read as unknown), and every fx rate."""
-        scope = {"institution": institution_id, "illustrative": True, "names": False, "costs": False}
+        # Names visible: a partner sees the people of its own programmes, and follow-ups must name one of them.
+        scope = {"institution": institution_id, "illustrative": True, "names": True, "costs": False}
         cursor = self.connection.cursor()
         ids = {sheet: {row[0] for row in cursor.execute(
             _identifiers("SELECT {key} FROM visible_{table}($scope)", sheet), {"scope": scope}).fetchall()}
             for sheet in ("institutions", "programmes", "equipment")}
         rates = {(c, y) for c, y in cursor.execute("SELECT currency, year FROM fx_rates").fetchall()}
-        return Existing(ids=ids, fx_pairs=rates)
+        participants = set(cursor.execute("SELECT programme_id, person_name, role FROM visible_participants($scope)",
+                                          {"scope": scope}).fetchall())
+        starts = dict(cursor.execute("SELECT programme_id, start_date FROM visible_programmes($scope)",
+                                     {"scope": scope}).fetchall())
+        return Existing(ids=ids, fx_pairs=rates, participants=participants, programme_starts=starts)
 
     def store_submission(self, account: str, institution_id: str, file_name: str | None, checksum: str | None,
                          records: list[tuple[str, int | None, dict, dict | None]], kind: str = "workbook") -> int:
@@ -357,6 +362,16 @@ class Writer:
             " import_id = $import_id WHERE submission_id = $id",
             {"state": state, "reviewer": reviewer, "reason": reason, "at": datetime.now(timezone.utc),
              "import_id": import_id, "id": submission_id}).fetchall()
+
+    def decide_records(self, submission_id: int, accepted: set[int]) -> None:
+        """Mark each record of a submission accepted (its position, in the order sent, is in `accepted`) or rejected."""
+        rowids = [row[0] for row in self.connection.execute(
+            "SELECT rowid FROM submission_records WHERE submission_id = $id ORDER BY rowid",
+            {"id": submission_id}).fetchall()]
+        self.connection.executemany(
+            "UPDATE submission_records SET state = $state WHERE rowid = $rowid",
+            [{"state": "accepted" if position in accepted else "rejected", "rowid": rowid}
+             for position, rowid in enumerate(rowids)])
 
     def merge(self, import_id: int, tables: dict[str, pa.Table],
               progress: Callable[[str], None] | None = None) -> dict[str, Counts]:

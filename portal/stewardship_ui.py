@@ -171,7 +171,7 @@ def record_choices(sheet: str, records: pd.DataFrame) -> dict[int, str]:
     return choices
 
 
-def field_input(column: Column, value: object, locked: bool) -> str | None:
+def field_input(column: Column, value: object, locked: bool, key: str | None = None) -> str | None:
     """One form field for a contract column, showing its current value; returns what the person entered."""
     label = column.name + (" *" if column.required else "")
     text = cell_text(value)
@@ -179,8 +179,8 @@ def field_input(column: Column, value: object, locked: bool) -> str | None:
         options = ([] if column.required else [""]) + list(column.choices)
         index = options.index(text) if text in options else 0
         return st.selectbox(label, options, index=index, disabled=locked,
-                            format_func=lambda v: v or t("value.not_reported"))
-    return st.text_input(label, text, disabled=locked, help=column_rule(column))
+                            format_func=lambda v: v or t("value.not_reported"), key=key)
+    return st.text_input(label, text, disabled=locked, help=column_rule(column), key=key)
 
 
 def key_of(sheet: str, record: dict[str, object]) -> dict[str, object]:

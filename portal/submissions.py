@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from portal import db
 from portal.contract import SHEETS, Problem, SheetRows
 from portal.importer import ImportRejected
@@ -24,8 +26,12 @@ DEFAULT_MAX_ROWS = 2000
 
 # What a row must name for a partner to send it: the columns that tie it to the partner's institution.
 SCOPE_COLUMNS = {"institutions": ("institution_id",), "programmes": ("home_institution_id", "host_institution_id"),
-                 "participants": ("programme_id",), "equipment": ("institution_id",),
+                 "participants": ("programme_id",), "follow_ups": ("programme_id",), "equipment": ("institution_id",),
                  "events": ("institution_id", "partner_institution_id"), "procedures": ("institution_id",)}
+
+
+# The record types a partner can enter one at a time on a form (its own institution row stays an upload's).
+FORM_SHEETS = ("programmes", "participants", "follow_ups", "equipment", "events", "procedures")
 
 
 def upload_limit_bytes() -> int:
@@ -44,7 +50,9 @@ class FieldChange:
 
     sheet: str
     record: str
-    status: str  # added, changed, unchanged, stale (changed since it was sent and the partner changes it too)
+    # added, changed, unchanged, kept (changed since it was sent, the partner left it: the newer value stays),
+    # stale (changed since it was sent and the partner changes it too)
+    status: str
     field: str
     base: object
     current: object
@@ -70,6 +78,14 @@ def submit_workbook(source: Path, database: Path, account: str, institution_id: 
         records = _checked_records(writer, sheets, institution_id)
         return writer.store_submission(account, institution_id, file_name or source.name, file_checksum(source),
                                        records)
+
+
+def submit_record(database: Path, account: str, institution_id: str, sheet: str, values: dict[str, object]) -> int:
+    """Check one record entered in a form exactly as a one-row sheet of an upload, and keep it pending."""
+    rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
+    with db.writing(database) as writer:
+        records = _checked_records(writer, {sheet: rows}, institution_id)
+        return writer.store_submission(account, institution_id, None, None, records, kind="form")
 
 
 def confirm_programme(database: Path, account: str, institution_id: str, programme_id: str) -> int:
@@ -125,7 +141,7 @@ def scope_problems(writer: db.Writer, institution_id: str,
     proposed_programmes = {r["programme_id"]: r for sheet, _, r, _ in records if sheet == "programmes"}
 
     def takes_part(sheet: str, record: dict) -> bool:
-        if sheet == "participants":
+        if sheet in ("participants", "follow_ups"):  # people of a programme where the partner is home or host
             programme = proposed_programmes.get(record["programme_id"]) or \
                 writer.record("programmes", {"programme_id": record["programme_id"]})
             return programme is not None and takes_part("programmes", programme)
@@ -133,17 +149,23 @@ def scope_problems(writer: db.Writer, institution_id: str,
 
     problems = []
     for sheet, row, proposed, base in records:
-        if not takes_part(sheet, proposed) or (base is not None and not takes_part(sheet, base)):
+        if not takes_part(sheet, proposed):
             columns = SCOPE_COLUMNS[sheet]
             problems.append(Problem(sheet, row, ", ".join(columns),
                                     " | ".join(cell_text(proposed.get(c)) for c in columns),
                                     f"submission.outside_{sheet}", (("institution", institution_id),)))
+        elif base is not None and not takes_part(sheet, base):
+            # The partner's own row, but its id is another institution's record: say the id is taken, in the
+            # import's words for a clash, never whose it is or what it holds.
+            columns = ("record_id",) if record_key(sheet, proposed)[0] == "record_id" else SHEETS[sheet].key
+            problems.append(Problem(sheet, row, ", ".join(columns),
+                                    " | ".join(cell_text(proposed.get(c)) for c in columns), "submission.id_taken"))
     return problems
 
 
 def records_of(rows) -> list[tuple[str, int | None, dict, dict | None]]:
     """A submission's records as read by the submission_records query: sheet, row, proposed, base."""
-    return [(r.sheet, None if r.row_number != r.row_number else r.row_number, json.loads(r.proposed),
+    return [(r.sheet, None if pd.isna(r.row_number) else int(r.row_number), json.loads(r.proposed),
              json.loads(r.base) if isinstance(r.base, str) else None) for r in rows.itertuples()]
 
 
@@ -157,7 +179,7 @@ def review_changes(store: db.Store, records: list[tuple[str, int | None, dict, d
 
 
 def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict | None) -> list[FieldChange]:
-    record = " | ".join(cell_text(v) for v in record_key(sheet, proposed) if v is not None)
+    record = record_label(sheet, proposed)
     changes = []
     for column in SHEETS[sheet].column_names:
         was, now, new = (base or {}).get(column), (current or {}).get(column), proposed.get(column)
@@ -167,28 +189,64 @@ def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict 
             status = "stale"  # someone else changed it (or added or removed the record) since it was sent
         elif new == now:
             status = "unchanged"
+        elif new == was:
+            status = "kept"  # accept merges the partner's own changes onto the record as it stands now
         else:
             status = "changed"
         changes.append(FieldChange(sheet, record, status, column, was, now, new))
     return changes
 
 
-def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: bool = False) -> int:
+def record_label(sheet: str, record: dict) -> str:
+    """A record as the review names it: its key's values (`P1`, `P1 | Trainee One | trainee`)."""
+    return " | ".join(cell_text(v) for v in record_key(sheet, record) if v is not None)
+
+
+def record_positions(records: list[tuple[str, int | None, dict, dict | None]], asked: list[str]) -> set[int]:
+    """The positions of the records named `LABEL` or `SHEET:LABEL` (as the review shows them), or StewardshipError."""
+    positions = set()
+    for name in asked:
+        found = {i for i, (sheet, _, proposed, _) in enumerate(records)
+                 if name in (record_label(sheet, proposed), f"{sheet}:{record_label(sheet, proposed)}")}
+        if len(found) != 1:
+            raise StewardshipError("review.record_unknown" if not found else "review.record_ambiguous", record=name)
+        positions |= found
+    return positions
+
+
+def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: bool = False,
+           only: set[int] | None = None, reason: str = "") -> int:
     """Apply a pending submission through the import's merge, logged with both accounts; return the change's id.
 
-    Fields that changed since it was sent keep their newer value unless the reviewer chose to overwrite them;
-    a stale field the partner also changed refuses the acceptance (review.stale) unless `overwrite_stale`.
+    `only`: the positions (in the order sent) of the records to accept; the others are rejected with `reason`.
+
+    Fields that changed since it was sent and the partner left alone keep their newer value; a stale field the
+    partner also changed refuses the acceptance (review.stale) unless `overwrite_stale`. A confirmation of a
+    record that changed since it was sent is always refused (review.confirmation_stale).
     """
     with db.writing(database) as writer:
         header, records = _pending(writer, submission_id)
+        chosen = set(range(len(records))) if only is None else set(only) & set(range(len(records)))
+        if not chosen:
+            raise StewardshipError("review.none_chosen", id=submission_id)
+        if len(chosen) < len(records) and not reason.strip():
+            raise StewardshipError("review.reason_needed")
+        records = [record for position, record in enumerate(records) if position in chosen]
         applied = []  # (sheet, row, the record to write, the record stored now)
         stale = []
+        confirmation = header.get("kind") == "confirmation"
         for sheet, row, proposed, base in records:
             current = writer.record(sheet, proposed)
-            stale += [f for f in _field_changes(sheet, proposed, base, current) if f.status == "stale"]
-            if current is None or overwrite_stale:
+            changes = _field_changes(sheet, proposed, base, current)
+            if confirmation:  # it confirms the record as the partner saw it: any change since voids it
+                changed = [f for f in changes if f.status in ("kept", "stale")]
+                if changed:
+                    raise StewardshipError("review.confirmation_stale", id=submission_id, fields="; ".join(
+                        f"{f.field}: {cell_text(f.base)} -> {cell_text(f.current)}" for f in changed[:20]))
+            stale += [f for f in changes if f.status == "stale"]
+            if current is None:
                 applied.append((sheet, row, proposed, current))
-            else:  # three-way: the partner's own changes on top of the record as it stands now
+            else:  # three-way: the partner's own changes (stale ones too, if overwriting) on the record as it is
                 applied.append((sheet, row, {c: proposed.get(c) if proposed.get(c) != (base or {}).get(c) else v
                                              for c, v in current.items()}, current))
         if stale and not overwrite_stale:
@@ -204,7 +262,8 @@ def accept(database: Path, submission_id: int, reviewer: str, overwrite_stale: b
         import_id = writer.begin("submission", reviewer, header["file_name"], header["file_sha256"],
                                  submitted_by=header["account"])
         writer.merge(import_id, {sheet: SHEETS[sheet].records_table(rows) for sheet, rows in merged.items()})
-        writer.review_submission(submission_id, "accepted", reviewer, None, import_id)
+        writer.review_submission(submission_id, "accepted", reviewer, reason.strip() or None, import_id)
+        writer.decide_records(submission_id, chosen)
     return import_id
 
 
@@ -215,6 +274,7 @@ def reject(database: Path, submission_id: int, reviewer: str, reason: str) -> No
     with db.writing(database) as writer:
         _pending(writer, submission_id)
         writer.review_submission(submission_id, "rejected", reviewer, reason.strip())
+        writer.decide_records(submission_id, set())
 
 
 def _pending(writer: db.Writer, submission_id: int):
@@ -224,3 +284,29 @@ def _pending(writer: db.Writer, submission_id: int):
     if found[0]["state"] != "pending":
         raise StewardshipError("review.not_pending", id=submission_id, state=found[0]["state"])
     return found
+
+
+def archive_path(export_path: Path) -> Path:
+    """Where `portal export OUT` writes the submissions: OUT.submissions.json beside the workbook or folder."""
+    export_path = Path(export_path)
+    stem = export_path.stem if export_path.suffix.lower() == ".xlsx" else export_path.name
+    return export_path.with_name(f"{stem}.submissions.json")
+
+
+def write_archive(database: Path, out: Path) -> int:
+    """Write every submission with its records and decision as JSON to `out`; return how many."""
+    rows = db.open_store(database).read("submissions_archive", db.FULL_SCOPE)
+    kept = [{**{column: _plain(value) for column, value in row.items() if column != "records"},
+             "records": json.loads(row["records"]) if isinstance(row["records"], str) else []}
+            for row in rows.to_dict("records")]
+    Path(out).write_text(json.dumps({"submissions": kept}, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(kept)
+
+
+def _plain(value: object) -> object:
+    """A value as JSON holds it: times as ISO 8601 text, missing as null."""
+    if value is None or value != value:  # NaN, NaT
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value

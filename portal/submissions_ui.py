@@ -9,7 +9,8 @@ from portal import access, db, stewardship_ui, submissions, ui
 from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
-from portal.importer import ImportRejected
+from portal.display import markdown_text
+from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
 from portal.workbook import cell_text
 
@@ -27,6 +28,8 @@ def state_of(row) -> str:
     """A submission's state in words; an accepted one whose change was rolled back says so."""
     if row.state == "accepted" and pd.notna(row.rolled_back_by):
         return t("submissions.state_rolled_back")
+    if row.state == "accepted" and 0 < row.accepted_records < row.records:  # some records rejected
+        return t("submissions.state_partly", accepted=int(row.accepted_records), records=int(row.records))
     return t(f"submissions.state_{row.state}")
 
 
@@ -42,6 +45,32 @@ def choices(queue: pd.DataFrame) -> dict[int, str]:
     return {int(r.submission_id): t("review.choice", id=int(r.submission_id), account=r.account,
                                     when=pd.Timestamp(r.sent_at).strftime("%Y-%m-%d %H:%M"), state=state_of(r))
             for r in ordered.itertuples()}
+
+
+SENT_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "state": "submissions.col_state",
+                "values": "submissions.col_values"}
+
+
+def own_submission(queue: pd.DataFrame, asked: str | None) -> int | None:
+    """The submission a link names (?submission=ID) if it is one of the viewer's; None for any other or none."""
+    if asked and asked.isdigit() and int(asked) in set(queue["submission_id"].astype(int)):
+        return int(asked)
+    return None
+
+
+def sent_records(submission_id: int) -> pd.DataFrame:
+    """A submission's records as the partner sent them, each with its decision (no stored values are shown)."""
+    rows = ui.read("submission_records", submission_id=submission_id)
+    return pd.DataFrame([(sheet, submissions.record_label(sheet, proposed), t(f"submissions.state_{state}"),
+                          "; ".join(f"{c}: {cell_text(v)}" for c, v in proposed.items() if v is not None))
+                         for (sheet, _, proposed, _), state in zip(submissions.records_of(rows), rows["state"])],
+                        columns=list(SENT_HEADERS))
+
+
+def record_choices(submission_id: int) -> list[str]:
+    """A submission's records as the review names them (sheet and key), in the order sent."""
+    return [f"{sheet}: {submissions.record_label(sheet, proposed)}" for sheet, _, proposed, _ in
+            submissions.records_of(ui.read("submission_records", submission_id=submission_id))]
 
 
 def field_changes(submission_id: int) -> pd.DataFrame:
@@ -64,12 +93,36 @@ def send(upload) -> int | ImportRejected | db.WriteFailed:
         return refused
 
 
-def decide(submission_id: int, accept: bool, reason: str = "", overwrite_stale: bool = False) -> str:
-    """Accept or reject a submission; return the message to show (done or why not)."""
+def send_record(sheet: str, values: dict[str, object]) -> int | ImportRejected | db.WriteFailed:
+    """Keep one record a partner entered on the form as a pending submission; return its id, or why not."""
+    user = access.viewer()
+    try:
+        return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values)
+    except (ImportRejected, db.WriteFailed) as refused:
+        return refused
+
+
+def show_refusal(outcome: ImportRejected | db.WriteFailed, what: str) -> None:
+    """Why a submission was not kept: every problem (sheet, row, column, value, expected), or the write failure."""
+    if isinstance(outcome, db.WriteFailed):
+        st.error(stewardship_ui.write_failed_text(outcome))
+        return
+    st.error(t("submissions.rejected_file", file=markdown_text(what), count=outcome.count))
+    ui.table(problems_frame(outcome.problems), stewardship_ui.PROBLEM_HEADERS, download="submission-problems")
+    for line in omitted_lines(outcome):
+        st.caption(line)
+
+
+def decide(submission_id: int, accept: bool, reason: str = "", overwrite_stale: bool = False,
+           only: set[int] | None = None, records: int = 0) -> str:
+    """Accept (the records at positions `only`, or all of them) or reject a submission; return what to show."""
     try:
         if accept:
             change = submissions.accept(stewardship_ui.database(), submission_id, stewardship_ui.viewer_name(),
-                                        overwrite_stale)
+                                        overwrite_stale, only, reason)
+            if only is not None and len(only) < records:
+                return t("review.partly_accepted", id=submission_id, accepted=len(only), records=records,
+                         change=change)
             return t("review.accepted", id=submission_id, change=change)
         submissions.reject(stewardship_ui.database(), submission_id, stewardship_ui.viewer_name(), reason)
         return t("review.rejected_done", id=submission_id)

@@ -27,13 +27,14 @@ def shown(app: AppTest) -> str:
 
 @pytest.mark.parametrize("language", languages())
 @pytest.mark.parametrize("params", [{}, {"institution": "MNG-NCTD"}])
-def test_a_partners_impact_page_says_the_stewards_load_procedure_counts(monkeypatch, seed_db, viewer, language,
-                                                                         params):
+def test_a_partners_impact_page_says_to_send_procedure_counts_on_my_submissions(monkeypatch, seed_db, viewer,
+                                                                                 language, params):
     viewer(PARTNER)
     app = opened(monkeypatch, seed_db, "pages/impact.py", {**params, "lang": language})
     text = shown(app)
     assert "portal import" not in text and not app.code
-    assert catalog(language)["impact.loaded_by_stewards"] in text
+    assert catalog(language)["impact.loaded_by_stewards"] not in text
+    assert catalog(language)["impact.send_your_own"].format(page=catalog(language)["nav.submissions"]) in text
     assert "MNG-NCTD" in text
 
 

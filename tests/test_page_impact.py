@@ -215,6 +215,20 @@ def test_the_empty_database_shows_the_empty_message(monkeypatch, empty_db):
     assert not app.get("plotly_chart")
 
 
+def test_a_partner_without_procedures_is_pointed_to_my_submissions(monkeypatch, loaded_db, viewer):
+    from portal import auth
+
+    viewer(auth.User("host@example.org", "partner", "KR-HOST"))  # the fixture's procedures are UB-TRAUMA's
+    app = open_impact(monkeypatch, loaded_db)
+    message = " ".join(as_read(i.value) for i in app.info)
+    assert "No procedure counts are reported for your institution (KR-HOST)" in message
+    assert "on My submissions" in message and "stewards" not in message
+    assert not app.code  # no command a partner cannot run
+    links = app.get("page_link")
+    assert [(link.proto.label, link.proto.page.endswith("submissions")) for link in links] == \
+        [("My submissions", True)]
+
+
 def test_hiding_illustrative_data_leaves_no_procedures_to_show(monkeypatch, seed_db):
     app = open_impact(monkeypatch, seed_db, {"institution": "MNG-SSC"}, include_illustrative=False)
     assert any("No institution you can see has procedure counts" in i.value and "Show illustrative data" in i.value

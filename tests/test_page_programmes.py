@@ -316,13 +316,14 @@ def test_programme_rows_read_missing_values_as_not_reported():
          "host_name": "Host", "host_country": "DEU", "start_date": "2027-03", "end_date": "2027-05-31",
          "status": "planned", "participants_count": 3, "cost_amount": 15000.0, "cost_currency": "USD",
          "converted": None, "rate_missing": True},
-    ])
+    ]).assign(confirmation=["none", "both"])
     rows = shown.programme_rows(frame)
     assert list(rows.iloc[0][["kind", "countries", "start", "status"]]) == [
         "Training abroad", "Mongolia → South Korea", "2024 (month not reported)", "Completed"]
     assert rows.iloc[0][["end", "participants", "cost", "converted", "no_rate"]].isna().all()  # left empty
     assert list(rows.iloc[1][["start", "end", "participants", "cost", "currency", "no_rate"]]) == [
         "2027-03 (day not reported)", "2027-05-31", 3, 15000.0, "USD", "no fx rate"]
+    assert list(rows["confirmation"]) == ["not confirmed", "confirmed by both"]
     assert shown.programme_headers("EUR")["converted"].currency == "EUR"
 
 
@@ -407,7 +408,9 @@ def test_facet_choices_name_each_code():
     assert choices == {"home_country": {"MNG": "Mongolia"}, "host_country": {"KOR": "South Korea",
                                                                              "DEU": "Germany"},
                        "institution": {"A": "Alpha", "B": "Beta"}, "kind": {"fellowship": "Fellowship"},
-                       "status": {"planned": "Planned"}}
+                       "status": {"planned": "Planned"},
+                       "confirmation": {"none": "not confirmed", "host": "confirmed by the host",
+                                        "home": "confirmed by the home institution", "both": "confirmed by both"}}
     assert all(type(code) is str for names in choices.values() for code in names)
 
 
@@ -442,3 +445,28 @@ def test_hidden_costs_read_not_shown_and_missing_costs_not_reported(monkeypatch,
     assert grid.placeholder == "not reported"  # what an empty cell reads
     assert rows["Cost in USD"].isna().any() and "not shown" not in set(rows["Cost in USD"].astype(str))
     assert rows["Participants"].dropna().map(type).eq(int).all() or rows["Participants"].dtype.kind in "iuf"
+
+
+def test_the_table_says_who_confirmed_each_programme_and_the_filter_keeps_codes_in_the_url(monkeypatch, loaded_db,
+                                                                                           write):
+    from portal import submissions
+
+    book = valid_workbook()
+    book["programmes"].append(dict(book["programmes"][0], programme_id="P2", title="Second training"))
+    import_workbook(write(book, "two"), loaded_db, "test")
+    submissions.accept(loaded_db, submissions.confirm_programme(loaded_db, "host@example.org", "KR-HOST", "P1"),
+                       "admin")
+    app = open_page(monkeypatch, loaded_db)
+    confirmation = dict(zip(table(app)["Programme"].str.extract(r"programme=(P\d)")[0], table(app)["Confirmation"]))
+    assert confirmation == {"P1": "confirmed by the host", "P2": "not confirmed"}
+
+    app.multiselect(key="programmes_confirmation").select("none").run()
+    assert app.query_params["confirmation"] == "none"  # the code, in every language
+    assert gantt_ids(app) == {"P2"}
+    for asked, expected in (("host", {"P1"}), (["home", "both"], set()), (["none", "host"], {"P1", "P2"})):
+        linked = open_page(monkeypatch, loaded_db, {"confirmation": asked})
+        assert (gantt_ids(linked) if expected else set()) == expected
+        if not expected:
+            assert not linked.get("plotly_chart")
+    in_mongolian = open_page(monkeypatch, loaded_db, {"confirmation": "host"}, language="mn")
+    assert gantt_ids(in_mongolian) == {"P1"}

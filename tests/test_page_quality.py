@@ -136,7 +136,8 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
         "Equipment linked to no programme: 1",
         "Trainees back for more than 12 months with no follow-up: 3",
         "Follow-ups that contradict a participant record: 0", "Costs that cannot be shown in EUR: 1",
-        "Costs whose currency has no rate: 0"]
+        "Costs whose currency has no rate: 0", "Records a side disputes: 0",
+        "Programmes no partner has confirmed: 9"]
     found = tables(app)
     for name, expected in EXPECTED.items():
         if expected:
@@ -158,13 +159,13 @@ def test_every_problem_is_listed_once_with_a_link_to_its_record(open_page, probl
 
     # The fixture's clean records report no cost nor count (the gap worklists list those, tested on their own).
     gaps = ("Programmes with no cost", "Equipment with no cost", "Programmes with no participant count",
-            "Trainees back for more than 12 months with no follow-up")
+            "Trainees back for more than 12 months with no follow-up", "Programmes no partner has confirmed")
     everything = json.dumps({name: rows for name, rows in found.items() if name not in gaps})
     for record in CLEAN:
         assert f'"{record}"' not in everything and f"={record}\"" not in everything, record
 
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics == {"Checks passed": "2", "Checks with findings": "10"}
+    assert metrics == {"Checks passed": "3", "Checks with findings": "11"}
     assert any("more than 90 days after the end date" in c.value for c in app.caption)  # the threshold, said
 
 
@@ -323,3 +324,34 @@ def test_follow_ups_that_contradict_a_participant_record(open_page, tmp_path, wr
         ("B", "2025-06", "checked after a check recording death", "At the home institution"),
         ("Removed", "2025-01", "no such participant any more", "At the home institution")]
     assert found[0]["link"] == "trainees?cohort_by=programme&cohort=P1&person=" + person_code("P1", "A")
+
+
+def test_records_a_side_disputes_and_programmes_no_partner_confirmed(open_page, loaded_db, write):
+    """Issue 15: pending and rejected changes list their records; a confirmed programme leaves the second list."""
+    from portal import submissions
+
+    def programme(**changes):
+        return dict(valid_workbook()["programmes"][0], **changes)
+
+    def send(title, name):
+        return submissions.submit_workbook(write({"programmes": [programme(title=title)]}, name), loaded_db,
+                                           "host@example.org", "KR-HOST")
+
+    send("Waiting", "pending")
+    submissions.reject(loaded_db, send("Refused", "rejected"), "admin", "our dates differ")
+    submissions.accept(loaded_db, send("Settled", "accepted"), "admin")
+    found = tables(open_page(loaded_db))
+    disputed = [(r["Sheet"], r["Record"], r["Name or title"], r["Partner institution"], r["State"],
+                 r["Reason"] if isinstance(r["Reason"], str) else None, r["link"]) for r in found["Records a side disputes"]]
+    assert disputed == [
+        ("programmes", "P1", "Refused", "Test university hospital", "rejected", "our dates differ",
+         "programmes?programme=P1"),
+        ("programmes", "P1", "Waiting", "Test university hospital", "pending", None, "programmes?programme=P1")]
+    assert [r["Record"] for r in found["Programmes no partner has confirmed"]] == ["P1"]
+
+    confirmation = submissions.confirm_programme(loaded_db, "host@example.org", "KR-HOST", "P1")
+    assert [r["Record"] for r in tables(open_page(loaded_db))["Programmes no partner has confirmed"]] == ["P1"]
+    submissions.accept(loaded_db, confirmation, "admin")
+    found = tables(open_page(loaded_db))
+    assert found["Programmes no partner has confirmed"] == []
+    assert len(found["Records a side disputes"]) == 2  # a confirmation disputes nothing

@@ -92,12 +92,14 @@ def test_a_field_changed_since_sending_is_stale_and_never_overwritten_silently(l
     records = submissions.records_of(store.read("submission_records", db.FULL_SCOPE, submission_id=submission_id))
     status = {c.field: c.status for c in submissions.review_changes(store, records)}
     assert status["title"] == "stale" and status["end_date"] == "changed" and status["cost_amount"] == "unchanged"
+    assert status["specialty"] == "kept"  # the ministry changed it, the partner left it: accept keeps the newer
     with pytest.raises(StewardshipError) as refused:
         submissions.accept(loaded_db, submission_id, "admin")
     assert refused.value.message == "review.stale"
     submissions.accept(loaded_db, submission_id, "admin", overwrite_stale=True)
     record = stored(loaded_db, "programmes", {"programme_id": "P1"})
     assert (record["title"], record["end_date"]) == ("Host's title", "2024-12")
+    assert record["specialty"] == "neurosurgery"
 
 
 def test_accepting_keeps_newer_fields_the_partner_did_not_change(loaded_db, write):
@@ -269,3 +271,249 @@ def test_review_shows_where_each_records_values_came_from(loaded_db, write, monk
     app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(second)})
     provenance = app.dataframe[-1].value.to_string()
     assert "admin@example.org" in provenance and PARTNER in provenance and "fixture" in provenance
+
+
+def test_a_confirmation_of_a_programme_that_changed_since_is_refused_field_by_field(loaded_db, write):
+    submission_id = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    changed = valid_workbook()
+    changed["programmes"][0]["end_date"] = "2025-06"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    before = checksum(loaded_db)
+    for overwrite in (False, True):  # overwriting cannot make it confirm what the partner never saw
+        with pytest.raises(StewardshipError) as refused:
+            submissions.accept(loaded_db, submission_id, "admin", overwrite_stale=overwrite)
+        assert refused.value.message == "review.confirmation_stale"
+        assert "end_date" in refused.value.args_["fields"] and "2025-06" in refused.value.args_["fields"]
+        assert "title" not in refused.value.args_["fields"]
+    assert checksum(loaded_db) == before
+    unchanged_since = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    assert submissions.accept(loaded_db, unchanged_since, "admin")
+
+
+def test_follow_ups_of_a_programme_the_partner_takes_part_in_can_be_submitted_others_cannot(loaded_db, write):
+    from test_follow_ups import follow_up
+
+    submission_id = submit(write, loaded_db, {"follow_ups": [follow_up()]})  # KR-HOST hosts P1
+    submissions.accept(loaded_db, submission_id, "admin")
+    assert stored(loaded_db, "follow_ups", follow_up())["position"] == "spine surgeon"
+    with pytest.raises(ImportRejected) as rejected:  # MOH takes no part in P1: it reads as unknown
+        submit(write, loaded_db, {"follow_ups": [follow_up(date="2025-09", institution_id=None)]}, institution="MOH", name="moh")
+    assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("follow_ups", 2, "programme_id")]
+    with pytest.raises(ImportRejected) as rejected:  # someone the programme never had, as the import says
+        submit(write, loaded_db, {"follow_ups": [follow_up(person_name="Somebody Else")]}, name="nobody")
+    assert [(p.sheet, p.row, p.column, p.expected) for p in rejected.value.problems] == \
+        [("follow_ups", 2, "person_name", "problem.unknown_participant")]
+    elsewhere = programme(programme_id="P-MOH", home_institution_id="UB-TRAUMA", host_institution_id="UB-TRAUMA")
+    with pytest.raises(ImportRejected) as rejected:  # a new programme of others, with its follow-up
+        submit(write, loaded_db, {"programmes": [elsewhere], "participants": [{"programme_id": "P-MOH",
+               "person_name": "Trainee Two", "role": "trainee"}],
+               "follow_ups": [follow_up(programme_id="P-MOH", person_name="Trainee Two")]}, name="others")
+    assert ("follow_ups", 2, "programme_id", "submission.outside_follow_ups") in \
+        {(p.sheet, p.row, p.column, p.expected) for p in rejected.value.problems}
+
+
+def refusal_text(problems) -> str:
+    from portal.importer import problems_frame
+
+    return problems_frame(problems).to_string()
+
+
+def test_another_institutions_id_reads_like_any_id_outside_scope_and_its_owner_is_never_named(loaded_db, write):
+    # P1 (UB-TRAUMA -> KR-HOST) exists, P-NEW does not: MOH sending either as it is reads the same.
+    refusals = []
+    for programme_id in ("P1", "P-NEW"):
+        with pytest.raises(ImportRejected) as rejected:
+            submit(write, loaded_db, {"programmes": [programme(programme_id=programme_id)]}, institution="MOH",
+                   name=programme_id)
+        refusals.append(refusal_text(rejected.value.problems).replace(programme_id, "ID"))
+    assert refusals[0] == refusals[1]
+    # Naming itself, MOH learns only that the id is taken: not whose, nor anything the record holds.
+    for sheet, row in (("programmes", programme(home_institution_id="MOH", host_institution_id="MOH", title="Claimed")),
+                       ("equipment", dict(valid_workbook()["equipment"][0], institution_id="MOH",
+                                          programme_ids=None))):
+        with pytest.raises(ImportRejected) as rejected:
+            submit(write, loaded_db, {sheet: [row]}, institution="MOH", name=f"claim-{sheet}")
+        [problem] = rejected.value.problems
+        assert (problem.sheet, problem.row, problem.expected) == (sheet, 2, "submission.id_taken")
+        text = refusal_text(rejected.value.problems)
+        for secret in ("UB-TRAUMA", "KR-HOST", "Spine training", "microscope", "250000"):
+            assert secret not in text
+
+
+def test_export_writes_every_submission_its_records_and_decision_beside_the_workbook(loaded_db, write, tmp_path):
+    import json
+
+    waiting = submit(write, loaded_db, {"programmes": [programme(title="Waiting")]})
+    refused = submit(write, loaded_db, {"programmes": [programme(title="Refused")]}, name="refused")
+    submissions.reject(loaded_db, refused, "admin", "our dates differ")
+    accepted = submit(write, loaded_db, {"programmes": [programme(title="Accepted")]}, name="accepted")
+    change = submissions.accept(loaded_db, accepted, "admin")
+    out = tmp_path / "backup.xlsx"
+    printed = portal_cli("export", out, "--db", loaded_db).stdout
+    archive = tmp_path / "backup.submissions.json"
+    assert str(archive) in printed
+    kept = {s["submission_id"]: s for s in json.loads(archive.read_text(encoding="utf-8"))["submissions"]}
+    assert {i: (s["state"], s["reason"], s["import_id"]) for i, s in kept.items()} == {
+        waiting: ("pending", None, None), refused: ("rejected", "our dates differ", None),
+        accepted: ("accepted", None, change)}
+    [record] = kept[waiting]["records"]
+    assert (record["sheet"], record["proposed"]["title"], record["base"]["title"]) == \
+        ("programmes", "Waiting", "Spine training")
+    assert kept[waiting]["account"] == PARTNER and kept[waiting]["sent_at"].startswith("20")
+    portal_cli("export", tmp_path / "folder", "--db", loaded_db)  # a CSV folder: the file beside it
+    assert json.loads((tmp_path / "folder.submissions.json").read_text(encoding="utf-8")) == \
+        json.loads(archive.read_text(encoding="utf-8"))
+
+
+def two_records(write, database, name="two"):
+    """A submission correcting P1 and adding P-NEW (both hosted by KR-HOST)."""
+    return submit(write, database, {"programmes": [programme(title="Corrected"),
+                                                   programme(programme_id="P-NEW", title="New one")]}, name=name)
+
+
+def record_states(database, submission_id):
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute("SELECT proposed->>'programme_id', state FROM submission_records"
+                                  " WHERE submission_id = $id ORDER BY rowid", {"id": submission_id}).fetchall()
+
+
+def test_accepting_some_records_applies_them_and_rejects_the_others_with_the_reason(loaded_db, write):
+    submission_id = two_records(write, loaded_db)
+    before = checksum(loaded_db)
+    with pytest.raises(StewardshipError) as refused:  # the partner must read why the others were left out
+        submissions.accept(loaded_db, submission_id, "admin", only={1})
+    assert refused.value.message == "review.reason_needed"
+    with pytest.raises(StewardshipError) as refused:
+        submissions.accept(loaded_db, submission_id, "admin", only=set(), reason="none")
+    assert refused.value.message == "review.none_chosen" and checksum(loaded_db) == before
+    submissions.accept(loaded_db, submission_id, "admin", only={1}, reason="P1's title stays")
+    assert stored(loaded_db, "programmes", {"programme_id": "P-NEW"})["title"] == "New one"
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
+    assert record_states(loaded_db, submission_id) == [("P1", "rejected"), ("P-NEW", "accepted")]
+    row = db.open_store(loaded_db).read("submissions_list", db.Scope("partner", "KR-HOST"), limit=5).iloc[0]
+    assert (row["state"], row["reason"], row["records"], row["accepted_records"]) == \
+        ("accepted", "P1's title stays", 2, 1)
+    disputed = db.open_store(loaded_db).read("quality_records_disputed", db.FULL_SCOPE, limit=10)
+    assert list(zip(disputed["record"], disputed["state"])) == [("P1", "rejected")]
+    rejected = two_records(write, loaded_db, name="again")
+    submissions.reject(loaded_db, rejected, "admin", "no")
+    assert record_states(loaded_db, rejected) == [("P1", "rejected"), ("P-NEW", "rejected")]
+
+
+def test_cli_accepts_one_record_by_the_name_review_show_gives_it(loaded_db, write):
+    submission_id = two_records(write, loaded_db)
+    refused = portal_cli("review", "accept", submission_id, "--record", "P-NONE", "--reason", "x", "--db", loaded_db,
+                         ok=False)
+    assert "P-NONE" in refused.stderr
+    done = portal_cli("review", "accept", submission_id, "--record", "programmes:P-NEW", "--reason",
+                      "P1's title stays", "--db", loaded_db)
+    assert "1 of 2" in done.stdout
+    assert "1 of 2 accepted" in portal_cli("review", "list", "--db", loaded_db).stdout
+    assert record_states(loaded_db, submission_id) == [("P1", "rejected"), ("P-NEW", "accepted")]
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["title"] == "Spine training"
+
+
+def test_review_page_accepts_the_checked_records_and_the_partner_reads_the_outcome(loaded_db, write, monkeypatch,
+                                                                                   viewer):
+    from workbooks import as_read, open_app
+
+    submission_id = two_records(write, loaded_db)
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    assert [as_read(c.label) for c in app.checkbox if c.key.startswith("review_record_")] == \
+        ["programmes: P1", "programmes: P-NEW"]
+    app.checkbox(key=f"review_record_{submission_id}_0").uncheck().run()
+    app.text_input(key="review_reason").input("keep our title").run()
+    app.button(key="review_accept").click().run()
+    assert not app.exception and "1 of 2" in app.success[0].value
+    assert record_states(loaded_db, submission_id) == [("P1", "rejected"), ("P-NEW", "accepted")]
+    viewer(PARTNER_USER)
+    table = open_app(monkeypatch, loaded_db, "pages/submissions.py").dataframe[0].value.to_string()
+    assert "1 of 2 accepted" in table and "keep our title" in table
+
+
+def fill_form(app, sheet: str, values: dict[str, str]):
+    for column, value in values.items():
+        key = f"submission_{sheet}_{column}_0"
+        widget = app.selectbox(key=key) if any(w.key == key for w in app.selectbox) else app.text_input(key=key)
+        (widget.select(value) if hasattr(widget, "select") else widget.input(value))
+    return app
+
+
+def send_form(app, sheet: str):
+    """Press the form's send button (a form submit button's key is derived from the form's)."""
+    return next(b for b in app.button if b.key and f"submission_form_{sheet}_0" in b.key).click().run()
+
+
+NEW_EQUIPMENT = {"equipment_id": "EQ-HOST", "name": "endoscope", "category": "endoscope",
+                 "acquired_date": "2025-02", "source": "host's inventory"}
+
+
+def test_a_form_row_for_another_institution_is_refused_naming_the_column(loaded_db, monkeypatch, viewer):
+    from workbooks import open_app
+
+    viewer(PARTNER_USER)
+    before = checksum(loaded_db)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "equipment"})
+    assert app.selectbox(key="submission_equipment_category_0").options[0] != ""  # a dropdown of the list values
+    fill_form(app, "equipment", {**NEW_EQUIPMENT, "institution_id": "UB-TRAUMA"})
+    send_form(app, "equipment")
+    assert not app.exception and app.error
+    problems = app.dataframe[0].value
+    assert list(problems.iloc[0][:3]) == ["equipment", 2, "institution_id"]
+    assert checksum(loaded_db) == before
+
+
+def test_a_form_row_within_scope_becomes_a_pending_submission(loaded_db, monkeypatch, viewer):
+    from workbooks import open_app
+
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "equipment"})
+    fill_form(app, "equipment", {**NEW_EQUIPMENT, "institution_id": "KR-HOST"})
+    send_form(app, "equipment")
+    assert not app.exception and not app.error and app.success
+    listed = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=5)
+    assert listed[["state", "account", "institution_id", "records"]].values.tolist() == \
+        [["pending", PARTNER, "KR-HOST", 1]]
+    assert stored(loaded_db, "equipment", {"equipment_id": "EQ-HOST"}) is None  # nothing until accepted
+    submissions.accept(loaded_db, int(listed["submission_id"][0]), "admin")
+    assert stored(loaded_db, "equipment", {"equipment_id": "EQ-HOST"})["name"] == "endoscope"
+
+
+def test_a_link_to_another_institutions_submission_reads_like_one_that_does_not_exist(loaded_db, write, monkeypatch,
+                                                                                      viewer):
+    from workbooks import open_app
+
+    others = submit(write, loaded_db, {"programmes": [programme(title="Secret host plan")]})
+    viewer(OTHER_PARTNER)
+    warnings = []
+    for asked in (others, 9999):
+        app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(asked)})
+        warnings.append(" ".join(w.value for w in app.warning).replace(str(asked), "ID"))
+        assert "Secret host plan" not in str(app) and PARTNER not in str(app)
+    assert warnings[0] == warnings[1] and "ID" in warnings[0]
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(others)})
+    assert not app.warning
+    detail = app.dataframe[1].value.to_string()
+    assert "Secret host plan" in detail and "pending" in detail
+
+
+def test_the_review_page_warns_that_a_confirmation_of_a_changed_programme_cannot_be_accepted(loaded_db, write,
+                                                                                              monkeypatch):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    confirmation = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(confirmation)})
+    assert t("review.confirmation_changed") not in [w.value for w in app.warning]
+    changed = valid_workbook()
+    changed["programmes"][0]["end_date"] = "2025-06"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(confirmation)})
+    assert t("review.confirmation_changed") in [w.value for w in app.warning]
+    shown = app.dataframe[1].value
+    assert ("end_date", t("review.status_kept")) in set(zip(shown.iloc[:, 3], shown.iloc[:, 2]))
+    app.button(key="review_accept").click().run()
+    assert "2025-06" in app.error[0].value and not app.success

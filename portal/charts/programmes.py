@@ -12,6 +12,9 @@ from portal.display import (Column, date_range, date_text, html_text, is_missing
 from portal.i18n import by_name, country_name, label, t
 
 LEGEND_SPACE = 110  # pixels under a Gantt for the date axis and a legend of up to three lines
+# Which side has confirmed a programme (programmes_matching.sql's `confirmation`), and how it reads.
+CONFIRMATIONS = {"none": "confirm.none", "host": "confirm.by_host", "home": "confirm.by_home",
+                 "both": "confirm.by_both"}
 
 
 def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
@@ -27,9 +30,10 @@ def facet_choices(facets: pd.Series) -> dict[str, dict[str, str]]:
         "institution": dict(zip(codes["institution_ids"], codes["institution_names"])),
         "kind": {k: label("programme_kind", k) for k in codes["kinds"]},
         "status": {s: label("programme_status", s) for s in codes["statuses"]},
+        "confirmation": {code: t(message) for code, message in CONFIRMATIONS.items()},
     }
-    # Listed by name in the reader's language (statuses keep their life-cycle order).
-    return {facet: names if facet == "status" else {c: names[c] for c in by_name(names, names.get)}
+    # Listed by name in the reader's language (statuses and confirmations keep their own order).
+    return {facet: names if facet in ("status", "confirmation") else {c: names[c] for c in by_name(names, names.get)}
             for facet, names in named.items()}
 
 
@@ -97,6 +101,7 @@ def programme_rows(programmes: pd.DataFrame) -> pd.DataFrame:
         "start": [date_text(d) for d in programmes["start_date"]],
         "end": [None if is_missing(d) else date_text(d) for d in programmes["end_date"]],
         "status": [label("programme_status", s) for s in programmes["status"]],
+        "confirmation": [t(CONFIRMATIONS[c]) for c in programmes["confirmation"]],
         "participants": [whole(n) for n in programmes["participants_count"]],
         "cost": programmes["cost_amount"], "currency": programmes["cost_currency"],
         "converted": programmes["converted"],
@@ -113,6 +118,7 @@ def programme_headers(currency: str) -> dict[str, object]:
         "home": Column("programmes.col_home", optional=True), "host": Column("programmes.col_host", optional=True),
         "countries": "programmes.col_countries", "start": Column("programmes.col_start", "date"),
         "end": Column("programmes.col_end", "date", optional=True), "status": "programmes.col_status",
+        "confirmation": "programmes.col_confirmation",
         "participants": Column("programmes.col_participants", "count"),
         "cost": Column("programmes.col_cost", "money", optional=True),
         "currency": Column("programmes.col_currency", "money", optional=True),

@@ -1,13 +1,26 @@
 -- Programmes matching the Programmes page's facets (an empty list leaves a facet open), starting in the year
 -- range: the most recent $limit of them, oldest first, with how many match in all. Timeline columns as in
 -- overview_timeline.sql (lane 'programme'), then the table's columns, then totals over every match, each
--- with the count of values it could not include.
-WITH matching AS (
+-- with the count of values it could not include. `confirmation`: which side has confirmed the programme (an
+-- accepted partner confirmation not rolled back): 'both', 'host', 'home' or 'none'.
+WITH confirmers AS (
+    SELECT r.proposed->>'programme_id' AS programme_id, list(DISTINCT s.institution_id) AS institutions
+    FROM submissions AS s JOIN submission_records AS r USING (submission_id)
+    JOIN imports AS i USING (import_id)
+    WHERE s.kind = 'confirmation' AND s.state = 'accepted' AND i.rolled_back_by IS NULL
+    GROUP BY ALL
+), matching AS (
     SELECT p.*, home.name AS home_name, home.country AS home_country, host.name AS host_name,
            host.country AS host_country, date_first(p.start_date) AS first_day,
            coalesce(date_last(p.end_date), date_last(p.start_date)) AS last_day,
-           cost.converted, cost.rate_missing
+           cost.converted, cost.rate_missing,
+           CASE WHEN list_contains(c.institutions, p.home_institution_id)
+                     AND list_contains(c.institutions, p.host_institution_id) THEN 'both'
+                WHEN list_contains(c.institutions, p.host_institution_id) THEN 'host'
+                WHEN list_contains(c.institutions, p.home_institution_id) THEN 'home'
+                ELSE 'none' END AS confirmation
     FROM visible_programmes($scope) AS p
+    LEFT JOIN confirmers AS c ON c.programme_id = p.programme_id
     JOIN institutions AS home ON home.institution_id = p.home_institution_id
     JOIN institutions AS host ON host.institution_id = p.host_institution_id
     LEFT JOIN converted_costs($scope, $reporting_currency) AS cost
@@ -21,6 +34,7 @@ WITH matching AS (
       AND (len($specialties::VARCHAR[]) = 0 OR list_contains($specialties::VARCHAR[], p.specialty))
       AND (len($statuses::VARCHAR[]) = 0 OR list_contains($statuses::VARCHAR[], p.status))
       AND (len($funding_sources::VARCHAR[]) = 0 OR list_contains($funding_sources::VARCHAR[], p.funding_source))
+      AND (len($confirmations::VARCHAR[]) = 0 OR list_contains($confirmations::VARCHAR[], confirmation))
 ), counted AS (
     SELECT *,
            count(*) OVER () AS lane_total,
@@ -35,7 +49,7 @@ WITH matching AS (
 SELECT 'programme' AS lane, programme_id AS item_id, title AS label, kind, start_date, end_date, first_day,
        last_day, end_date IS NOT NULL AS end_reported, lane_total,
        status, home_name, home_country, host_name, host_country, participants_count, cost_amount, cost_currency,
-       converted, rate_missing,
+       converted, rate_missing, confirmation,
        participants_total, participants_not_reported, converted_total, cost_not_reported, cost_rate_missing
 FROM counted
 WHERE recency <= $limit

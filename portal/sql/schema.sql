@@ -83,6 +83,9 @@ ALTER TABLE submissions ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'workbook'
 CREATE TABLE IF NOT EXISTS submission_records (
     submission_id INTEGER NOT NULL, sheet VARCHAR NOT NULL, row_number INTEGER, proposed JSON NOT NULL, base JSON
 );
+-- Each record's own decision (accepted or rejected; NULL: undecided, or decided before records were): a reviewer
+-- may accept some records of a submission and reject the rest with the submission's reason.
+ALTER TABLE submission_records ADD COLUMN IF NOT EXISTS state VARCHAR;
 -- First and last day a partial date can mean: '2024' spans 2024-01-01 .. 2024-12-31.
 CREATE OR REPLACE MACRO date_first(d) AS CASE length(d)
     WHEN 4 THEN make_date(d::INTEGER, 1, 1) WHEN 7 THEN (d || '-01')::DATE ELSE d::DATE END;

@@ -1,0 +1,31 @@
+-- Records a side disputes: each record of a pending change or rejected at review (a pending
+-- confirmation disputes nothing), with the partner institution that sent it, the state and the reviewer's
+-- reason, linked to the page that shows the record. Newest first, the first $limit, with the count in all.
+WITH disputed AS (
+    SELECT s.submission_id, coalesce(r.state, s.state) AS state, s.reason, s.institution_id, s.sent_at, r.sheet, r.proposed, r.rowid AS record_order
+    FROM submissions AS s JOIN submission_records AS r USING (submission_id)
+    WHERE (coalesce(r.state, s.state) = 'rejected' OR (s.state = 'pending' AND s.kind <> 'confirmation'))
+      AND ($scope['institution'] IS NULL OR s.institution_id = $scope['institution'])
+)
+SELECT d.sheet,
+       CASE d.sheet WHEN 'institutions' THEN d.proposed->>'institution_id'
+                    WHEN 'equipment' THEN d.proposed->>'equipment_id'
+                    WHEN 'events' THEN d.proposed->>'event_id'
+                    WHEN 'procedures' THEN coalesce(d.proposed->>'record_id', concat_ws(' · ', d.proposed->>'period',
+                        d.proposed->>'department', d.proposed->>'procedure', d.proposed->>'technique'))
+                    ELSE d.proposed->>'programme_id' END AS record,
+       CASE WHEN d.sheet IN ('participants', 'follow_ups') THEN
+                CASE WHEN $scope['names'] THEN d.proposed->>'person_name' END
+            ELSE coalesce(d.proposed->>'title', d.proposed->>'name', d.proposed->>'procedure') END AS name,
+       i.name AS partner, d.state, d.reason, d.submission_id,
+       CASE WHEN d.sheet IN ('programmes', 'participants', 'follow_ups')
+                THEN 'programmes?programme=' || (d.proposed->>'programme_id')
+            WHEN d.sheet = 'equipment' THEN 'equipment?equipment=' || (d.proposed->>'equipment_id')
+            WHEN d.sheet = 'events' AND d.proposed->>'programme_id' IS NOT NULL
+                THEN 'programmes?programme=' || (d.proposed->>'programme_id')
+            WHEN d.sheet = 'procedures' THEN 'impact?institution=' || (d.proposed->>'institution_id')
+            ELSE 'partners?institution=' || (d.proposed->>'institution_id') END AS link,
+       count(*) OVER () AS total
+FROM disputed AS d LEFT JOIN institutions AS i USING (institution_id)
+ORDER BY d.submission_id DESC, d.record_order
+LIMIT $limit
