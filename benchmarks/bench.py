@@ -361,20 +361,20 @@ def import_speed(database: Path, rows: int, work: Path) -> ImportResult:
     """
     from portal.importer import import_workbook
 
-    folder = write_procedure_workbook(work / "import-csv", rows)
+    workbook = write_procedure_workbook(work / "import-csv.zip", rows)
     gc.collect()
     before = rss_bytes()
     sampler = _MemorySampler(os.getpid())
     sampler.start()
     try:
         started = time.perf_counter()
-        import_workbook(folder, work / "import-empty.duckdb", "bench", fresh=True)
+        import_workbook(workbook, work / "import-empty.duckdb", "bench", fresh=True)
         empty = time.perf_counter() - started
         copy = work / "import-copy.duckdb"
         shutil.copyfile(database, copy)
-        preview = import_workbook(folder, copy, "bench", preview=True)
+        preview = import_workbook(workbook, copy, "bench", preview=True)
         started = time.perf_counter()
-        import_workbook(folder, copy, "bench", expected_version=preview.base_version)
+        import_workbook(workbook, copy, "bench", expected_version=preview.base_version)
         into_copy = time.perf_counter() - started
     finally:
         sampler.stopped.set()
@@ -817,7 +817,7 @@ def concurrency(database: Path, work: Path, sessions: int, import_rows: int, cli
     processes behind HAProxy (memory and CPU are their sums)."""
     served = work / "concurrency.duckdb"
     shutil.copyfile(database, served)
-    folder = write_procedure_workbook(work / "concurrency-csv", import_rows, seed=2)
+    workbook = write_procedure_workbook(work / "concurrency-csv.zip", import_rows, seed=2)
     errors: list[str] = []
     with chromium() as browser, serving(served, work, replicas) as (url, process_urls, pids):
         warm = browser.new_page(viewport={"width": 1400, "height": 1800})
@@ -831,7 +831,7 @@ def concurrency(database: Path, work: Path, sessions: int, import_rows: int, cli
         sampler.start()
         crowd = _BrowserSessions(browser, sessions) if clients == "browser" else None
         import_started = time.perf_counter()
-        importing = subprocess.Popen([sys.executable, "-m", "portal", "import", str(folder), "--db", str(served)],
+        importing = subprocess.Popen([sys.executable, "-m", "portal", "import", str(workbook), "--db", str(served)],
                                      cwd=db.PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         import_seconds = None
         rounds = rounds_during_import = 0

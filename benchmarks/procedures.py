@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +39,16 @@ def procedure_workbook(rows: int, seed: int = 1) -> dict[str, pd.DataFrame]:
 
 
 def write_procedure_workbook(out: Path, rows: int, seed: int = 1) -> Path:
-    """procedure_workbook as a folder of CSV files, or as one .xlsx when `out` ends in .xlsx."""
+    """procedure_workbook as a folder of CSV files, as one .xlsx when `out` ends in .xlsx, or as the CSV files in
+    one .zip when it ends in .zip (a million rows of CSV are over the 100 MiB file limit, zipped they are not)."""
     tables = procedure_workbook(rows, seed)
     out = Path(out)
     if out.suffix.lower() == ".xlsx":
         write_workbook({sheet: frame.to_dict("records") for sheet, frame in tables.items()}, out)
+    elif out.suffix.lower() == ".zip":
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for sheet, frame in tables.items():
+                archive.writestr(f"{sheet}.csv", frame.to_csv(index=False))
     else:
         out.mkdir(parents=True, exist_ok=True)
         for sheet, frame in tables.items():

@@ -606,6 +606,8 @@ def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
                 shutil.copyfile(path, working)
                 os.chmod(working, stat.S_IMODE(path.stat().st_mode))  # chmod 600 stays 600
             connection = duckdb.connect(str(working), config={"memory_limit": WRITER_MEMORY})
+            # No progress bar: DuckDB would draw it on the command line's output between the portal's messages.
+            connection.execute("SET enable_progress_bar = false")
             totals_missing = not connection.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'procedure_totals'").fetchall()[0][0]
             create_schema(connection)
