@@ -522,9 +522,12 @@ def clicked_record(event: object) -> str | None:
 def brief_download(kind: str, subject_id: str) -> None:
     """A button that makes the briefing pack (PDF) of a programme, institution or country when clicked."""
     scope, currency, illustrative = viewer_scope(), reporting_currency(), include_illustrative()
+    chosen = language()
 
     def pdf() -> bytes:
         from portal import brief  # reportlab and the fonts load only when a pack is asked for
+
+        set_language(chosen)  # Streamlit makes the file later, in a thread that has not chosen a language
 
         makers = {"programme": brief.programme_brief, "institution": brief.institution_brief,
                   "country": brief.country_brief}
