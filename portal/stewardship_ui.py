@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from portal import access, db
+from portal import access, db, ui
 from portal.contract import SHEET_ORDER, SHEETS, Column
 from portal.display import markdown_values
 from portal.i18n import t
@@ -107,7 +107,7 @@ def counts_frame(counts: dict[str, db.Counts]) -> pd.DataFrame:
 
 def template_download() -> None:
     """A button that downloads the empty workbook with instructions and dropdown lists."""
-    st.download_button(t("data.template"), _template_bytes, "exchange-workbook-template.xlsx",
+    st.download_button(t("data.template"), ui.in_this_language(_template_bytes), "exchange-workbook-template.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/description:", on_click="ignore", help=t("data.template_help"))
 

@@ -519,15 +519,24 @@ def clicked_record(event: object) -> str | None:
     return None
 
 
+def in_this_language(make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """A download's maker that writes in this run's language: Streamlit calls it later, when the button is
+    clicked, in a thread that has chosen no language."""
+    chosen = language()
+
+    def made() -> bytes:
+        set_language(chosen)
+        return make()
+    return made
+
+
 def brief_download(kind: str, subject_id: str) -> None:
     """A button that makes the briefing pack (PDF) of a programme, institution or country when clicked."""
     scope, currency, illustrative = viewer_scope(), reporting_currency(), include_illustrative()
-    chosen = language()
 
+    @in_this_language
     def pdf() -> bytes:
         from portal import brief  # reportlab and the fonts load only when a pack is asked for
-
-        set_language(chosen)  # Streamlit makes the file later, in a thread that has not chosen a language
 
         makers = {"programme": brief.programme_brief, "institution": brief.institution_brief,
                   "country": brief.country_brief}
@@ -544,6 +553,7 @@ def iati_download() -> None:
         return
     scope, illustrative = viewer_scope(), include_illustrative()
 
+    @in_this_language
     def activities() -> bytes:
         from portal.iati import export  # lxml loads only when the file is asked for
 

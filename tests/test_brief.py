@@ -289,29 +289,3 @@ def test_the_retention_section_reads_fewer_than_5_for_anonymous_viewers(tmp_path
     assert " 6 6 fewer than 5 fewer than 5 fewer than 5 fewer than 5 fewer than 5 " in retention
     assert not any(name in text for name in names.values())
 
-
-def test_a_pack_asked_for_in_korean_is_written_in_korean(monkeypatch, seed_db, tmp_path):
-    """Streamlit makes a deferred download in another thread, after the page's run: the pack keeps the page's
-    language (it used to come out in English)."""
-    import threading
-
-    import streamlit as st
-
-    from portal.i18n import catalog
-
-    made = {}
-
-    def download_button(label, data, *args, **kwargs):
-        if label == catalog("ko")["brief.download"]:
-            made["pdf"] = data
-        return False
-
-    monkeypatch.setattr(st, "download_button", download_button)
-    open_app(monkeypatch, seed_db, "pages/programmes.py", params={"programme": "NCTD-2024-SCH", "lang": "ko"},
-             linked=True)
-    written = []
-    elsewhere = threading.Thread(target=lambda: written.append(made["pdf"]()))
-    elsewhere.start()
-    elsewhere.join()
-    text = pdf_text(written[0], tmp_path)
-    assert catalog("ko")["brief.title"] in text and catalog("en")["brief.title"] not in text
