@@ -29,7 +29,7 @@ with st.sidebar:
     ui.currency_choice()
     ui.data_as_of()
     st.divider()
-    access.account_box()
+    access.account_box(ui.institution_name)
 access.write_cookie()
 
 ui.illustrative_notice()

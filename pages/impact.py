@@ -35,7 +35,8 @@ st.caption(t("impact.intro"))
 institutions = ui.read("impact_institutions", requested=st.query_params.get("institution"))
 if institutions.empty:
     own = ui.viewer_scope().institution_id
-    no_procedure_records(t("impact.empty_partner", id=own) if own else t("impact.empty"))
+    no_procedure_records(t("impact.empty_partner", name=markdown_text(ui.institution_name(own))) if own
+                          else t("impact.empty"))
 
 institution_names = dict(zip(institutions["institution_id"], institutions["name"]))
 institution_ids = by_name(institution_names, institution_names.get)

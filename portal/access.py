@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -151,13 +152,15 @@ def may(roles: tuple[str, ...]) -> bool:
     return user is not None and user.role in roles
 
 
-def account_box() -> None:
-    """The sidebar's account section: who is signed in and "Sign out", or the sign-in form."""
+def account_box(institution_name: Callable[[str], str] = str) -> None:
+    """The sidebar's account section: who is signed in and "Sign out", or the sign-in form. `institution_name`
+    gives a partner's institution its name (the id where the database cannot be read)."""
     user = viewer()
     if user is not None:
         what = t(f"access.role_{user.role}")
         if user.institution_id:
-            what = t("access.role_with_institution", role=what, institution=markdown_text(user.institution_id))
+            what = t("access.role_with_institution", role=what,
+                     institution=markdown_text(institution_name(user.institution_id)))
         st.caption(t("access.signed_in_as", email=markdown_text(user.email), role=what))
         if st.session_state.get("session_token"):  # a local account (not one of the identity provider)
             _password_change(user)

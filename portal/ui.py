@@ -47,6 +47,12 @@ def read(query: str, **params: object) -> pd.DataFrame:
     return _cached_read(query, viewer_scope(), store().version(), tuple(sorted(options.items())))
 
 
+def institution_name(institution_id: str) -> str:
+    """An institution's name as this viewer reads it; its id where the viewer sees no institution by that id."""
+    found = read("institution_name", institution=institution_id)
+    return str(found["name"].iloc[0]) if not found.empty else institution_id
+
+
 def viewer_scope() -> db.Scope:
     """What the viewer may see (portal/access.py decides from who is signed in)."""
     return access.scope_of(access.viewer())

@@ -170,7 +170,7 @@ def test_sign_in_form_then_sign_out_ends_the_session(monkeypatch, accounts):
     app = open_app(monkeypatch)
     assert "Not signed in" in account_caption(app)
     sign_in(app, "partner@example.org", PASSWORD)
-    assert "Signed in as partner@example.org (partner, UB-TRAUMA)" in account_caption(app)
+    assert "Signed in as partner@example.org (partner, Test trauma centre)" in account_caption(app)  # a name, not a code
     token = app.session_state["session_token"]
     app.button(key="sign_out").click().run()
     assert "Not signed in" in account_caption(app)

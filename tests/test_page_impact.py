@@ -221,7 +221,7 @@ def test_a_partner_without_procedures_is_pointed_to_my_submissions(monkeypatch, 
     viewer(auth.User("host@example.org", "partner", "KR-HOST"))  # the fixture's procedures are UB-TRAUMA's
     app = open_impact(monkeypatch, loaded_db)
     message = " ".join(as_read(i.value) for i in app.info)
-    assert "No procedure counts are reported for your institution (KR-HOST)" in message
+    assert "No procedure counts are reported for your institution (Test university hospital)" in message
     assert "on My submissions" in message and "stewards" not in message
     assert not app.code  # no command a partner cannot run
     links = app.get("page_link")
