@@ -393,8 +393,10 @@ def year_range(key: str, in_url: bool = False) -> tuple[int, int]:
         kept = (first, last) if every_year else years_within(remembered, first, last)
         if kept != remembered:
             st.session_state[key] = kept
-    chosen = st.slider(t("filter.years"), first, last, (first, last), key=key, help=t("filter.years_help"),
-                       bind="query-params" if in_url else None)
+    # A default only for a new slider: one beside a value set in Session State makes Streamlit warn in the log.
+    default = {} if key in st.session_state else {"value": (first, last)}
+    chosen = st.slider(t("filter.years"), first, last, key=key, help=t("filter.years_help"),
+                       bind="query-params" if in_url else None, **default)
     first_chosen, last_chosen = sorted(int(year) for year in chosen)  # a link may name them in either order
     return first_chosen, last_chosen
 
