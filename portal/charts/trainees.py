@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
-from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, number,
-                            protected_count, protected_share, text_or_not_reported)
+from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, not_reported,
+                            number, protected_count, protected_share, text_or_not_reported)
 from portal.i18n import label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
@@ -48,6 +48,13 @@ FIGURES = ("trainees", "home", "country", "left", "not_followed_up", "practising
            "practising_no", "practising_not_reported")
 
 
+def retained_share(row: pd.Series, protect: bool) -> str:
+    """The share of the cohort at home; "not reported" when nobody of it was followed up by then (not "0%")."""
+    if not int(row["followed_up"]) and not is_small_group(row["trainees"], protect):
+        return not_reported()
+    return protected_share(row["home"], row["trainees"], protect)
+
+
 def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     """The retention figures as the viewer may read them (and download them): counts of 1 to 4 people read
     "fewer than 5" for protected viewers, and so do the cases those groups reported; the practising share is
@@ -58,7 +65,7 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
         rows.append({"cohort": row["cohort_name"] if isinstance(row["cohort_name"], str) else row["cohort"],
                      "months": int(row["months"]),
                      **{f: protected_count(row[f], protect) for f in FIGURES},
-                     "retained_share": protected_share(row["home"], row["trainees"], protect),
+                     "retained_share": retained_share(row, protect),
                      "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
                                                          row["followed_up"], protect),
                      "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
