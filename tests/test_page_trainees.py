@@ -236,3 +236,18 @@ def test_only_the_largest_cohorts_are_charted_unless_chosen(monkeypatch, tmp_pat
     assert [spec["layout"]["title"]["text"] for spec in chart_specs(chosen)] == ["Course 12"]
     follow_ups = open_store(database).read("trainee_follow_ups", Scope(), programme=None, limit=1)
     assert (len(follow_ups), int(follow_ups["total"].iloc[0])) == (1, 2)  # the per-person rows are limited
+
+
+def test_cohorts_with_one_title_are_told_apart(monkeypatch, tmp_path, write, viewer):
+    """P1 and P2 are both "Spine training": their charts, the cohort picker and the figures name each with its code."""
+    book = valid_workbook()
+    book["programmes"].append({**book["programmes"][0], "programme_id": "P2"})
+    book["participants"] = [{"programme_id": p, "person_name": "A", "role": "trainee"} for p in ("P1", "P2")]
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, database, PAGE)
+    named = ["Spine training (P1)", "Spine training (P2)"]
+    assert [spec["layout"]["title"]["text"] for spec in chart_specs(app)] == named
+    assert app.multiselect(key="cohort").options == named
+    assert sorted(set(app.dataframe[0].value.iloc[:, 0])) == named

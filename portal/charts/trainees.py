@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
 from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, not_reported,
-                            number, protected_count, protected_share, text_or_not_reported)
+                            number, protected_count, protected_share)
 from portal.i18n import label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
@@ -62,22 +62,32 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     rows = []
     for _, row in retention.iterrows():
         small = is_small_group(row["followed_up"], protect)
-        rows.append({"cohort": row["cohort_name"] if isinstance(row["cohort_name"], str) else row["cohort"],
+        rows.append({"cohort": cohort_name(row), "cohort_code": row["cohort"],
                      "months": int(row["months"]),
                      **{f: protected_count(row[f], protect) for f in FIGURES},
                      "retained_share": retained_share(row, protect),
                      "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
                                                          row["followed_up"], protect),
                      "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
-    return pd.DataFrame(rows, columns=["cohort", "months", *FIGURES, "retained_share", "practising_share",
+    return pd.DataFrame(rows, columns=["cohort", "cohort_code", "months", *FIGURES, "retained_share", "practising_share",
                                        "cases_reported"]).astype({"months": "int64"})
 
 
+def cohort_name(row) -> str:
+    """The name a cohort is shown by: its name, with its code where another cohort has the same name
+    ("Spine surgery (PRG-019)"), "not reported" where a specialty is missing."""
+    if is_missing(row["cohort_name"]):
+        return not_reported()
+    if row["name_shared"]:
+        return t("trainees.cohort_with_code", name=row["cohort_name"], code=row["cohort"])
+    return str(row["cohort_name"])
+
+
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
-    """Each cohort's code and the name it is shown by ("not reported" where a specialty is missing)."""
+    """Each cohort's code and the name it is shown by."""
     cohorts = retention.drop_duplicates("cohort")
-    return {code: text_or_not_reported(name) for code, name in zip(cohorts["cohort"].fillna(""),
-                                                                  cohorts["cohort_name"])}
+    return {"" if is_missing(row["cohort"]) else row["cohort"]: cohort_name(row)
+            for row in cohorts.to_dict("records")}
 
 
 def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:
