@@ -46,7 +46,8 @@ def test_an_anonymous_visitor_reads_fewer_than_5_and_sees_no_names(monkeypatch, 
     six = figures[figures.iloc[:, 1] == 6].iloc[0].tolist()
     assert six[2] == "6" and six[3:7] == ["fewer than 5"] * 4
     assert not {"A", "B", "C", "D", "F"} & shown_texts(app)
-    assert "Every point of this cohort" in str(app.get("plotly_chart")[0].proto.spec)
+    [message] = chart_specs(app)[0]["layout"]["annotations"]
+    assert message["text"] == "Spine training: every point rests on fewer than 5 people in some band, so it is not charted."
 
 
 def test_downloads_carry_fewer_than_5(cohort_db):  # noqa: F811

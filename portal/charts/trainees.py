@@ -27,7 +27,7 @@ def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure
     """One cohort's retention: bars at 6..60 months, bands home / country / abroad-left / not followed up."""
     points = [point for point in cohort.to_dict("records") if chartable(point, protect)]
     if not points:
-        return empty_figure(t("trainees.chart_small", limit=SMALL_GROUP))
+        return empty_figure(t("trainees.chart_small", cohort=html_text(title), limit=SMALL_GROUP))
     figure = go.Figure()
     months = [t("trainees.months", months=int(point["months"])) for point in points]
     for band, colour in BANDS:
