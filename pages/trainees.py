@@ -20,30 +20,31 @@ protect = not ui.names_visible()
 cohort_by = ui.coded_select(t("trainees.cohort_by"), {c: t(f"trainees.by_{c}") for c in COHORTS}, "cohort_by",
                             default="programme")
 retention = ui.read("cohort_retention", cohort_by=cohort_by, as_of=date.today())
-if retention.empty:
+if retention.empty:  # no retention yet says so, and the people and equipment below still show
     st.info(t("trainees.empty"))
-    st.stop()
+else:
+    cohort_names = charts.cohort_names(retention)
+    chosen = ui.coded_multiselect(t("trainees.cohorts"), cohort_names, "cohort",
+                                  placeholder=t("trainees.all_cohorts"))
+    shown = charts.of_cohorts(retention, chosen, largest=CHART_COHORTS)
+    ui.showing_note(shown["cohort"].nunique(), len(cohort_names), "trainees.showing_cohorts")
+    if protect:
+        st.caption(t("trainees.small_groups", limit=5))
 
-cohort_names = charts.cohort_names(retention)
-chosen = ui.coded_multiselect(t("trainees.cohorts"), cohort_names, "cohort", placeholder=t("trainees.all_cohorts"))
-shown = charts.of_cohorts(retention, chosen, largest=CHART_COHORTS)
-ui.showing_note(shown["cohort"].nunique(), len(cohort_names), "trainees.showing_cohorts")
-if protect:
-    st.caption(t("trainees.small_groups", limit=5))
+    for cohort, figures in shown.groupby("cohort", sort=True):
+        ui.plot(charts.retention_bars, figures, cohort_names[cohort], protect,
+                key=f"retention-{cohort_by}-{cohort}")
 
-for cohort, figures in shown.groupby("cohort", sort=True):
-    ui.plot(charts.retention_bars, figures, cohort_names[cohort], protect, key=f"retention-{cohort_by}-{cohort}")
-
-st.subheader(t("trainees.figures"))
-ui.table(charts.retention_table(shown, protect), {
-    "cohort": "trainees.col_cohort", "months": Column("trainees.col_months", "count"),
-    "trainees": "trainees.col_trainees", "home": "trainees.band_home", "country": "trainees.band_country",
-    "left": "trainees.band_left", "not_followed_up": "trainees.band_not_followed_up",
-    "retained_share": "trainees.col_retained_share", "practising_share": "trainees.col_practising_share",
-    "practising_yes": "trainees.col_practising_yes",
-    "practising_partly": "trainees.col_practising_partly", "practising_no": "trainees.col_practising_no",
-    "practising_not_reported": "trainees.col_practising_not_reported", "cases_reported": "trainees.col_cases",
-}, download="retention")
+    st.subheader(t("trainees.figures"))
+    ui.table(charts.retention_table(shown, protect), {
+        "cohort": "trainees.col_cohort", "months": Column("trainees.col_months", "count"),
+        "trainees": "trainees.col_trainees", "home": "trainees.band_home", "country": "trainees.band_country",
+        "left": "trainees.band_left", "not_followed_up": "trainees.band_not_followed_up",
+        "retained_share": "trainees.col_retained_share", "practising_share": "trainees.col_practising_share",
+        "practising_yes": "trainees.col_practising_yes",
+        "practising_partly": "trainees.col_practising_partly", "practising_no": "trainees.col_practising_no",
+        "practising_not_reported": "trainees.col_practising_not_reported", "cases_reported": "trainees.col_cases",
+    }, download="retention")
 
 if not protect:
     st.subheader(t("trainees.people"))

@@ -47,7 +47,8 @@ def test_an_anonymous_visitor_reads_fewer_than_5_and_sees_no_names(monkeypatch, 
     assert six[2] == "6" and six[3:7] == ["fewer than 5"] * 4
     assert not {"A", "B", "C", "D", "F"} & shown_texts(app)
     [message] = chart_specs(app)[0]["layout"]["annotations"]
-    assert message["text"] == "Spine training: every point rests on fewer than 5 people in some band, so it is not charted."
+    assert message["text"] == ("Spine training: every point rests on fewer than 5 people in some band, "
+                               "so it is not charted.")
 
 
 def test_downloads_carry_fewer_than_5(cohort_db):  # noqa: F811
@@ -252,3 +253,18 @@ def test_cohorts_with_one_title_are_told_apart(monkeypatch, tmp_path, write, vie
     assert [spec["layout"]["title"]["text"] for spec in chart_specs(app)] == named
     assert app.multiselect(key="cohort").options == named
     assert sorted(set(app.dataframe[0].value.iloc[:, 0])) == named
+
+
+def test_a_page_without_retention_goes_on_to_the_equipment(monkeypatch, tmp_path, write, viewer):
+    """P1 is ongoing (no end date), so there are no retention figures yet: a partner of its home institution
+    reads so, and still sees the equipment out of step with training and the trainees without equipment."""
+    book = valid_workbook()
+    book["programmes"][0].update(end_date="", status="ongoing")
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    viewer(auth.User("partner@example.org", "partner", "UB-TRAUMA"))
+    app = open_app(monkeypatch, database, PAGE)
+    assert [info.value for info in app.info][0].startswith("No retention figures yet")
+    headers = [header.value for header in app.subheader]
+    assert "Trainees back home without the equipment they trained for" in headers
+    assert table_with(app, "Out of step").iloc[0, 0] == "microscope"

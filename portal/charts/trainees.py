@@ -69,8 +69,8 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
                      "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
                                                          row["followed_up"], protect),
                      "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
-    return pd.DataFrame(rows, columns=["cohort", "cohort_code", "months", *FIGURES, "retained_share", "practising_share",
-                                       "cases_reported"]).astype({"months": "int64"})
+    return pd.DataFrame(rows, columns=["cohort", "cohort_code", "months", *FIGURES, "retained_share",
+                                       "practising_share", "cases_reported"]).astype({"months": "int64"})
 
 
 def cohort_name(row) -> str:
