@@ -6,7 +6,7 @@ import streamlit as st
 
 from portal import ui
 from portal.charts import trainees as charts
-from portal.display import Column
+from portal.display import Column, number
 from portal.i18n import t
 
 COHORTS = ("programme", "host", "specialty", "return_year")
@@ -63,8 +63,10 @@ if not protect:
     person = ui.coded_select(t("trainees.person"), person_names, "person", placeholder=t("trainees.pick_person"))
     ui.showing_note(len(people), people["total"].iloc[0] if len(people) else 0, "quality.showing")
     if person:
-        ui.plot(charts.person_timeline, ui.read("trainee_timeline", person=person), person_names[person],
-                key=f"timeline-{person}")
+        timeline = ui.read("trainee_timeline", person=person)
+        ui.plot(charts.person_timeline, timeline, person_names[person], key=f"timeline-{person}")
+        if len(timeline) and timeline["programmes"].iloc[0] > 1:
+            st.caption(t("trainees.timeline_by_name", count=number(timeline["programmes"].iloc[0])))
 
 st.subheader(t("trainees.equipment"))
 st.caption(t("trainees.equipment_caption"))

@@ -268,3 +268,29 @@ def test_a_page_without_retention_goes_on_to_the_equipment(monkeypatch, tmp_path
     headers = [header.value for header in app.subheader]
     assert "Trainees back home without the equipment they trained for" in headers
     assert table_with(app, "Out of step").iloc[0, 0] == "microscope"
+
+
+def test_a_trainee_of_two_programmes_has_both_on_one_timeline(monkeypatch, tmp_path, write, viewer):
+    """A trained in P1 (2024 .. 2024-11, checked home 2025-03) and in P2 "Hand surgery" (2025-06 .. 2025-09,
+    checked abroad 2026-01): picking A of P1 shows both programmes on their own rows and both checks, says why
+    they are joined, and keeps the legend above the plot (clear of the date labels)."""
+    book = valid_workbook()
+    book["programmes"].append({**book["programmes"][0], "programme_id": "P2", "title": "Hand surgery",
+                               "start_date": "2025-06", "end_date": "2025-09", "cost_amount": ""})
+    book["participants"] = [{"programme_id": p, "person_name": "A", "role": "trainee"} for p in ("P1", "P2")]
+    book["follow_ups"] = [{"programme_id": p, "person_name": "A", "role": "trainee", "date": when, "status": status}
+                          for p, when, status in (("P1", "2025-03", "at_home_institution"),
+                                                  ("P2", "2026-01", "abroad"))]
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, database, PAGE, {"person": person_code("P1", "A")})
+    [timeline] = [spec for spec in chart_specs(app) if "Follow-ups" in spec["layout"]["yaxis"].get("categoryarray", [])]
+    assert timeline["layout"]["yaxis"]["categoryarray"] == ["Follow-ups", "Hand surgery", "Spine training"]
+    traces = {trace["name"]: trace for trace in timeline["data"]}
+    assert (traces["Spine training"]["base"], traces["Hand surgery"]["base"]) == (["2024-01-01"], ["2025-06-01"])
+    assert (traces["At the home institution"]["x"], traces["Abroad"]["x"]) == (["2025-03-01"], ["2026-01-01"])
+    assert "Programme: Hand surgery" in traces["Abroad"]["hovertext"][0]
+    legend = timeline["layout"]["legend"]
+    assert (legend["orientation"], legend["yanchor"]) == ("h", "bottom") and legend["y"] >= 1
+    assert any("Every programme with a trainee of this name is shown (2)" in c.value for c in app.caption)

@@ -149,8 +149,10 @@ def person_names(people: pd.DataFrame) -> dict[str, str]:
             for row in people.itertuples()}
 
 
-def _check_hover(check) -> str:
+def _check_hover(check, several: bool) -> str:
     lines = [f"<b>{html_text(date_text(check.date))}</b>", label("follow_up_status", check.status)]
+    if several:  # which programme the check followed up
+        lines.append(f"{t('trainees.col_programme')}: {html_text(check.title)}")
     if not is_missing(check.practising):
         lines.append(f"{t('trainees.col_practising')}: {label('practising', check.practising)}")
     if not is_missing(check.institution_name):
@@ -161,22 +163,29 @@ def _check_hover(check) -> str:
 
 
 def person_timeline(marks: pd.DataFrame, title: str) -> go.Figure:
-    """One trainee's timeline: the programme as a bar from its start to its end (the return), each check a
-    point coloured by the situation it found."""
+    """One trainee's timeline: each programme they took part in as a bar from its start to its end (the return),
+    on a row of its own, each check a point coloured by the situation it found; the legend above the plot."""
     if marks.empty:
         return empty_figure(t("trainees.timeline_empty"))
     figure = go.Figure()
-    programme_row, checks_row = t("trainees.timeline_programme"), t("trainees.timeline_checks")
-    start = marks[marks["mark"] == "start"].iloc[0]
-    end = marks[marks["mark"] == "end"]
-    last = pd.Timestamp(end.iloc[0]["last_day"] if len(end) else start["last_day"]) + pd.Timedelta(days=1)
-    first = pd.Timestamp(start["first_day"])
-    figure.add_bar(y=[programme_row], base=[first.strftime("%Y-%m-%d")], x=[(last - first).total_seconds() * 1000],
-                   orientation="h", name=html_text(start["title"]), marker_color="#999999",
-                   hovertext=[f"<b>{html_text(start['title'])}</b><br>{t('trainees.timeline_start')}: "
-                              f"{html_text(date_text(start['date']))}<br>{t('trainees.timeline_end')}: "
-                              + html_text(date_text(end.iloc[0]["date"] if len(end) else None))],
-                   hoverinfo="text")
+    starts = marks[marks["mark"] == "start"]
+    several = len(starts) > 1
+    shared = starts["title"].duplicated(keep=False)
+    rows = {}  # each programme's row: its title, with its code where two programmes share one
+    for start, title_shared in zip(starts.itertuples(), shared):
+        rows[start.programme_id] = html_text(t("trainees.cohort_with_code", name=start.title, code=start.programme_id)
+                                             if title_shared else start.title)
+        end = marks[(marks["mark"] == "end") & (marks["programme_id"] == start.programme_id)]
+        first = pd.Timestamp(start.first_day)
+        last = pd.Timestamp(end.iloc[0]["last_day"] if len(end) else start.last_day) + pd.Timedelta(days=1)
+        figure.add_bar(y=[rows[start.programme_id]], base=[first.strftime("%Y-%m-%d")],
+                       x=[(last - first).total_seconds() * 1000], orientation="h", name=html_text(start.title),
+                       showlegend=False, marker_color="#999999",
+                       hovertext=[f"<b>{html_text(start.title)}</b><br>{t('trainees.timeline_start')}: "
+                                  f"{html_text(date_text(start.date))}<br>{t('trainees.timeline_end')}: "
+                                  + html_text(date_text(end.iloc[0]["date"] if len(end) else None))],
+                       hoverinfo="text")
+    checks_row = t("trainees.timeline_checks")
     checks = marks[marks["mark"] == "check"]
     for status, part in checks.groupby("status", sort=False):
         days = pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d").tolist()
@@ -184,7 +193,12 @@ def person_timeline(marks: pd.DataFrame, title: str) -> go.Figure:
                            mode="markers", name=label("follow_up_status", status),
                            marker=dict(size=13, color=STATUS_COLOURS.get(status, "#888888"),
                                        line=dict(color="#333", width=1)),
-                           hovertext=[_check_hover(c) for c in part.itertuples()], hoverinfo="text")
-    figure.update_layout(**BASE_LAYOUT, title=html_text(title), height=260, xaxis=dict(type="date"),
-                         yaxis=dict(categoryorder="array", categoryarray=[checks_row, programme_row]))
+                           hovertext=[_check_hover(c, several) for c in part.itertuples()], hoverinfo="text")
+    # The legend sits above the plot, under the title, so it never covers the date labels below it (at any width
+    # it may wrap to a second line: the top margin leaves room for two).
+    figure.update_layout(**{**BASE_LAYOUT, "margin": dict(l=10, r=10, t=110, b=10),
+                            "legend": dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom")},
+                         title=dict(text=html_text(title), y=0.98, yanchor="top"), height=280 + 40 * len(rows),
+                         xaxis=dict(type="date"),
+                         yaxis=dict(categoryorder="array", categoryarray=[checks_row, *reversed(rows.values())]))
     return figure
