@@ -27,7 +27,8 @@ else:
     chosen = ui.coded_multiselect(t("trainees.cohorts"), cohort_names, "cohort",
                                   placeholder=t("trainees.all_cohorts"))
     shown = charts.of_cohorts(retention, chosen, largest=CHART_COHORTS)
-    ui.showing_note(shown["cohort"].nunique(), len(cohort_names), "trainees.showing_cohorts")
+    ui.showing_note(shown["cohort"].nunique(), len(cohort_names),
+                    "trainees.showing_chosen_cohorts" if chosen else "trainees.showing_cohorts")
     if protect:
         st.caption(t("trainees.small_groups", limit=5))
 

@@ -236,6 +236,7 @@ def test_only_the_largest_cohorts_are_charted_unless_chosen(monkeypatch, tmp_pat
     assert any("the 12 largest of 13 cohorts" in caption.value for caption in app.caption)
     chosen = open_app(monkeypatch, database, PAGE, {"cohort": "P12"})
     assert [spec["layout"]["title"]["text"] for spec in chart_specs(chosen)] == ["Course 12"]
+    assert [c.value for c in chosen.caption if "of 13 cohorts" in c.value] == ["charted: the 1 chosen of 13 cohorts"]
     follow_ups = open_store(database).read("trainee_follow_ups", Scope(), programme=None, limit=1)
     assert (len(follow_ups), int(follow_ups["total"].iloc[0])) == (1, 2)  # the per-person rows are limited
 
