@@ -205,7 +205,8 @@ def test_one_trainees_timeline_for_roles_that_see_names(monkeypatch, cohort_db, 
     assert "E · Spine training · never followed up" in picker.options
     assert picker.value == person_code("P1", "A") and app.query_params["person"] == person_code("P1", "A")
     [timeline] = [spec for spec in chart_specs(app) if "Follow-ups" in spec["layout"]["yaxis"].get("categoryarray", [])]
-    assert timeline["layout"]["title"]["text"] == "A · Spine training · 2 follow-up(s)"
+    assert timeline["layout"]["title"]["text"] == "A · Spine training · 2 follow-ups"
+    assert "B · Spine training · 1 follow-up" in picker.options
     traces = {trace["name"]: trace for trace in timeline["data"]}
     assert traces["At the home institution"]["x"] == ["2025-03-01", "2025-09-01"]
     assert traces["Spine training"]["base"] == ["2024-01-01"]  # the programme's bar starts on its first day

@@ -143,8 +143,10 @@ def without_equipment_counts(counts: pd.DataFrame, protect: bool) -> pd.DataFram
 
 def person_names(people: pd.DataFrame) -> dict[str, str]:
     """Each trainee's link code and how they are listed: name, programme, and how often they were checked."""
-    return {row.person: t("trainees.person_option", name=row.person_name, programme=row.programme_title,
-                          checks=number(row.checks)) if row.checks else
+    # English tells one from many; Mongolian and Korean count nouns alike, so their two messages read the same.
+    return {row.person: t("trainees.person_option_one" if row.checks == 1 else "trainees.person_option",
+                          name=row.person_name, programme=row.programme_title, checks=number(row.checks))
+            if row.checks else
             t("trainees.person_never_checked", name=row.person_name, programme=row.programme_title)
             for row in people.itertuples()}
 
