@@ -50,13 +50,16 @@ else:
 if not protect:
     st.subheader(t("trainees.people"))
     follow_ups = ui.read("trainee_follow_ups", programme=None, limit=PEOPLE_LIMIT)
-    ui.table(charts.follow_up_rows(follow_ups), {
-        "person_name": Column("trainees.col_person", "person"), "programme_title": "trainees.col_programme",
-        "end_date": Column("trainees.col_return", "date"), "date": Column("trainees.col_checked", "date"),
-        "status": "trainees.col_status", "institution_name": "trainees.col_institution",
-        "practising": "trainees.col_practising", "procedures_performed": Column("trainees.col_cases", "count"),
-    }, download="follow-ups")
-    ui.showing_note(len(follow_ups), follow_ups["total"].iloc[0] if len(follow_ups) else 0, "quality.showing")
+    if follow_ups.empty:
+        st.caption(t("trainees.no_follow_ups"))
+    else:
+        ui.table(charts.follow_up_rows(follow_ups), {
+            "person_name": Column("trainees.col_person", "person"), "programme_title": "trainees.col_programme",
+            "end_date": Column("trainees.col_return", "date"), "date": Column("trainees.col_checked", "date"),
+            "status": "trainees.col_status", "institution_name": "trainees.col_institution",
+            "practising": "trainees.col_practising", "procedures_performed": Column("trainees.col_cases", "count"),
+        }, download="follow-ups")
+        ui.showing_note(len(follow_ups), follow_ups["total"].iloc[0], "quality.showing")
 
     st.subheader(t("trainees.timeline"))
     people = ui.read("trainee_people", limit=PEOPLE_LIMIT)
@@ -86,15 +89,18 @@ else:
 
 st.subheader(t("trainees.without_equipment"))
 st.caption(t("trainees.without_equipment_caption"))
-if protect:
-    ui.table(charts.without_equipment_counts(ui.read("trainees_without_equipment_by_institution"), protect), {
+without = (ui.read("trainees_without_equipment_by_institution") if protect
+           else ui.read("trainees_without_equipment", limit=PEOPLE_LIMIT))
+if without.empty:
+    st.caption(t("trainees.nobody_without_equipment"))
+elif protect:
+    ui.table(charts.without_equipment_counts(without, protect), {
         "institution_name": "trainees.col_home_institution", "trainees": "trainees.col_trainees_without",
     }, download="trainees-without-equipment")
 else:
-    without = ui.read("trainees_without_equipment", limit=PEOPLE_LIMIT)
     ui.table(charts.without_equipment_rows(without), {
         "person_name": Column("trainees.col_person", "person"), "programme_title": "trainees.col_programme",
         "institution_name": "trainees.col_home_institution", "checked": Column("trainees.col_checked", "date"),
         "categories": "trainees.col_equipment_needed",
     }, download="trainees-without-equipment")
-    ui.showing_note(len(without), without["total"].iloc[0] if len(without) else 0, "quality.showing")
+    ui.showing_note(len(without), without["total"].iloc[0], "quality.showing")

@@ -296,3 +296,18 @@ def test_a_trainee_of_two_programmes_has_both_on_one_timeline(monkeypatch, tmp_p
     legend = timeline["layout"]["legend"]
     assert (legend["orientation"], legend["yanchor"]) == ("h", "bottom") and legend["y"] >= 1
     assert any("Every programme with a trainee of this name is shown (2)" in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize("user", [auth.User("official@moh.example", "ministry", None), None])
+def test_empty_lists_say_why(monkeypatch, tmp_path, write, viewer, user):
+    """The valid workbook records no follow-up, so nobody is back home without equipment: where the follow-ups
+    and the trainees without equipment would be, captions say why, and no empty table stands there."""
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(valid_workbook()), database, "test")
+    viewer(user)
+    app = open_app(monkeypatch, database, PAGE)
+    captions = [caption.value for caption in app.caption]
+    assert ("No follow-ups of trainees are recorded yet (the follow_ups sheet of the workbook)." in captions) == \
+        (user is not None)  # the follow-ups are listed only for viewers who see names
+    assert any(c.startswith("Nothing to list: no trainee back at their home institution") for c in captions)
+    assert all(len(frame.value) for frame in app.dataframe)
