@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from portal import api, auth, tokens
 from portal.charts.trainees import retention_table
 from portal.db import Scope, open_store
+from portal.importer import import_workbook
 from test_retention import cohort_db  # noqa: F401  (the hand-worked cohort of six trainees of P1)
 
 
@@ -47,3 +48,21 @@ def test_follow_ups_need_names(client):
     assert (refused.status_code, refused.json()["error"]) == (403, "names_not_shown")
     rows = http.get("/api/v1/follow_ups?programme=P1", headers={"Authorization": f"Bearer {token}"}).json()["data"]
     assert sorted({row["person_name"] for row in rows}) == ["A", "B", "C", "D", "F"] and len(rows) == 7
+
+
+def test_cohorts_with_one_name_are_told_apart(monkeypatch, tmp_path, write):
+    """P1 and P2 share the title "Spine training": each retention row names its cohort with its code and carries
+    the code; a cohort whose name is its own (P3) keeps its plain name."""
+    from workbooks import valid_workbook
+
+    book = valid_workbook()
+    book["programmes"] += [{**book["programmes"][0], "programme_id": "P2"},
+                           {**book["programmes"][0], "programme_id": "P3", "title": "Hand surgery"}]
+    book["participants"] = [{"programme_id": p, "person_name": "A", "role": "trainee"} for p in ("P1", "P2", "P3")]
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    monkeypatch.setenv("PORTAL_DB", str(database))
+    monkeypatch.setenv("PORTAL_ACCOUNTS", str(tmp_path / "accounts.sqlite"))
+    rows = TestClient(Starlette(routes=api.routes())).get("/api/v1/retention").json()["data"]
+    assert sorted({(row["cohort_code"], row["cohort"]) for row in rows}) == [
+        ("P1", "Spine training (P1)"), ("P2", "Spine training (P2)"), ("P3", "Hand surgery")]

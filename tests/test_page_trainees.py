@@ -46,7 +46,9 @@ def test_an_anonymous_visitor_reads_fewer_than_5_and_sees_no_names(monkeypatch, 
     six = figures[figures.iloc[:, 1] == 6].iloc[0].tolist()
     assert six[2] == "6" and six[3:7] == ["fewer than 5"] * 4
     assert not {"A", "B", "C", "D", "F"} & shown_texts(app)
-    assert "Every point of this cohort" in str(app.get("plotly_chart")[0].proto.spec)
+    [message] = chart_specs(app)[0]["layout"]["annotations"]
+    assert message["text"] == ("Spine training: every point rests on fewer than 5 people in some band, "
+                               "so it is not charted.")
 
 
 def test_downloads_carry_fewer_than_5(cohort_db):  # noqa: F811
@@ -203,7 +205,8 @@ def test_one_trainees_timeline_for_roles_that_see_names(monkeypatch, cohort_db, 
     assert "E · Spine training · never followed up" in picker.options
     assert picker.value == person_code("P1", "A") and app.query_params["person"] == person_code("P1", "A")
     [timeline] = [spec for spec in chart_specs(app) if "Follow-ups" in spec["layout"]["yaxis"].get("categoryarray", [])]
-    assert timeline["layout"]["title"]["text"] == "A · Spine training · 2 follow-up(s)"
+    assert timeline["layout"]["title"]["text"] == "A · Spine training · 2 follow-ups"
+    assert "B · Spine training · 1 follow-up" in picker.options
     traces = {trace["name"]: trace for trace in timeline["data"]}
     assert traces["At the home institution"]["x"] == ["2025-03-01", "2025-09-01"]
     assert traces["Spine training"]["base"] == ["2024-01-01"]  # the programme's bar starts on its first day
@@ -234,5 +237,77 @@ def test_only_the_largest_cohorts_are_charted_unless_chosen(monkeypatch, tmp_pat
     assert any("the 12 largest of 13 cohorts" in caption.value for caption in app.caption)
     chosen = open_app(monkeypatch, database, PAGE, {"cohort": "P12"})
     assert [spec["layout"]["title"]["text"] for spec in chart_specs(chosen)] == ["Course 12"]
+    assert [c.value for c in chosen.caption if "of 13 cohorts" in c.value] == ["charted: the 1 chosen of 13 cohorts"]
     follow_ups = open_store(database).read("trainee_follow_ups", Scope(), programme=None, limit=1)
     assert (len(follow_ups), int(follow_ups["total"].iloc[0])) == (1, 2)  # the per-person rows are limited
+
+
+def test_cohorts_with_one_title_are_told_apart(monkeypatch, tmp_path, write, viewer):
+    """P1 and P2 are both "Spine training": their charts, the cohort picker and the figures name each with its code."""
+    book = valid_workbook()
+    book["programmes"].append({**book["programmes"][0], "programme_id": "P2"})
+    book["participants"] = [{"programme_id": p, "person_name": "A", "role": "trainee"} for p in ("P1", "P2")]
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, database, PAGE)
+    named = ["Spine training (P1)", "Spine training (P2)"]
+    assert [spec["layout"]["title"]["text"] for spec in chart_specs(app)] == named
+    assert app.multiselect(key="cohort").options == named
+    assert sorted(set(app.dataframe[0].value.iloc[:, 0])) == named
+
+
+def test_a_page_without_retention_goes_on_to_the_equipment(monkeypatch, tmp_path, write, viewer):
+    """P1 is ongoing (no end date), so there are no retention figures yet: a partner of its home institution
+    reads so, and still sees the equipment out of step with training and the trainees without equipment."""
+    book = valid_workbook()
+    book["programmes"][0].update(end_date="", status="ongoing")
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    viewer(auth.User("partner@example.org", "partner", "UB-TRAUMA"))
+    app = open_app(monkeypatch, database, PAGE)
+    assert [info.value for info in app.info][0].startswith("No retention figures yet")
+    headers = [header.value for header in app.subheader]
+    assert "Trainees back home without the equipment they trained for" in headers
+    assert table_with(app, "Out of step").iloc[0, 0] == "microscope"
+
+
+def test_a_trainee_of_two_programmes_has_both_on_one_timeline(monkeypatch, tmp_path, write, viewer):
+    """A trained in P1 (2024 .. 2024-11, checked home 2025-03) and in P2 "Hand surgery" (2025-06 .. 2025-09,
+    checked abroad 2026-01): picking A of P1 shows both programmes on their own rows and both checks, says why
+    they are joined, and keeps the legend above the plot (clear of the date labels)."""
+    book = valid_workbook()
+    book["programmes"].append({**book["programmes"][0], "programme_id": "P2", "title": "Hand surgery",
+                               "start_date": "2025-06", "end_date": "2025-09", "cost_amount": ""})
+    book["participants"] = [{"programme_id": p, "person_name": "A", "role": "trainee"} for p in ("P1", "P2")]
+    book["follow_ups"] = [{"programme_id": p, "person_name": "A", "role": "trainee", "date": when, "status": status}
+                          for p, when, status in (("P1", "2025-03", "at_home_institution"),
+                                                  ("P2", "2026-01", "abroad"))]
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    viewer(auth.User("official@moh.example", "ministry", None))
+    app = open_app(monkeypatch, database, PAGE, {"person": person_code("P1", "A")})
+    [timeline] = [spec for spec in chart_specs(app) if "Follow-ups" in spec["layout"]["yaxis"].get("categoryarray", [])]
+    assert timeline["layout"]["yaxis"]["categoryarray"] == ["Follow-ups", "Hand surgery", "Spine training"]
+    traces = {trace["name"]: trace for trace in timeline["data"]}
+    assert (traces["Spine training"]["base"], traces["Hand surgery"]["base"]) == (["2024-01-01"], ["2025-06-01"])
+    assert (traces["At the home institution"]["x"], traces["Abroad"]["x"]) == (["2025-03-01"], ["2026-01-01"])
+    assert "Programme: Hand surgery" in traces["Abroad"]["hovertext"][0]
+    legend = timeline["layout"]["legend"]
+    assert (legend["orientation"], legend["yanchor"]) == ("h", "bottom") and legend["y"] >= 1
+    assert any("Every programme with a trainee of this name is shown (2)" in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize("user", [auth.User("official@moh.example", "ministry", None), None])
+def test_empty_lists_say_why(monkeypatch, tmp_path, write, viewer, user):
+    """The valid workbook records no follow-up, so nobody is back home without equipment: where the follow-ups
+    and the trainees without equipment would be, captions say why, and no empty table stands there."""
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(valid_workbook()), database, "test")
+    viewer(user)
+    app = open_app(monkeypatch, database, PAGE)
+    captions = [caption.value for caption in app.caption]
+    assert ("No follow-ups of trainees are recorded yet (the follow_ups sheet of the workbook)." in captions) == \
+        (user is not None)  # the follow-ups are listed only for viewers who see names
+    assert any(c.startswith("Nothing to list: no trainee back at their home institution") for c in captions)
+    assert all(len(frame.value) for frame in app.dataframe)

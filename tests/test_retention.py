@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
+from portal import db
 from portal.db import Scope, open_store
+from portal.charts.trainees import retention_table
 from portal.importer import import_workbook
 from workbooks import valid_workbook
 
@@ -99,3 +101,38 @@ def test_a_full_end_date_keeps_its_day(tmp_path, write):
     import_workbook(write(book), tmp_path / "db.duckdb", "test")
     six = retention(tmp_path / "db.duckdb", Scope()).set_index("months").loc[6]
     assert (int(six["home"]), int(six["not_followed_up"])) == (0, 1)
+
+
+def test_checks_before_the_programme_start_do_not_count(tmp_path, write):
+    """P1 runs 2024 .. 2024-11; after the checks were recorded its start moves to 2024-06 (as an edit can leave
+    them). At 6 months (2025-05-31):
+      A: 2024-03 home: certainly before the start (2024-03-31 < 2024-06-01), a contradiction -> not followed up
+      B: 2024-06 abroad: in the start's month                                                 -> left
+      C: "2024" home: may be after the start (2024-12-31), not a contradiction, as on Data quality -> home
+    """
+    book = valid_workbook()
+    book["participants"] = [{"programme_id": "P1", "person_name": name, "role": "trainee"} for name in "ABC"]
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    with db.writing(database) as writer:
+        writer.connection.execute("UPDATE programmes SET start_date = '2024-06'")
+        writer.connection.executemany(
+            "INSERT INTO follow_ups (programme_id, person_name, role, date, status) VALUES ('P1', ?, 'trainee', ?, ?)",
+            [("A", "2024-03", "at_home_institution"), ("B", "2024-06", "abroad"), ("C", "2024", "at_home_institution")])
+    six = retention(database, Scope()).set_index("months").loc[6]
+    assert [int(six[band]) for band in ("home", "country", "left", "not_followed_up")] == [1, 0, 1, 1]
+
+
+@pytest.mark.parametrize("protect, at_twelve", [(False, "17%"), (True, "fewer than 5")])
+def test_retained_share_is_not_reported_while_nobody_was_followed_up(tmp_path, write, protect, at_twelve):
+    """Six trainees of P1 (ends 2024-11), one checked home in 2025-09: nobody is followed up by the 6-month point
+    (2025-05-31), so the retained share is not reported there, not "0%"; at 12 months it is 1 of 6 (17%), which
+    rests on one person for anonymous visitors."""
+    book = valid_workbook()
+    book["participants"] = [{"programme_id": "P1", "person_name": name, "role": "trainee"} for name in "ABCDEF"]
+    book["follow_ups"] = [{"programme_id": "P1", "person_name": "A", "role": "trainee", "date": "2025-09",
+                           "status": "at_home_institution"}]
+    import_workbook(write(book), tmp_path / "db.duckdb", "test")
+    scope = Scope(role="anonymous", names_visible=False, costs_visible=False) if protect else Scope()
+    table = retention_table(retention(tmp_path / "db.duckdb", scope), protect).set_index("months")
+    assert (table.loc[6, "retained_share"], table.loc[12, "retained_share"]) == ("not reported", at_twelve)

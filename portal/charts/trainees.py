@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
-from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, number,
-                            protected_count, protected_share, text_or_not_reported)
+from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, not_reported,
+                            number, protected_count, protected_share)
 from portal.i18n import label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
@@ -27,7 +27,7 @@ def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure
     """One cohort's retention: bars at 6..60 months, bands home / country / abroad-left / not followed up."""
     points = [point for point in cohort.to_dict("records") if chartable(point, protect)]
     if not points:
-        return empty_figure(t("trainees.chart_small", limit=SMALL_GROUP))
+        return empty_figure(t("trainees.chart_small", cohort=html_text(title), limit=SMALL_GROUP))
     figure = go.Figure()
     months = [t("trainees.months", months=int(point["months"])) for point in points]
     for band, colour in BANDS:
@@ -48,6 +48,13 @@ FIGURES = ("trainees", "home", "country", "left", "not_followed_up", "practising
            "practising_no", "practising_not_reported")
 
 
+def retained_share(row: pd.Series, protect: bool) -> str:
+    """The share of the cohort at home; "not reported" when nobody of it was followed up by then (not "0%")."""
+    if not int(row["followed_up"]) and not is_small_group(row["trainees"], protect):
+        return not_reported()
+    return protected_share(row["home"], row["trainees"], protect)
+
+
 def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     """The retention figures as the viewer may read them (and download them): counts of 1 to 4 people read
     "fewer than 5" for protected viewers, and so do the cases those groups reported; the practising share is
@@ -55,22 +62,32 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     rows = []
     for _, row in retention.iterrows():
         small = is_small_group(row["followed_up"], protect)
-        rows.append({"cohort": row["cohort_name"] if isinstance(row["cohort_name"], str) else row["cohort"],
+        rows.append({"cohort": cohort_name(row), "cohort_code": row["cohort"],
                      "months": int(row["months"]),
                      **{f: protected_count(row[f], protect) for f in FIGURES},
-                     "retained_share": protected_share(row["home"], row["trainees"], protect),
+                     "retained_share": retained_share(row, protect),
                      "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
                                                          row["followed_up"], protect),
                      "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
-    return pd.DataFrame(rows, columns=["cohort", "months", *FIGURES, "retained_share", "practising_share",
-                                       "cases_reported"]).astype({"months": "int64"})
+    return pd.DataFrame(rows, columns=["cohort", "cohort_code", "months", *FIGURES, "retained_share",
+                                       "practising_share", "cases_reported"]).astype({"months": "int64"})
+
+
+def cohort_name(row) -> str:
+    """The name a cohort is shown by: its name, with its code where another cohort has the same name
+    ("Spine surgery (PRG-019)"), "not reported" where a specialty is missing."""
+    if is_missing(row["cohort_name"]):
+        return not_reported()
+    if row["name_shared"]:
+        return t("trainees.cohort_with_code", name=row["cohort_name"], code=row["cohort"])
+    return str(row["cohort_name"])
 
 
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
-    """Each cohort's code and the name it is shown by ("not reported" where a specialty is missing)."""
+    """Each cohort's code and the name it is shown by."""
     cohorts = retention.drop_duplicates("cohort")
-    return {code: text_or_not_reported(name) for code, name in zip(cohorts["cohort"].fillna(""),
-                                                                  cohorts["cohort_name"])}
+    return {"" if is_missing(row["cohort"]) else row["cohort"]: cohort_name(row)
+            for row in cohorts.to_dict("records")}
 
 
 def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:
@@ -126,14 +143,18 @@ def without_equipment_counts(counts: pd.DataFrame, protect: bool) -> pd.DataFram
 
 def person_names(people: pd.DataFrame) -> dict[str, str]:
     """Each trainee's link code and how they are listed: name, programme, and how often they were checked."""
-    return {row.person: t("trainees.person_option", name=row.person_name, programme=row.programme_title,
-                          checks=number(row.checks)) if row.checks else
+    # English tells one from many; Mongolian and Korean count nouns alike, so their two messages read the same.
+    return {row.person: t("trainees.person_option_one" if row.checks == 1 else "trainees.person_option",
+                          name=row.person_name, programme=row.programme_title, checks=number(row.checks))
+            if row.checks else
             t("trainees.person_never_checked", name=row.person_name, programme=row.programme_title)
             for row in people.itertuples()}
 
 
-def _check_hover(check) -> str:
+def _check_hover(check, several: bool) -> str:
     lines = [f"<b>{html_text(date_text(check.date))}</b>", label("follow_up_status", check.status)]
+    if several:  # which programme the check followed up
+        lines.append(f"{t('trainees.col_programme')}: {html_text(check.title)}")
     if not is_missing(check.practising):
         lines.append(f"{t('trainees.col_practising')}: {label('practising', check.practising)}")
     if not is_missing(check.institution_name):
@@ -144,22 +165,29 @@ def _check_hover(check) -> str:
 
 
 def person_timeline(marks: pd.DataFrame, title: str) -> go.Figure:
-    """One trainee's timeline: the programme as a bar from its start to its end (the return), each check a
-    point coloured by the situation it found."""
+    """One trainee's timeline: each programme they took part in as a bar from its start to its end (the return),
+    on a row of its own, each check a point coloured by the situation it found; the legend above the plot."""
     if marks.empty:
         return empty_figure(t("trainees.timeline_empty"))
     figure = go.Figure()
-    programme_row, checks_row = t("trainees.timeline_programme"), t("trainees.timeline_checks")
-    start = marks[marks["mark"] == "start"].iloc[0]
-    end = marks[marks["mark"] == "end"]
-    last = pd.Timestamp(end.iloc[0]["last_day"] if len(end) else start["last_day"]) + pd.Timedelta(days=1)
-    first = pd.Timestamp(start["first_day"])
-    figure.add_bar(y=[programme_row], base=[first.strftime("%Y-%m-%d")], x=[(last - first).total_seconds() * 1000],
-                   orientation="h", name=html_text(start["title"]), marker_color="#999999",
-                   hovertext=[f"<b>{html_text(start['title'])}</b><br>{t('trainees.timeline_start')}: "
-                              f"{html_text(date_text(start['date']))}<br>{t('trainees.timeline_end')}: "
-                              + html_text(date_text(end.iloc[0]["date"] if len(end) else None))],
-                   hoverinfo="text")
+    starts = marks[marks["mark"] == "start"]
+    several = len(starts) > 1
+    shared = starts["title"].duplicated(keep=False)
+    rows = {}  # each programme's row: its title, with its code where two programmes share one
+    for start, title_shared in zip(starts.itertuples(), shared):
+        rows[start.programme_id] = html_text(t("trainees.cohort_with_code", name=start.title, code=start.programme_id)
+                                             if title_shared else start.title)
+        end = marks[(marks["mark"] == "end") & (marks["programme_id"] == start.programme_id)]
+        first = pd.Timestamp(start.first_day)
+        last = pd.Timestamp(end.iloc[0]["last_day"] if len(end) else start.last_day) + pd.Timedelta(days=1)
+        figure.add_bar(y=[rows[start.programme_id]], base=[first.strftime("%Y-%m-%d")],
+                       x=[(last - first).total_seconds() * 1000], orientation="h", name=html_text(start.title),
+                       showlegend=False, marker_color="#999999",
+                       hovertext=[f"<b>{html_text(start.title)}</b><br>{t('trainees.timeline_start')}: "
+                                  f"{html_text(date_text(start.date))}<br>{t('trainees.timeline_end')}: "
+                                  + html_text(date_text(end.iloc[0]["date"] if len(end) else None))],
+                       hoverinfo="text")
+    checks_row = t("trainees.timeline_checks")
     checks = marks[marks["mark"] == "check"]
     for status, part in checks.groupby("status", sort=False):
         days = pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d").tolist()
@@ -167,7 +195,12 @@ def person_timeline(marks: pd.DataFrame, title: str) -> go.Figure:
                            mode="markers", name=label("follow_up_status", status),
                            marker=dict(size=13, color=STATUS_COLOURS.get(status, "#888888"),
                                        line=dict(color="#333", width=1)),
-                           hovertext=[_check_hover(c) for c in part.itertuples()], hoverinfo="text")
-    figure.update_layout(**BASE_LAYOUT, title=html_text(title), height=260, xaxis=dict(type="date"),
-                         yaxis=dict(categoryorder="array", categoryarray=[checks_row, programme_row]))
+                           hovertext=[_check_hover(c, several) for c in part.itertuples()], hoverinfo="text")
+    # The legend sits above the plot, under the title, so it never covers the date labels below it (at any width
+    # it may wrap to a second line: the top margin leaves room for two).
+    figure.update_layout(**{**BASE_LAYOUT, "margin": dict(l=10, r=10, t=110, b=10),
+                            "legend": dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom")},
+                         title=dict(text=html_text(title), y=0.98, yanchor="top"), height=280 + 40 * len(rows),
+                         xaxis=dict(type="date"),
+                         yaxis=dict(categoryorder="array", categoryarray=[checks_row, *reversed(rows.values())]))
     return figure

@@ -9,7 +9,7 @@ WITH places AS (
     WHERE programme_id = $programme OR home_institution_id IN (SELECT institution_id FROM places)
        OR host_institution_id IN (SELECT institution_id FROM places)
 )
-SELECT 'subject' AS cohort, NULL AS cohort_name, s.months,
+SELECT 'subject' AS cohort, NULL AS cohort_name, false AS name_shared, s.months,
        count(*) AS trainees,
        count(*) FILTER (band = 'home') AS home,
        count(*) FILTER (band = 'country') AS country,

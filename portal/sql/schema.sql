@@ -214,7 +214,7 @@ CREATE OR REPLACE MACRO retention_point(end_date, months) AS CASE WHEN length(en
 CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
     WITH points AS (
         SELECT t.person_number, t.person_name, t.programme_id, t._name, p.title, p.host_institution_id,
-               p.home_institution_id, p.specialty, year(date_last(p.end_date)) AS return_year, m.months,
+               p.home_institution_id, p.specialty, p.start_date, year(date_last(p.end_date)) AS return_year, m.months,
                retention_point(p.end_date, m.months) AS point
         FROM visible_trainees(scope) AS t
         JOIN visible_programmes(scope) AS p USING (programme_id)
@@ -228,11 +228,14 @@ CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
         LEFT JOIN follow_ups AS f
             ON f.programme_id = points.programme_id AND f.person_name = points._name AND f.role = 'trainee'
            AND date_last(f.date) <= points.point AND in_scope(scope, f.source)
+           -- A check certainly before the programme's start contradicts it (Data quality lists it): it says
+           -- nothing of what became of the trainee. Import refuses it; a later change of dates can leave it.
+           AND date_last(f.date) >= date_first(points.start_date)
     ), cases AS (
         SELECT person_number, months, sum(procedures_performed) AS cases_reported
         FROM checks GROUP BY ALL
     )
-    SELECT checks.* EXCLUDE (_name, recency, procedures_performed), cases.cases_reported,
+    SELECT checks.* EXCLUDE (_name, start_date, recency, procedures_performed), cases.cases_reported,
            CASE WHEN status = 'at_home_institution' THEN 'home'
                 WHEN status = 'elsewhere_in_country' THEN 'country'
                 WHEN status IN ('abroad', 'left_profession', 'deceased') THEN 'left'
