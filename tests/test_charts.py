@@ -153,3 +153,15 @@ def test_kinds_have_distinct_colours_from_a_colour_blind_safe_palette_even_when_
     bars = [trace for trace in charts.timeline(frame, colour_by="kind").data if trace.type == "bar"]
     assert len({trace.marker.color for trace in bars}) == 2  # partial dates keep their kind's own colour
     assert all(trace.marker.pattern.shape == "/" and trace.marker.opacity == 0.9 for trace in bars)
+
+
+def test_a_tall_timeline_keeps_its_showing_note_inside_the_figure():
+    frame = items(*[("programme", f"P{n}", f"Programme {n}", "training_abroad", "2024-01-01", "2024-06-30",
+                     date(2024, 1, 1), date(2024, 6, 30), True, 90) for n in range(45)])
+    figure = charts.timeline(frame, title="Programmes")
+    [note] = [a for a in figure.layout.annotations if "showing the 45 most recent of 90" in a.text]
+    # Anchored in pixels to the plot's top edge, so its place does not grow with the chart's height ...
+    assert (note.yref, note.y, note.yanchor) == ("paper", 1, "bottom") and note.yshift > 0
+    # ... and the top margin holds the note's line above the plot and the title above that.
+    assert figure.layout.margin.t >= note.yshift + 1.5 * note.font.size + 24
+    assert figure.layout.height > 1000

@@ -104,13 +104,21 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
         yaxis=dict(autorange="reversed", title=None, categoryorder="array", categoryarray=list(row_labels),
                    tickmode="array", tickvals=list(row_labels), ticktext=list(row_labels.values())),
         **BASE_LAYOUT)
+    # The notes sit a fixed number of pixels above the plot (a share of a tall chart's height would put them
+    # above the figure, cut off), in a top margin made tall enough for them and a title.
+    figure.update_layout(margin=dict(t=NOTE_SPACE + (TITLE_SPACE if title else 0)))
     figure.add_annotation(text=t("chart.hatched_means_imprecise"), showarrow=False, xref="paper", yref="paper",
-                          x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11, color="#555"))
+                          x=1, y=1, yshift=NOTE_SHIFT, xanchor="right", yanchor="bottom",
+                          font=dict(size=NOTE_FONT, color="#555"))
     cut = timeline_cut_text(items)
     if cut:  # on the chart itself, where a reader looks, not only in a caption under it
-        figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
-                              yanchor="bottom", font=dict(size=11, color="#8a3b00"))
+        figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1, yshift=NOTE_SHIFT,
+                              xanchor="left", yanchor="bottom", font=dict(size=NOTE_FONT, color="#8a3b00"))
     return figure
+
+
+NOTE_FONT, NOTE_SHIFT = 11, 4  # pixels: the notes above a timeline, and their gap to the plot
+NOTE_SPACE, TITLE_SPACE = 30, 30  # pixels of top margin for the notes, and for a title above them
 
 
 def timeline_cut_text(items: pd.DataFrame) -> str | None:
