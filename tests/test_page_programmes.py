@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbooks import open_app, valid_workbook
+from workbooks import column_settings, open_app, valid_workbook
 from portal import auth, display, ui
 from portal.importer import import_workbook
 from portal.charts import programmes as shown
@@ -442,3 +442,13 @@ def test_hidden_costs_read_not_shown_and_missing_costs_not_reported(monkeypatch,
     assert grid.placeholder == "not reported"  # what an empty cell reads
     assert rows["Cost in USD"].isna().any() and "not shown" not in set(rows["Cost in USD"].astype(str))
     assert rows["Participants"].dropna().map(type).eq(int).all() or rows["Participants"].dtype.kind in "iuf"
+
+
+def test_the_currency_column_is_text_and_amounts_are_numbers(monkeypatch, seed_db):
+    """A currency is a code ("JPY"): typed as a number, every cell of it would be an error cell."""
+    app = open_page(monkeypatch, seed_db, {"kind": "visiting_expert"})
+    columns = column_settings(app.dataframe[0])
+    assert columns["Currency"] == {"type": "text", "width": None, "hidden": True}
+    assert columns["Cost (as reported)"]["type"] == columns["Cost in USD"]["type"] == "number"
+    assert columns["Participants"]["type"] == "number"
+    assert set(table(app)["Currency"].dropna()) >= {"JPY"}
