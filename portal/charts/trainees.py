@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
 from portal.display import SMALL_GROUP, html_text, protected_count, protected_share, text_or_not_reported
-from portal.i18n import label, t
+from portal.i18n import in_name_order, label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
 BANDS = (("home", OKABE_ITO[4]), ("country", OKABE_ITO[1]), ("left", OKABE_ITO[5]), ("not_followed_up", "#BBBBBB"))
@@ -58,9 +58,9 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
 
 
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
-    """Each cohort's code and the name it is shown by ("not reported" where a specialty is missing)."""
-    return {code: text_or_not_reported(name) for code, name in zip(retention["cohort"].fillna(""),
-                                                                  retention["cohort_name"])}
+    """Each cohort's code and the name it is shown by ("not reported" where a specialty is missing), in name order."""
+    names = zip(retention["cohort"].fillna(""), retention["cohort_name"])
+    return in_name_order({code: text_or_not_reported(name) for code, name in names})
 
 
 def of_cohorts(retention: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
