@@ -381,3 +381,12 @@ def test_readable_spells_out_dates_kinds_and_countries():
     assert shown["country"].tolist()[:2] == ["South Korea", "Vietnam"]
     assert shown.isna().sum().tolist() == [1, 1, 1]  # missing stays missing
     assert ui.headed(shown, {"date": "partners.col_date"})["Date"].tolist()[-1] == "not reported"
+
+
+def test_every_table_on_the_page_downloads_the_sources_too(monkeypatch, seed_db):
+    """Issue 13: each table on screen (the sources' static table too) offers CSV and .xlsx."""
+    app = open_partners(monkeypatch, seed_db, "MNG-NCTD")
+    tables = len(app.dataframe) + len(app.table)
+    downloads = [d.proto.id for d in app.get("download_button") if "download_" in d.proto.id]
+    assert tables >= 3 and len(downloads) == 2 * tables, (tables, downloads)
+    assert sum("partner_sources" in d for d in downloads) == 2
