@@ -17,6 +17,10 @@ from portal.i18n import country_name, label, t
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
 PALETTE = OKABE_ITO + TOL_MUTED
+# Event kinds share the Partners timeline with programme kinds (Okabe-Ito): colours from Paul Tol's light, dark
+# and bright schemes chosen to stay apart from Okabe-Ito's, and from each other, under deuteranopia and protanopia
+# (Machado 2009 simulation, CIE76 difference of 14 or more; tests/test_charts.py checks it).
+EVENT_PALETTE = ("#EEDD88", "#225522", "#225555", "#FFAABB", "#99DDFF", "#CCDDAA", "#EE6677")
 LABEL_LINE = 34  # characters per line of a timeline's row label: long titles wrap at spaces, never cut
 LANE_GROUPS = {"programme": "programme_kind", "equipment": "equipment_category", "event": "event_kind"}
 IMPRECISE_PATTERN = "/"
@@ -34,8 +38,8 @@ def colour(group: str, value: str, values: tuple[str, ...] | None = None) -> str
         "event_kind": contract.EVENT_KINDS, "technique": contract.TECHNIQUES,
         "institution_kind": contract.INSTITUTION_KINDS, "programme_status": contract.PROGRAMME_STATUSES,
     }[group]
-    # Events share timelines with programmes: their kinds take Tol's colours, so no event looks like a programme.
-    palette = TOL_MUTED if group == "event_kind" else PALETTE
+    # Events share timelines with programmes: their kinds take colours of their own, so no event looks like a programme.
+    palette = EVENT_PALETTE if group == "event_kind" else PALETTE
     return palette[values.index(value) % len(palette)] if value in values else "#888888"
 
 
@@ -69,34 +73,36 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
     # One row per item (labels repeat: two microscopes), keyed by lane and id, labelled by its name.
     rows = [f"{r.lane}:{r.item_id}" for r in records]
     row_labels = dict(zip(rows, (_row_label(r) for r in records)))
-    frame = items.assign(row=rows, group=[_group(r, colour_by) for r in records], hover=[_hover(r) for r in records],
+    mixed = items["lane"].nunique() > 1  # kinds of two lanes share names ("Joint surgery"): the lane is named too
+    frame = items.assign(row=rows, group=[_group(r, colour_by, mixed) for r in records],
+                         hover=[_hover(r) for r in records],
                          imprecise=[is_imprecise(r.start_date) or is_imprecise(r.end_date) or not r.end_reported
                                     for r in records],
                          point=[_is_point(r) for r in records])
     in_legend: set[str] = set()
     # Traces get plain lists, not Series: plotly validates those much faster.
     for (group, imprecise), part in frame[~frame["point"]].groupby(["group", "imprecise"], sort=False):
-        name, fill = group
+        key, name, fill = group
         first = pd.to_datetime(part["first_day"])
         last = pd.to_datetime(part["last_day"]) + timedelta(days=1)  # a bar covers its last day too
         figure.add_bar(
             y=part["row"].tolist(), base=first.dt.strftime("%Y-%m-%d").tolist(),
             x=((last - first).dt.total_seconds() * 1000).tolist(),
-            orientation="h", name=name, legendgroup=name, showlegend=name not in in_legend,
+            orientation="h", name=name, legendgroup=key, showlegend=key not in in_legend,
             # Imprecise dates keep their kind's full colour under white hatching, so no two kinds look alike.
             marker=dict(color=fill, opacity=0.9,
                         pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fillmode="overlay",
                                      fgcolor="white", fgopacity=0.7, size=7, solidity=0.35),
                         line=dict(color=fill, width=1)),
             hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
-        in_legend.add(name)
+        in_legend.add(key)
     points = frame[frame["point"]]
-    for (name, fill), part in points.groupby("group", sort=False):
+    for (key, name, fill), part in points.groupby("group", sort=False):
         figure.add_scatter(y=part["row"].tolist(), x=pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d").tolist(),
-                           mode="markers", name=name, legendgroup=name, showlegend=name not in in_legend,
+                           mode="markers", name=name, legendgroup=key, showlegend=key not in in_legend,
                            marker=dict(symbol="diamond", size=11, color=fill, line=dict(color="#333", width=1)),
                            hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
-        in_legend.add(name)
+        in_legend.add(key)
     lines = max((text.count("<br>") + 1 for text in row_labels.values()), default=1)
     figure.update_layout(
         title=title, barmode="overlay", height=max(260, (14 * lines + 12) * len(row_labels) + 130),
@@ -146,12 +152,15 @@ def wrapped(text: str, width: int = LABEL_LINE) -> str:
     return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
-def _group(item, colour_by: str) -> tuple[str, str]:
+def _group(item, colour_by: str, mixed: bool) -> tuple[str, str, str]:
+    """(legend group, legend name, colour) of an item: its lane, or its kind (named with its lane when mixed)."""
     if colour_by == "kind":
         group = LANE_GROUPS[item.lane]
-        return label(group, item.kind), colour(group, item.kind)
+        name = label(group, item.kind)
+        return f"{item.lane}:{item.kind}", f"{t('lane.' + item.lane)} · {name}" if mixed else name, \
+            colour(group, item.kind)
     lanes = tuple(LANE_GROUPS)
-    return t("lane.plural." + item.lane), colour("lane", item.lane, lanes)
+    return item.lane, t("lane.plural." + item.lane), colour("lane", item.lane, lanes)
 
 
 def _is_point(item) -> bool:
