@@ -128,9 +128,12 @@ with st.container(border=True):
                                    "funding", place=third, placeholder=t("programmes.filter_any"))
     with fourth:
         year_from, year_to = ui.year_range("years", in_url=True)
+    first, second, _, _ = st.columns(4)  # one end only: an arc of the Overview's map opens its own programmes
+    homes = coded_facet(first, "home", choices["institution"], help=t("programmes.filter_home_help"))
+    hosts = coded_facet(second, "host", choices["institution"], help=t("programmes.filter_host_help"))
 
 programmes = ui.read("programmes_matching", home_countries=home_countries, host_countries=host_countries,
-                     institutions=institutions, kinds=kinds, specialties=specialties, statuses=statuses,
+                     institutions=institutions, homes=homes, hosts=hosts, kinds=kinds, specialties=specialties, statuses=statuses,
                      funding_sources=funding, year_from=year_from, year_to=year_to, limit=LIMIT)
 
 if programmes.empty:

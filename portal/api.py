@@ -62,7 +62,8 @@ ENDPOINTS = {
     "programmes": Endpoint(
         "programmes_matching", "Programmes matching the Programmes page's filters, oldest first, with totals.",
         lists={"home_country": "home_countries", "host_country": "host_countries", "institution": "institutions",
-               "kind": "kinds", "specialty": "specialties", "status": "statuses", "funding": "funding_sources"},
+               "home": "homes", "host": "hosts", "kind": "kinds", "specialty": "specialties", "status": "statuses",
+               "funding": "funding_sources"},
         years=True, fixed={"limit": EVERY_ROW}),
     "institutions": Endpoint(
         "institution_activity", "Institutions with coordinates and their programme and event counts "
