@@ -212,3 +212,25 @@ def test_one_lane_timelines_name_kinds_alone():
     figure = charts.timeline(items(("programme", "P1", "a", "joint_surgery", "2024", None, date(2024, 1, 1),
                                     date(2024, 12, 31), True, 1)), colour_by="kind")
     assert [trace.name for trace in figure.data] == ["Joint surgery"]
+
+
+def test_map_labels_go_to_the_busiest_skip_close_neighbours_and_stay_inside_the_frame():
+    from portal.charts import geometry
+
+    points = {"UB": (106.9, 47.9), "UB2": (107.5, 47.0), "Seoul": (126.9, 37.5), "Tashkent": (69.2, 41.3),
+              "Hanoi": (105.8, 21.0), "Almaty": (76.9, 43.2)}
+    weights = {"UB": 50, "UB2": 40, "Seoul": 30, "Tashkent": 20, "Hanoi": 10, "Almaty": 5}
+    placed = geometry.labelled(points, weights, limit=4, gap=4, frame=(65, 143))
+    assert list(placed) == ["UB", "Seoul", "Tashkent", "Hanoi"]  # UB2 sits by UB; the limit leaves out Almaty
+    assert placed["Seoul"] == "middle left"  # by the right edge: its name reads leftwards, inside the map
+    assert placed["Tashkent"] == "middle right" and placed["UB"] == placed["Hanoi"] == "top center"
+
+
+def test_flow_map_labels_one_of_two_institutions_in_one_city_and_keeps_the_eastern_name_inside():
+    figure = charts.flow_map(pd.DataFrame([
+        flows(), flows(host_id="K2", host_name="Host two", host_latitude=37.45, host_longitude=126.75, programmes=1,
+                       weight=1)]))
+    [ends] = [trace for trace in figure.data if trace.name == "Institutions"]
+    label = {data: (text, position) for data, text, position in zip(ends.customdata, ends.text, ends.textposition)}
+    assert label["institution:K"] == ("Host", "middle left") and label["institution:K2"][0] == ""
+    assert label["institution:H"][0] == "Home"

@@ -185,11 +185,23 @@ def _geo_layout(figure: go.Figure, lat: pd.Series, lon: pd.Series, height: int =
     if len(lat):
         pad = 8
         geo.update(lataxis_range=[max(-90, lat.min() - pad), min(90, lat.max() + pad)],
-                   lonaxis_range=[max(-180, lon.min() - pad * 2), min(180, lon.max() + pad * 2)])
+                   lonaxis_range=list(_lon_frame(lon)))
     figure.update_layout(geo=geo, height=height, **BASE_LAYOUT)
 
 
+def _lon_frame(lon) -> tuple[float, float]:
+    """The longitudes a map shows around the points' (their span, and 16 degrees each side)."""
+    return max(-180.0, float(min(lon)) - 16), min(180.0, float(max(lon)) + 16)
+
+
+def _labels(places: dict[str, tuple[float, float]], weights: dict[str, float]) -> dict[str, str]:
+    """The points named on the map itself, and where each name goes (geometry.labelled)."""
+    frame = _lon_frame([x for x, _ in places.values()]) if places else (-180.0, 180.0)
+    return geometry.labelled(places, weights, LABELLED, LABEL_GAP, frame)
+
+
 LABELLED = 6  # the busiest institutions named on the map itself; every other one on hover
+LABEL_GAP = 4.0  # degrees: no label for a point this close to one already labelled (names would overlap)
 SPREAD_REACH, SPREAD_RADIUS = 1.0, 0.8  # degrees: institutions this close are moved apart onto a small ring
 
 
@@ -233,12 +245,12 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
                                          line=dict(color="white", width=1)),
         hovertext=[_flow_hover(flow) for flow in flows.to_dict("records")], hoverinfo="text",
         customdata=[f"flow:{h}|{g}|{k}" for h, g, k in zip(frame["home_id"], frame["host_id"], frame["kind"])])
-    busiest = set(ends.nlargest(LABELLED, "programmes")["id"])
+    named = _labels({i: places[i] for i in ends["id"]}, dict(zip(ends["id"], ends["programmes"].astype(float))))
     figure.add_scattergeo(
         lon=[places[i][0] for i in ends["id"]], lat=[places[i][1] for i in ends["id"]], mode="markers+text",
         name=t("map.institutions"), marker=dict(size=8, color="#1f2d3d", line=dict(color="white", width=1)),
-        text=[_end_label(e) if e["id"] in busiest else "" for e in ends.to_dict("records")],
-        textposition="top center", textfont=dict(size=11, color="#1f2d3d"),
+        text=[_end_label(e) if e["id"] in named else "" for e in ends.to_dict("records")],
+        textposition=[named.get(i, "top center") for i in ends["id"]], textfont=dict(size=11, color="#1f2d3d"),
         hovertext=[_end_hover(e) for e in ends.to_dict("records")], hoverinfo="text",
         customdata=[f"institution:{i}" for i in ends["id"]])
     _geo_layout(figure, ends["lat"], ends["lon"])
@@ -304,12 +316,13 @@ def institution_map(institutions: pd.DataFrame, selected: str | None = None,
     # Institutions in one city would hide each other: each moves onto a small ring around the first.
     places = geometry.spread(dict(zip(located["institution_id"], zip(located["longitude"], located["latitude"]))),
                              SPREAD_REACH, SPREAD_RADIUS)
-    busiest = set(located.nlargest(LABELLED, "activity")["institution_id"])
+    named = _labels(places, dict(zip(located["institution_id"], located["activity"].astype(float))))
     for kind, part in located.groupby("kind", sort=True):
         figure.add_scattergeo(
             lat=[places[i][1] for i in part["institution_id"]], lon=[places[i][0] for i in part["institution_id"]],
-            mode="markers+text", text=[html_text(n) if i in busiest else "" for i, n in zip(part["institution_id"], part["name"])],
-            textposition="top center", textfont=dict(size=11, color="#1f2d3d"),
+            mode="markers+text", text=[html_text(n) if i in named else "" for i, n in zip(part["institution_id"], part["name"])],
+            textposition=[named.get(i, "top center") for i in part["institution_id"]],
+            textfont=dict(size=11, color="#1f2d3d"),
             name=label("institution_kind", kind),
             marker=dict(size=(8 + 30 * (part["activity"].astype(float) / largest) ** 0.5).tolist(),
                         color=colour("institution_kind", kind), opacity=0.8,
