@@ -5,7 +5,7 @@ import streamlit as st
 from portal import display, ui
 from portal.charts import equipment as equipment_charts
 from portal.display import markdown_text
-from portal.i18n import country_name, label, t
+from portal.i18n import country_name, in_name_order, label, t
 
 TIMELINE_LIMIT = 40  # acquisitions on the timeline: enough to read, a few kB of chart data
 TABLE_LIMIT = 200  # rows of the investments table
@@ -75,14 +75,16 @@ st.caption(t("equipment.intro"))
 
 year_from, year_to = ui.year_range("equipment_years", in_url=True)
 category_column, institution_column, country_column = st.columns(3)
-category_names = {code: label("equipment_category", code) for code in equipment_charts.facet(options, "category")}
+category_names = in_name_order({code: label("equipment_category", code)
+                                for code in equipment_charts.facet(options, "category")})
 categories = ui.coded_multiselect(t("equipment.filter_category"), category_names, "equipment_category",
                                   place=category_column, placeholder=t("equipment.filter_all"),
                                   help=t("equipment.filter_help"))
-institutions = ui.coded_multiselect(t("equipment.filter_institution"), equipment_charts.facet(options, "institution"),
-                                    "equipment_institution", place=institution_column,
-                                    placeholder=t("equipment.filter_all"), help=t("equipment.filter_help"))
-country_names = {code: country_name(code) for code in equipment_charts.facet(options, "country")}
+institution_names = in_name_order(equipment_charts.facet(options, "institution"))
+institutions = ui.coded_multiselect(t("equipment.filter_institution"), institution_names, "equipment_institution",
+                                    place=institution_column, placeholder=t("equipment.filter_all"),
+                                    help=t("equipment.filter_help"))
+country_names = in_name_order({code: country_name(code) for code in equipment_charts.facet(options, "country")})
 countries = ui.coded_multiselect(t("equipment.filter_country"), country_names, "equipment_country",
                                  place=country_column, placeholder=t("equipment.filter_all"),
                                  help=t("equipment.filter_help"))

@@ -43,7 +43,9 @@ if clicked:  # a marker opens its institution, an arc lists its programmes
     kind, ids = clicked
     if kind == "institution":
         st.switch_page("pages/partners.py", query_params={"institution": ids[0], "lang": st.query_params["lang"]})
-    st.switch_page("pages/programmes.py", query_params={"institution": ids[:2], "kind": ids[2],
+    # Exactly that flow (home and host, each at its own end); the years chosen here go along with the slider's
+    # state (the Programmes page's slider has the same key), which Streamlit keeps when the page changes.
+    st.switch_page("pages/programmes.py", query_params={"home": ids[0], "host": ids[1], "kind": ids[2],
                                                         "lang": st.query_params["lang"]})
 st.caption(t("overview.flows_caption"))
 ui.showing_note(len(flows), flows["flows_total"].max(), "overview.flows_cut")

@@ -134,8 +134,10 @@ else:
 
 st.subheader(t("partners.sources"), anchor=False)
 st.caption(t("partners.sources_caption"))
-ui.static_table(ui.headed(sources, {  # a static table, so long sources wrap and read in full
+source_table = ui.headed(sources, {
     "source": "partners.col_source", "institutions": "partners.col_institutions",
     "programmes": "partners.col_programmes", "participants": "partners.col_participants",
-    "events": "partners.col_events", "equipment": "partners.col_equipment"}))
+    "events": "partners.col_events", "equipment": "partners.col_equipment"})
+ui.static_table(source_table)  # a static table, so long sources wrap and read in full
+ui.download_buttons(source_table, "partner_sources", key="sources")
 ui.showing_note(len(sources), sources["total"].max(), "partners.sources_cut")

@@ -128,12 +128,16 @@ with st.container(border=True):
                                    "funding", place=third, placeholder=t("programmes.filter_any"))
     with fourth:
         year_from, year_to = ui.year_range("years", in_url=True)
-    confirmations = coded_facet(st.columns(4)[0], "confirmation", choices["confirmation"],
+    first, second, third, _ = st.columns(4)  # one end only: an arc of the Overview's map opens its own programmes
+    homes = coded_facet(first, "home", choices["institution"], help=t("programmes.filter_home_help"))
+    hosts = coded_facet(second, "host", choices["institution"], help=t("programmes.filter_host_help"))
+    confirmations = coded_facet(third, "confirmation", choices["confirmation"],
                                 help=t("programmes.filter_confirmation_help"))
 
 programmes = ui.read("programmes_matching", home_countries=home_countries, host_countries=host_countries,
-                     institutions=institutions, kinds=kinds, specialties=specialties, statuses=statuses,
-                     funding_sources=funding, confirmations=confirmations, year_from=year_from, year_to=year_to, limit=LIMIT)
+                     institutions=institutions, homes=homes, hosts=hosts, kinds=kinds, specialties=specialties,
+                     statuses=statuses, funding_sources=funding, confirmations=confirmations, year_from=year_from,
+                     year_to=year_to, limit=LIMIT)
 
 if programmes.empty:
     st.info(t("chart.empty_suggestion"))

@@ -74,8 +74,8 @@ ENDPOINTS = {
     "programmes": Endpoint(
         "programmes_matching", "Programmes matching the Programmes page's filters, oldest first, with totals.",
         lists={"home_country": "home_countries", "host_country": "host_countries", "institution": "institutions",
-               "kind": "kinds", "specialty": "specialties", "status": "statuses", "funding": "funding_sources",
-               "confirmation": "confirmations"},
+               "home": "homes", "host": "hosts", "kind": "kinds", "specialty": "specialties", "status": "statuses",
+               "funding": "funding_sources", "confirmation": "confirmations"},
         years=True, fixed={"limit": EVERY_ROW}),
     "institutions": Endpoint(
         "institution_list", "Every institution the caller sees, with or without coordinates, with its website "

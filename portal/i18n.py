@@ -89,6 +89,11 @@ def by_name(codes, name) -> list:
     return sorted(codes, key=lambda code: name_key(name(code)))
 
 
+def in_name_order(names: dict[str, str]) -> dict[str, str]:
+    """A picker's {code: shown name}, ordered by the shown name in the reader's language (by_name)."""
+    return {code: names[code] for code in by_name(names, names.get)}
+
+
 def country_name(alpha_3: str | None) -> str:
     """A country's name in the current language (CLDR territory names via Babel), from its ISO alpha-3 code."""
     if not isinstance(alpha_3, str) or not alpha_3:

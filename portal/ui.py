@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -224,9 +225,11 @@ def hidden_for_viewer(column: Column) -> bool:
     return (rule == "costs" and not costs_visible()) or (rule == "names" and not names_visible())
 
 
-def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """The table as shown (typed values, missing left empty), as downloaded (every value in words) and its
-    column settings. Hidden values read "not shown", missing ones "not reported": never one for the other."""
+def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple[pd.DataFrame, pd.DataFrame, dict,
+                                                                               bool]:
+    """The table as shown (typed values, missing left empty), as downloaded (every value in words), its
+    column settings and whether its long texts wrap. Hidden values read "not shown", missing ones "not reported":
+    never one for the other."""
     shown, download, config = pd.DataFrame(index=frame.index), pd.DataFrame(index=frame.index), {}
     hidden_text, missing_text = not_shown(), not_reported()
     for name, spec in headers.items():
@@ -258,24 +261,95 @@ def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple
                            for v, note in zip(values, notes)]
         if column.optional:
             config[title] = {**config[title], "hidden": True}
-    _fit(config, headers)
-    return shown, download, config
+    wrapped = _fit(config, headers, shown)
+    return shown, download, config, wrapped
 
 
-TABLE_WIDTH = 880  # pixels the columns shown at first may take: a page's content at 1,400 px, beside the sidebar
-FIXED_WIDTHS = {"link": 100, "count": 90, "number": 100, "money": 120, "date": 140, "hash": 110}
+GRID_WIDTH = 930  # pixels of a table at 1,400 px: the page's content beside the sidebar
+ROW_MARKERS = 36  # pixels of the row-selection column a selectable table starts with
+CELL_PADDING = 22  # pixels around a cell's text (8.5 each side) and a little to spare
+WRAP_LINES = 3  # lines a long text wraps to in a table's taller rows
+WRAPPED_ROW_HEIGHT = 70  # pixels: Streamlit wraps cell text only in rows taller than 4rem
 
 
-def _fit(config: dict, headers: dict[str, str | Column]) -> None:
-    """Widths for the columns shown at first, so that together they fit TABLE_WIDTH (no sideways scrolling):
-    typed columns their usual width, text columns the rest in equal parts (a long text opens in full on a
-    double-click, and downloads in full)."""
-    shown = [(title, _column(spec)) for title, spec in zip(config, headers.values()) if not _column(spec).optional]
-    fixed = sum(FIXED_WIDTHS.get(column.kind, 0) for _, column in shown)
-    texts = [title for title, column in shown if column.kind not in FIXED_WIDTHS]
-    text_width = max(90, (TABLE_WIDTH - fixed) // max(1, len(texts)))
-    for title, column in shown:
-        config[title] = {**config[title], "width": FIXED_WIDTHS.get(column.kind, text_width)}
+def text_pixels(text: str) -> float:
+    """About how many pixels `text` takes in a table cell (Source Sans, 14 px), erring on the wide side: as
+    measured in Chromium, lowercase letters take 6.6 px on average, capitals 7.9, digits 7.0, Hangul 11.7."""
+    width = 0.0
+    for character in text:
+        if unicodedata.east_asian_width(character) in "WF":
+            width += 12.5
+        elif character in NARROW:
+            width += 4.0
+        elif character.isupper():
+            width += 8.2
+        else:
+            width += 6.9
+    return width * 1.07  # these averages are within 5% of Chromium's measure of the seed's cells: err wide
+
+
+NARROW = " .,:;'()[]|!ilIjtf"
+
+
+def _shown_text(value: object, column: Column) -> str:
+    """A cell's text as the table draws it (a link shows its id; a hash its start), for measuring."""
+    if is_missing(value):
+        return not_reported()
+    if isinstance(value, str) and column.kind == "link":
+        return value.split("=", 1)[-1].split("&")[0]
+    if isinstance(value, str):
+        return f"{value[:HASH_SHOWN]}…" if column.kind == "hash" else value
+    return _cell_text(value, column)
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines `text` takes when wrapped at spaces into `width` pixels (a longer word takes its own)."""
+    lines, line = 1, 0.0
+    for word in text.split():
+        length = text_pixels(word)
+        if line and line + text_pixels(" ") + length > width:
+            lines, line = lines + 1, length
+        else:
+            line += (text_pixels(" ") if line else 0.0) + length
+    return lines
+
+
+def _wrapped_width(values: list[str], header: float) -> int:
+    """The narrowest width (pixels, padding included) at which the header fits on one line and every value in
+    WRAP_LINES lines, wrapped at spaces."""
+    narrowest = max([header, *(text_pixels(w) for v in values for w in v.split())])
+    widest = max([header, *map(text_pixels, values)])
+    long_values = [v for v in set(values) if text_pixels(v) > narrowest]
+    while widest - narrowest > 4:  # a binary search, to within 4 pixels
+        middle = (narrowest + widest) / 2
+        if all(_lines(v, middle) <= WRAP_LINES for v in long_values):
+            widest = middle
+        else:
+            narrowest = middle
+    return int(CELL_PADDING + widest) + 1
+
+
+def _fit(config: dict, headers: dict[str, str | Column], shown: pd.DataFrame) -> bool:
+    """Widths for the columns shown at first, from their header and longest value, so that a reader sees every
+    cell in full without sideways scrolling at 1,400 px. Long texts wrap over WRAP_LINES lines when they would
+    not fit on one; columns that still do not fit start hidden (from the last, the least needed; the first always
+    shows), never squeezed: the table's column menu brings them back. Returns whether texts wrap."""
+    columns = [(title, _column(spec)) for title, spec in zip(config, headers.values()) if not _column(spec).optional]
+    header = {title: text_pixels(title) for title, _ in columns}
+    texts = {title: [_shown_text(v, column) for v in shown[title]] for title, column in columns}
+    one_line = {title: int(CELL_PADDING + max([header[title], *map(text_pixels, values)])) + 1
+                for title, values in texts.items()}
+    room = GRID_WIDTH - ROW_MARKERS
+    wrap = sum(one_line.values()) > room
+    chosen = {title: _wrapped_width(values, header[title]) for title, values in texts.items()} if wrap else one_line
+    left = room
+    for rank, (title, _) in enumerate(columns):
+        if rank == 0 or chosen[title] <= left:
+            left -= chosen[title]
+            config[title] = {**config[title], "width": chosen[title]}
+        else:
+            config[title] = {**config[title], "hidden": True}
+    return wrap
 
 
 def _cell_text(value: object, column: Column) -> str:
@@ -305,11 +379,14 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
     `headers` maps a column of `frame` to its header's message id or a Column. `download` names the downloaded
     files. Returns what st.dataframe returns (the selection, when `on_select` is among the options).
     """
-    shown, full, config = table_frames(frame, headers)
+    shown, full, config, wrapped = table_frames(frame, headers)
     data = shown
     hashes = [title for title, spec in zip(shown.columns, headers.values()) if _column(spec).kind == "hash"]
     if hashes:  # the full value stays in the cell (copied, opened) and under the table (full_values); the start shows
         data = shown.style.format(lambda v: v if is_missing(v) else f"{str(v)[:HASH_SHOWN]}…", subset=hashes)
+    if wrapped:  # taller rows, in which long texts wrap; about ten of them at first, the rest by scrolling
+        dataframe_options = {"row_height": WRAPPED_ROW_HEIGHT,
+                             "height": min(len(shown), 10) * WRAPPED_ROW_HEIGHT + 40, **dataframe_options}
     result = st.dataframe(data, hide_index=True, width="stretch", column_config=config,
                           placeholder=not_reported(), **dataframe_options)
     download_buttons(full, download, key="-".join(headers))

@@ -153,3 +153,84 @@ def test_kinds_have_distinct_colours_from_a_colour_blind_safe_palette_even_when_
     bars = [trace for trace in charts.timeline(frame, colour_by="kind").data if trace.type == "bar"]
     assert len({trace.marker.color for trace in bars}) == 2  # partial dates keep their kind's own colour
     assert all(trace.marker.pattern.shape == "/" and trace.marker.opacity == 0.9 for trace in bars)
+
+
+def test_a_tall_timeline_keeps_its_showing_note_inside_the_figure():
+    frame = items(*[("programme", f"P{n}", f"Programme {n}", "training_abroad", "2024-01-01", "2024-06-30",
+                     date(2024, 1, 1), date(2024, 6, 30), True, 90) for n in range(45)])
+    figure = charts.timeline(frame, title="Programmes")
+    [note] = [a for a in figure.layout.annotations if "showing the 45 most recent of 90" in a.text]
+    # Anchored in pixels to the plot's top edge, so its place does not grow with the chart's height ...
+    assert (note.yref, note.y, note.yanchor) == ("paper", 1, "bottom") and note.yshift > 0
+    # ... and the top margin holds the note's line above the plot and the title above that.
+    assert figure.layout.margin.t >= note.yshift + 1.5 * note.font.size + 24
+    assert figure.layout.height > 1000
+
+
+# Machado, Oliveira & Fernandes (2009) at full severity, on linear RGB.
+CVD = {"normal": ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
+       "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                        (-0.011820, 0.042940, 0.968881)),
+       "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                      (-0.003882, -0.048116, 1.051998))}
+
+
+def seen_as(hex_colour: str, vision: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour as a viewer with `vision` sees it."""
+    srgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in srgb]
+    r, g, b = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, linear)))) for row in CVD[vision])
+    xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    fx, fy, fz = (v ** (1 / 3) if v > (6 / 29) ** 3 else v / (3 * (6 / 29) ** 2) + 4 / 29 for v in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def closest_pair(colours) -> float:
+    """The smallest CIE76 difference between two of `colours`, for normal vision, deuteranopia or protanopia."""
+    return min(sum((p - q) ** 2 for p, q in zip(seen_as(a, vision), seen_as(b, vision))) ** 0.5
+               for vision in CVD for i, a in enumerate(colours) for b in colours[i + 1:])
+
+
+def test_every_kind_on_a_mixed_timeline_is_named_with_its_lane_and_told_apart_without_full_colour_vision():
+    rows = [(lane, f"{lane}-{kind}-{precise}", kind, kind, "2024-03-14" if precise else "2024", None,
+             date(2024, 1, 1), date(2024, 12, 31), True, 1)
+            for lane, kinds in (("programme", contract.PROGRAMME_KINDS), ("event", contract.EVENT_KINDS))
+            for kind in kinds for precise in (True, False)]
+    figure = charts.timeline(items(*rows), colour_by="kind")
+    legend = {trace.legendgroup: trace.name for trace in figure.data if trace.showlegend is not False}
+    assert legend["programme:joint_surgery"] == "Programme · Joint surgery"
+    assert legend["event:joint_surgery"] == "Event · Joint surgery"
+    assert len(legend) == len(set(legend.values())) == len(contract.PROGRAMME_KINDS) + len(contract.EVENT_KINDS)
+    drawn = sorted({trace.marker.color for trace in figure.data})
+    assert len(drawn) == len(legend) and closest_pair(drawn) >= 10
+    # The check has teeth: the colours events had before (Tol's muted) beside Okabe-Ito fail it.
+    assert closest_pair(list(charts.OKABE_ITO) + list(charts.TOL_MUTED[:7])) < 10
+
+
+def test_one_lane_timelines_name_kinds_alone():
+    figure = charts.timeline(items(("programme", "P1", "a", "joint_surgery", "2024", None, date(2024, 1, 1),
+                                    date(2024, 12, 31), True, 1)), colour_by="kind")
+    assert [trace.name for trace in figure.data] == ["Joint surgery"]
+
+
+def test_map_labels_go_to_the_busiest_skip_close_neighbours_and_stay_inside_the_frame():
+    from portal.charts import geometry
+
+    points = {"UB": (106.9, 47.9), "UB2": (107.5, 47.0), "Seoul": (126.9, 37.5), "Tashkent": (69.2, 41.3),
+              "Hanoi": (105.8, 21.0), "Almaty": (76.9, 43.2)}
+    weights = {"UB": 50, "UB2": 40, "Seoul": 30, "Tashkent": 20, "Hanoi": 10, "Almaty": 5}
+    placed = geometry.labelled(points, weights, limit=4, gap=4, frame=(65, 143))
+    assert list(placed) == ["UB", "Seoul", "Tashkent", "Hanoi"]  # UB2 sits by UB; the limit leaves out Almaty
+    assert placed["Seoul"] == "middle left"  # by the right edge: its name reads leftwards, inside the map
+    assert placed["Tashkent"] == "middle right" and placed["UB"] == placed["Hanoi"] == "top center"
+
+
+def test_flow_map_labels_one_of_two_institutions_in_one_city_and_keeps_the_eastern_name_inside():
+    figure = charts.flow_map(pd.DataFrame([
+        flows(), flows(host_id="K2", host_name="Host two", host_latitude=37.45, host_longitude=126.75, programmes=1,
+                       weight=1)]))
+    [ends] = [trace for trace in figure.data if trace.name == "Institutions"]
+    label = {data: (text, position) for data, text, position in zip(ends.customdata, ends.text, ends.textposition)}
+    assert label["institution:K"] == ("Host", "middle left") and label["institution:K2"][0] == ""
+    assert label["institution:H"][0] == "Home"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -76,3 +77,24 @@ def test_numbers_dates_and_countries_follow_the_language():
     finally:
         i18n._language.reset(token)
     assert set(languages()) == {"en", "mn", "ko"}
+
+
+@pytest.mark.parametrize("language", ["ko", "mn"])
+def test_pickers_and_the_country_pack_list_names_in_the_readers_alphabet(monkeypatch, seed_db, language):
+    """Issue 13: names, never codes, sorted by the name the reader reads (not by ISO code or English name)."""
+    equipment = open_in(monkeypatch, seed_db, language, "pages/equipment.py")
+    overview = open_in(monkeypatch, seed_db, language, "pages/overview.py")
+    lists = {"equipment countries": equipment.multiselect(key="equipment_country").options,
+             "equipment categories": equipment.multiselect(key="equipment_category").options,
+             "country briefing pack": overview.selectbox(key="brief_country").options}
+    for what, options in lists.items():
+        assert len(options) > 2 and not any(option.isascii() for option in options), (what, options)
+        assert options == sorted(options, key=i18n.name_key), (what, options)
+
+
+def test_cohort_names_read_in_name_order():
+    from portal.charts import trainees
+
+    i18n.set_language("mn")
+    retention = pd.DataFrame({"cohort": ["C", "A", "B", "D"], "cohort_name": ["Орхон", "Архангай", "Ёлоо", "Завхан"]})
+    assert list(trainees.cohort_names(retention)) == ["A", "B", "D", "C"]  # Ё after Е, before Ж З (own letter)

@@ -16,7 +16,7 @@ from portal import display
 from portal.charts import equipment as equipment_charts
 from portal.i18n import label
 from portal.importer import import_workbook
-from workbooks import as_read, open_app
+from workbooks import as_read, column_settings, open_app
 
 PAGE = "pages/equipment.py"
 
@@ -395,3 +395,12 @@ def test_hidden_costs_read_not_shown_in_the_investments_table(monkeypatch, seed_
     detail = open_page(monkeypatch, seed_db, query={"equipment": "EQ-MNG-SSC-01"})
     assert "not reported" not in {str(v) for d in detail.dataframe for v in d.value.to_numpy().ravel()}
     assert any("Costs are shown only to signed-in users" in i.value for i in detail.info)
+
+
+def test_the_currency_column_is_text_and_amounts_are_numbers(monkeypatch, seed_db):
+    """A currency is a code ("KRW"): typed as a number, every cell of it would be an error cell."""
+    app = open_page(monkeypatch, seed_db)
+    columns = column_settings(app.dataframe[-1])
+    assert columns["Currency"] == {"type": "text", "width": None, "hidden": True}
+    assert columns["Cost as recorded"]["type"] == columns["Quantity"]["type"] == "number"
+    assert "KRW" in set(investments(app)["Currency"])

@@ -161,7 +161,8 @@ def test_map_hover_names_each_institution_with_its_activity(monkeypatch, seed_db
             assert array(trace["marker"]["line"]["width"])[chosen] == 4  # the chosen one is outlined
     assert hovers["MNG-NCTD"] == ("<b>National Center for Traumatology and Defectology</b><br>"
                                   "Гэмтэл Согог Судлалын Үндэсний Төв<br>Hospital · Ulaanbaatar, Mongolia<br>"
-                                  "3 programme(s), 1 event(s)")
+                                  "3 programme(s), 1 event(s)<br>Programme kinds: Joint surgery, Training abroad")
+    assert hovers["KAZ-CSA"].endswith("0 programme(s), 0 event(s)")  # no kinds line without programmes
 
 
 # ---------------------------------------------------------------- the real case
@@ -352,13 +353,14 @@ def test_partner_map_escapes_names_and_draws_the_chosen_one_last():
         "name_local": [None, "큰 병원", None], "kind": ["hospital", "hospital", "university"],
         "city": ["Seoul", None, "Ulaanbaatar"], "country": ["KOR", "KOR", "MNG"],
         "latitude": [37.5, 37.6, 47.9], "longitude": [127.0, 127.1, 106.9],
-        "programmes": [1, 9, 0], "events": [0, 3, 1], "activity": [1, 12, 1]})
+        "programmes": [1, 9, 0], "events": [0, 3, 1], "activity": [1, 12, 1],
+        "programme_kinds": [["fellowship"], ["training_abroad", "conference"], []]})
     figure = partner_charts.partner_map(frame, selected="A")
     assert list(figure.data[-1].customdata) == ["B", "A"]  # the chosen one's trace last, and it last within it
     hover = dict(zip(figure.data[-1].customdata, figure.data[-1].hovertext))
     assert hover["A"].startswith("<b>&lt;script&gt;x&lt;/script&gt;</b><br>Hospital · Seoul, South Korea")
     assert hover["B"] == ("<b>Big &amp; busy</b><br>큰 병원<br>Hospital · not reported, South Korea<br>"
-                          "9 programme(s), 3 event(s)")
+                          "9 programme(s), 3 event(s)<br>Programme kinds: Conference, Training abroad")
     assert [trace.name for trace in sorted(figure.data, key=lambda trace: trace.legendrank)] == [
         "Hospital", "University"]
 
@@ -381,3 +383,12 @@ def test_readable_spells_out_dates_kinds_and_countries():
     assert shown["country"].tolist()[:2] == ["South Korea", "Vietnam"]
     assert shown.isna().sum().tolist() == [1, 1, 1]  # missing stays missing
     assert ui.headed(shown, {"date": "partners.col_date"})["Date"].tolist()[-1] == "not reported"
+
+
+def test_every_table_on_the_page_downloads_the_sources_too(monkeypatch, seed_db):
+    """Issue 13: each table on screen (the sources' static table too) offers CSV and .xlsx."""
+    app = open_partners(monkeypatch, seed_db, "MNG-NCTD")
+    tables = len(app.dataframe) + len(app.table)
+    downloads = [d.proto.id for d in app.get("download_button") if "download_" in d.proto.id]
+    assert tables >= 3 and len(downloads) == 2 * tables, (tables, downloads)
+    assert sum("partner_sources" in d for d in downloads) == 2

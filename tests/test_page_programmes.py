@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbooks import open_app, valid_workbook
+from workbooks import column_settings, open_app, valid_workbook
 from portal import auth, display, ui
 from portal.importer import import_workbook
 from portal.charts import programmes as shown
@@ -470,3 +470,45 @@ def test_the_table_says_who_confirmed_each_programme_and_the_filter_keeps_codes_
             assert not linked.get("plotly_chart")
     in_mongolian = open_page(monkeypatch, loaded_db, {"confirmation": "host"}, language="mn")
     assert gantt_ids(in_mongolian) == {"P1"}
+
+
+def test_the_currency_column_is_text_and_amounts_are_numbers(monkeypatch, seed_db):
+    """A currency is a code ("JPY"): typed as a number, every cell of it would be an error cell."""
+    app = open_page(monkeypatch, seed_db, {"kind": "visiting_expert"})
+    columns = column_settings(app.dataframe[0])
+    assert columns["Currency"] == {"type": "text", "width": None, "hidden": True}
+    assert columns["Cost (as reported)"]["type"] == columns["Cost in USD"]["type"] == "number"
+    assert columns["Participants"]["type"] == "number"
+    assert set(table(app)["Currency"].dropna()) >= {"JPY"}
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_visible_columns_fit_1400_px_each_wide_enough_for_its_text(monkeypatch, seed_db, language):
+    """Issue 13: widths from each column's header and longest value; long titles wrap; what does not fit starts
+    hidden (the column menu brings it back) rather than squeezed. The browser test checks the drawn cells."""
+    from portal import i18n
+
+    i18n.set_language(language)
+    try:
+        app = open_page(monkeypatch, seed_db, {"lang": language})
+        grid, rows = app.dataframe[0], table(app)
+        columns = {title: c for title, c in column_settings(grid).items() if not c["hidden"]}
+        assert sum(c["width"] for c in columns.values()) <= ui.GRID_WIDTH - ui.ROW_MARKERS
+        assert len(columns) >= 6 and list(columns)[0] == list(rows.columns)[0]  # the id always shows
+        wraps = grid.proto.row_height == ui.WRAPPED_ROW_HEIGHT
+        for title, column in columns.items():
+            room = column["width"] - ui.CELL_PADDING
+            assert ui.text_pixels(title) <= room, title
+            texts = [v for v in rows[title].dropna() if isinstance(v, str) and not v.startswith("programmes?")]
+            assert all(ui._lines(v, room) <= (ui.WRAP_LINES if wraps else 1) for v in texts), title
+    finally:
+        i18n.set_language("en")
+
+
+def test_text_width_estimate_errs_a_little_on_the_wide_side_of_chromiums_measure():
+    # Widths Chromium's canvas measured for the grid's font (14px Source Sans) on the seed's cells.
+    measured = {"Countries (home → host)": 141.5, "Orthopaedic observership in": 166.2, "Equipment training": 113.2,
+                "Mongolia → South Korea": 140.2, "Participants": 70.0, "PRG-002": 49.8, "프로그램 유형": 81.8,
+                "Тоног төхөөрөмж": 106.8}
+    for text, pixels in measured.items():
+        assert pixels <= ui.text_pixels(text) <= 1.25 * pixels, text

@@ -100,3 +100,35 @@ def test_overview_investment_in_another_currency(monkeypatch, seed_db):
     assert shown == format_compact(expected)  # e.g. "2.4M": Babel's short form for the viewer's language
     if missing:
         assert any("cannot be shown in EUR" in w.value for w in app.warning)
+
+
+def flow_programme_ids(database, home: str, host: str, kind: str, years: tuple[int, int],
+                       either_end: bool = False) -> set[str]:
+    """Programmes of one flow straight from the database file (or, `either_end`, of either institution)."""
+    import duckdb
+
+    ends = ("(home_institution_id IN ($home, $host) OR host_institution_id IN ($home, $host))" if either_end
+            else "home_institution_id = $home AND host_institution_id = $host")
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return {row[0] for row in connection.execute(
+            f"SELECT programme_id FROM programmes WHERE {ends} AND kind = $kind"
+            " AND year(date_first(start_date)) BETWEEN $first AND $last",
+            dict(home=home, host=host, kind=kind, first=years[0], last=years[1])).fetchall()}
+
+
+def test_a_click_on_an_arc_opens_exactly_that_flows_programmes_in_the_same_years(monkeypatch, seed_db):
+    """Issue 13: the arc's home and host, each at its own end, and its kind, in the years chosen on the Overview."""
+    app = open_app(monkeypatch, seed_db, params={"years": ["2020", "2025"]})
+    [arcs] = [trace for trace in chart_data(app, 0)["data"] if trace.get("name") == "Programme flows"]
+    flows = [data.removeprefix("flow:").split("|") for data in arcs["customdata"]]
+    # An arc whose two institutions also work elsewhere in that kind: a filter on either end would list more.
+    home, host, kind = next(flow for flow in flows if flow_programme_ids(seed_db, *flow, (2020, 2025)) !=
+                            flow_programme_ids(seed_db, *flow, (2020, 2025), either_end=True))
+    app.session_state["overview_flow_map"] = {"selection": {"points": [{"customdata": f"flow:{home}|{host}|{kind}"}]}}
+    app.run()
+    assert [title.value for title in app.title] == ["Programmes"]
+    assert {key: app.query_params[key] for key in ("home", "host", "kind")} == {"home": home, "host": host,
+                                                                                 "kind": kind}
+    assert app.slider(key="years").value == (2020, 2025)
+    shown = {link.split("programme=")[1].split("&")[0] for link in app.dataframe[0].value["Programme"]}
+    assert shown == flow_programme_ids(seed_db, home, host, kind, (2020, 2025)) != set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from pathlib import Path
 
 from portal import first_run, navigation
@@ -164,3 +165,10 @@ def hostile_workbook() -> dict[str, list[dict[str, object]]]:
     book["procedures"][0].update(procedure=f"Proc {HOSTILE_ANCHOR}", department=HOSTILE_IMAGE, source=HOSTILE_LINK)
     book["fx_rates"][0].update(source=HOSTILE_LINK)
     return book
+
+
+def column_settings(table) -> dict[str, dict]:
+    """The column settings a shown st.dataframe carries (AppTest's element): header -> its type, width, hidden."""
+    settings = json.loads(table.proto.columns)
+    return {title: {"type": s.get("type_config", {}).get("type"), "width": s.get("width"),
+                    "hidden": bool(s.get("hidden"))} for title, s in settings.items() if title != "_index"}

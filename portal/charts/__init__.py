@@ -17,6 +17,10 @@ from portal.i18n import country_name, label, t
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
 PALETTE = OKABE_ITO + TOL_MUTED
+# Event kinds share the Partners timeline with programme kinds (Okabe-Ito): colours from Paul Tol's light, dark
+# and bright schemes chosen to stay apart from Okabe-Ito's, and from each other, under deuteranopia and protanopia
+# (Machado 2009 simulation, CIE76 difference of 14 or more; tests/test_charts.py checks it).
+EVENT_PALETTE = ("#EEDD88", "#225522", "#225555", "#FFAABB", "#99DDFF", "#CCDDAA", "#EE6677")
 LABEL_LINE = 34  # characters per line of a timeline's row label: long titles wrap at spaces, never cut
 LANE_GROUPS = {"programme": "programme_kind", "equipment": "equipment_category", "event": "event_kind"}
 IMPRECISE_PATTERN = "/"
@@ -34,8 +38,8 @@ def colour(group: str, value: str, values: tuple[str, ...] | None = None) -> str
         "event_kind": contract.EVENT_KINDS, "technique": contract.TECHNIQUES,
         "institution_kind": contract.INSTITUTION_KINDS, "programme_status": contract.PROGRAMME_STATUSES,
     }[group]
-    # Events share timelines with programmes: their kinds take Tol's colours, so no event looks like a programme.
-    palette = TOL_MUTED if group == "event_kind" else PALETTE
+    # Events share timelines with programmes: their kinds take colours of their own, so no event looks like a programme.
+    palette = EVENT_PALETTE if group == "event_kind" else PALETTE
     return palette[values.index(value) % len(palette)] if value in values else "#888888"
 
 
@@ -69,34 +73,36 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
     # One row per item (labels repeat: two microscopes), keyed by lane and id, labelled by its name.
     rows = [f"{r.lane}:{r.item_id}" for r in records]
     row_labels = dict(zip(rows, (_row_label(r) for r in records)))
-    frame = items.assign(row=rows, group=[_group(r, colour_by) for r in records], hover=[_hover(r) for r in records],
+    mixed = items["lane"].nunique() > 1  # kinds of two lanes share names ("Joint surgery"): the lane is named too
+    frame = items.assign(row=rows, group=[_group(r, colour_by, mixed) for r in records],
+                         hover=[_hover(r) for r in records],
                          imprecise=[is_imprecise(r.start_date) or is_imprecise(r.end_date) or not r.end_reported
                                     for r in records],
                          point=[_is_point(r) for r in records])
     in_legend: set[str] = set()
     # Traces get plain lists, not Series: plotly validates those much faster.
     for (group, imprecise), part in frame[~frame["point"]].groupby(["group", "imprecise"], sort=False):
-        name, fill = group
+        key, name, fill = group
         first = pd.to_datetime(part["first_day"])
         last = pd.to_datetime(part["last_day"]) + timedelta(days=1)  # a bar covers its last day too
         figure.add_bar(
             y=part["row"].tolist(), base=first.dt.strftime("%Y-%m-%d").tolist(),
             x=((last - first).dt.total_seconds() * 1000).tolist(),
-            orientation="h", name=name, legendgroup=name, showlegend=name not in in_legend,
+            orientation="h", name=name, legendgroup=key, showlegend=key not in in_legend,
             # Imprecise dates keep their kind's full colour under white hatching, so no two kinds look alike.
             marker=dict(color=fill, opacity=0.9,
                         pattern=dict(shape=IMPRECISE_PATTERN if imprecise else "", fillmode="overlay",
                                      fgcolor="white", fgopacity=0.7, size=7, solidity=0.35),
                         line=dict(color=fill, width=1)),
             hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
-        in_legend.add(name)
+        in_legend.add(key)
     points = frame[frame["point"]]
-    for (name, fill), part in points.groupby("group", sort=False):
+    for (key, name, fill), part in points.groupby("group", sort=False):
         figure.add_scatter(y=part["row"].tolist(), x=pd.to_datetime(part["first_day"]).dt.strftime("%Y-%m-%d").tolist(),
-                           mode="markers", name=name, legendgroup=name, showlegend=name not in in_legend,
+                           mode="markers", name=name, legendgroup=key, showlegend=key not in in_legend,
                            marker=dict(symbol="diamond", size=11, color=fill, line=dict(color="#333", width=1)),
                            hovertext=part["hover"].tolist(), hoverinfo="text", customdata=part["item_id"].tolist())
-        in_legend.add(name)
+        in_legend.add(key)
     lines = max((text.count("<br>") + 1 for text in row_labels.values()), default=1)
     figure.update_layout(
         title=title, barmode="overlay", height=max(260, (14 * lines + 12) * len(row_labels) + 130),
@@ -104,13 +110,21 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
         yaxis=dict(autorange="reversed", title=None, categoryorder="array", categoryarray=list(row_labels),
                    tickmode="array", tickvals=list(row_labels), ticktext=list(row_labels.values())),
         **BASE_LAYOUT)
+    # The notes sit a fixed number of pixels above the plot (a share of a tall chart's height would put them
+    # above the figure, cut off), in a top margin made tall enough for them and a title.
+    figure.update_layout(margin=dict(t=NOTE_SPACE + (TITLE_SPACE if title else 0)))
     figure.add_annotation(text=t("chart.hatched_means_imprecise"), showarrow=False, xref="paper", yref="paper",
-                          x=1, y=1.02, xanchor="right", yanchor="bottom", font=dict(size=11, color="#555"))
+                          x=1, y=1, yshift=NOTE_SHIFT, xanchor="right", yanchor="bottom",
+                          font=dict(size=NOTE_FONT, color="#555"))
     cut = timeline_cut_text(items)
     if cut:  # on the chart itself, where a reader looks, not only in a caption under it
-        figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
-                              yanchor="bottom", font=dict(size=11, color="#8a3b00"))
+        figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1, yshift=NOTE_SHIFT,
+                              xanchor="left", yanchor="bottom", font=dict(size=NOTE_FONT, color="#8a3b00"))
     return figure
+
+
+NOTE_FONT, NOTE_SHIFT = 11, 4  # pixels: the notes above a timeline, and their gap to the plot
+NOTE_SPACE, TITLE_SPACE = 30, 30  # pixels of top margin for the notes, and for a title above them
 
 
 def timeline_cut_text(items: pd.DataFrame) -> str | None:
@@ -138,12 +152,15 @@ def wrapped(text: str, width: int = LABEL_LINE) -> str:
     return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
-def _group(item, colour_by: str) -> tuple[str, str]:
+def _group(item, colour_by: str, mixed: bool) -> tuple[str, str, str]:
+    """(legend group, legend name, colour) of an item: its lane, or its kind (named with its lane when mixed)."""
     if colour_by == "kind":
         group = LANE_GROUPS[item.lane]
-        return label(group, item.kind), colour(group, item.kind)
+        name = label(group, item.kind)
+        return f"{item.lane}:{item.kind}", f"{t('lane.' + item.lane)} · {name}" if mixed else name, \
+            colour(group, item.kind)
     lanes = tuple(LANE_GROUPS)
-    return t("lane.plural." + item.lane), colour("lane", item.lane, lanes)
+    return item.lane, t("lane.plural." + item.lane), colour("lane", item.lane, lanes)
 
 
 def _is_point(item) -> bool:
@@ -168,11 +185,23 @@ def _geo_layout(figure: go.Figure, lat: pd.Series, lon: pd.Series, height: int =
     if len(lat):
         pad = 8
         geo.update(lataxis_range=[max(-90, lat.min() - pad), min(90, lat.max() + pad)],
-                   lonaxis_range=[max(-180, lon.min() - pad * 2), min(180, lon.max() + pad * 2)])
+                   lonaxis_range=list(_lon_frame(lon)))
     figure.update_layout(geo=geo, height=height, **BASE_LAYOUT)
 
 
+def _lon_frame(lon) -> tuple[float, float]:
+    """The longitudes a map shows around the points' (their span, and 16 degrees each side)."""
+    return max(-180.0, float(min(lon)) - 16), min(180.0, float(max(lon)) + 16)
+
+
+def _labels(places: dict[str, tuple[float, float]], weights: dict[str, float]) -> dict[str, str]:
+    """The points named on the map itself, and where each name goes (geometry.labelled)."""
+    frame = _lon_frame([x for x, _ in places.values()]) if places else (-180.0, 180.0)
+    return geometry.labelled(places, weights, LABELLED, LABEL_GAP, frame)
+
+
 LABELLED = 6  # the busiest institutions named on the map itself; every other one on hover
+LABEL_GAP = 4.0  # degrees: no label for a point this close to one already labelled (names would overlap)
 SPREAD_REACH, SPREAD_RADIUS = 1.0, 0.8  # degrees: institutions this close are moved apart onto a small ring
 
 
@@ -216,12 +245,12 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
                                          line=dict(color="white", width=1)),
         hovertext=[_flow_hover(flow) for flow in flows.to_dict("records")], hoverinfo="text",
         customdata=[f"flow:{h}|{g}|{k}" for h, g, k in zip(frame["home_id"], frame["host_id"], frame["kind"])])
-    busiest = set(ends.nlargest(LABELLED, "programmes")["id"])
+    named = _labels({i: places[i] for i in ends["id"]}, dict(zip(ends["id"], ends["programmes"].astype(float))))
     figure.add_scattergeo(
         lon=[places[i][0] for i in ends["id"]], lat=[places[i][1] for i in ends["id"]], mode="markers+text",
         name=t("map.institutions"), marker=dict(size=8, color="#1f2d3d", line=dict(color="white", width=1)),
-        text=[_end_label(e) if e["id"] in busiest else "" for e in ends.to_dict("records")],
-        textposition="top center", textfont=dict(size=11, color="#1f2d3d"),
+        text=[_end_label(e) if e["id"] in named else "" for e in ends.to_dict("records")],
+        textposition=[named.get(i, "top center") for i in ends["id"]], textfont=dict(size=11, color="#1f2d3d"),
         hovertext=[_end_hover(e) for e in ends.to_dict("records")], hoverinfo="text",
         customdata=[f"institution:{i}" for i in ends["id"]])
     _geo_layout(figure, ends["lat"], ends["lon"])
@@ -287,12 +316,13 @@ def institution_map(institutions: pd.DataFrame, selected: str | None = None,
     # Institutions in one city would hide each other: each moves onto a small ring around the first.
     places = geometry.spread(dict(zip(located["institution_id"], zip(located["longitude"], located["latitude"]))),
                              SPREAD_REACH, SPREAD_RADIUS)
-    busiest = set(located.nlargest(LABELLED, "activity")["institution_id"])
+    named = _labels(places, dict(zip(located["institution_id"], located["activity"].astype(float))))
     for kind, part in located.groupby("kind", sort=True):
         figure.add_scattergeo(
             lat=[places[i][1] for i in part["institution_id"]], lon=[places[i][0] for i in part["institution_id"]],
-            mode="markers+text", text=[html_text(n) if i in busiest else "" for i, n in zip(part["institution_id"], part["name"])],
-            textposition="top center", textfont=dict(size=11, color="#1f2d3d"),
+            mode="markers+text", text=[html_text(n) if i in named else "" for i, n in zip(part["institution_id"], part["name"])],
+            textposition=[named.get(i, "top center") for i in part["institution_id"]],
+            textfont=dict(size=11, color="#1f2d3d"),
             name=label("institution_kind", kind),
             marker=dict(size=(8 + 30 * (part["activity"].astype(float) / largest) ** 0.5).tolist(),
                         color=colour("institution_kind", kind), opacity=0.8,

@@ -21,7 +21,7 @@ def investment_headers(currency: str) -> dict[str, object]:
         "acquired": Column("equipment.col_acquired", "date"), "quantity": Column("equipment.col_quantity", "count"),
         "status": Column("equipment.col_status", optional=True),
         "amount": Column("equipment.col_amount", "money", optional=True),
-        "currency": Column("equipment.col_currency", "money", optional=True),
+        "currency": Column("equipment.col_currency", private="costs", optional=True),  # a code: text
         "converted": Column("equipment.col_converted_in", "money", currency=currency, instead="no_rate"),
         "rate": Column("equipment.col_rate", private="costs", optional=True),
         "year": Column("equipment.col_rate_year", optional=True),

@@ -59,3 +59,22 @@ def spread(points: dict[str, tuple[float, float]], reach: float, radius: float) 
             angle = math.pi / 2 + 2 * math.pi * rank / len(members)
             placed[key] = (x + radius * math.cos(angle), y + radius * math.sin(angle))
     return placed
+
+
+def labelled(points: dict[str, tuple[float, float]], weights: dict[str, float], limit: int, gap: float,
+             frame: tuple[float, float]) -> dict[str, str]:
+    """Which points carry a label on the map, and where it goes (plotly's textposition): the heaviest first,
+    skipping any within `gap` degrees of a label already placed (labels would overlap), at most `limit`.
+    A label in the right third of the longitude `frame` sits on the point's left, in the left tenth on its
+    right, else above it: a long name near an edge stays inside the map."""
+    placed: dict[str, str] = {}
+    first, last = frame
+    for key in sorted(points, key=lambda k: (-weights[k], k)):
+        if len(placed) == limit:
+            break
+        x, y = points[key]
+        if any(math.hypot(points[other][0] - x, points[other][1] - y) < gap for other in placed):
+            continue
+        share = (x - first) / (last - first) if last > first else 0.5
+        placed[key] = "middle left" if share > 2 / 3 else "middle right" if share < 0.1 else "top center"
+    return placed

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from portal import charts
 from portal.display import date_range, date_text, html_text, text_or_not_reported
-from portal.i18n import country_name, label, t
+from portal.i18n import by_name, country_name, label, t
 
 
 def partner_map(institutions: pd.DataFrame, selected: str | None = None) -> go.Figure:
@@ -39,7 +41,9 @@ def _hover(institution) -> str:
     place = t("partners.kind_place", kind=label("institution_kind", institution.kind), city=html_text(city),
               country=html_text(country_name(institution.country)))
     activity = t("partners.map_activity", programmes=int(institution.programmes), events=int(institution.events))
-    return f"<b>{html_text(institution.name)}</b>{local}<br>{place}<br>{activity}"
+    kinds = by_name(institution.programme_kinds, partial(label, "programme_kind"))
+    listed = f"<br>{t('partners.map_kinds', kinds=', '.join(label('programme_kind', k) for k in kinds))}" if kinds else ""
+    return f"<b>{html_text(institution.name)}</b>{local}<br>{place}<br>{activity}{listed}"
 
 
 def readable(frame: pd.DataFrame, dates: tuple[str, ...] = (), labels: dict[str, str] | None = None,

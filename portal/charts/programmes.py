@@ -121,7 +121,7 @@ def programme_headers(currency: str) -> dict[str, object]:
         "confirmation": "programmes.col_confirmation",
         "participants": Column("programmes.col_participants", "count"),
         "cost": Column("programmes.col_cost", "money", optional=True),
-        "currency": Column("programmes.col_currency", "money", optional=True),
+        "currency": Column("programmes.col_currency", private="costs", optional=True),  # a code: text
         "converted": Column("programmes.col_converted", "money", currency=currency, instead="no_rate"),
     }
 

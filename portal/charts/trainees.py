@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
 from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, not_reported,
                             number, protected_count, protected_share)
-from portal.i18n import label, t
+from portal.i18n import in_name_order, label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
 BANDS = (("home", OKABE_ITO[4]), ("country", OKABE_ITO[1]), ("left", OKABE_ITO[5]), ("not_followed_up", "#BBBBBB"))
@@ -84,10 +84,10 @@ def cohort_name(row) -> str:
 
 
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
-    """Each cohort's code and the name it is shown by."""
+    """Each cohort's code and the name it is shown by, in name order."""
     cohorts = retention.drop_duplicates("cohort")
-    return {"" if is_missing(row["cohort"]) else row["cohort"]: cohort_name(row)
-            for row in cohorts.to_dict("records")}
+    return in_name_order({"" if is_missing(row["cohort"]) else row["cohort"]: cohort_name(row)
+                          for row in cohorts.to_dict("records")})
 
 
 def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:

@@ -1,8 +1,9 @@
--- Programmes matching the Programmes page's facets (an empty list leaves a facet open), starting in the year
--- range: the most recent $limit of them, oldest first, with how many match in all. Timeline columns as in
--- overview_timeline.sql (lane 'programme'), then the table's columns, then totals over every match, each
--- with the count of values it could not include. `confirmation`: which side has confirmed the programme (an
--- accepted partner confirmation not rolled back): 'both', 'host', 'home' or 'none'.
+-- Programmes matching the Programmes page's facets (an empty list leaves a facet open; $institutions: home or
+-- host, $homes and $hosts: that end only), starting in the year range: the most recent $limit of them, oldest
+-- first, with how many match in all. Timeline columns as in overview_timeline.sql (lane 'programme'), then the
+-- table's columns, then totals over every match, each with the count of values it could not include.
+-- `confirmation`: which side has confirmed the programme (an accepted partner confirmation not rolled back):
+-- 'both', 'host', 'home' or 'none'.
 WITH confirmers AS (
     SELECT r.proposed->>'programme_id' AS programme_id, list(DISTINCT s.institution_id) AS institutions
     FROM submissions AS s JOIN submission_records AS r USING (submission_id)
@@ -30,6 +31,8 @@ WITH confirmers AS (
       AND (len($host_countries::VARCHAR[]) = 0 OR list_contains($host_countries::VARCHAR[], host.country))
       AND (len($institutions::VARCHAR[]) = 0 OR list_has_any($institutions::VARCHAR[],
                                                                [p.home_institution_id, p.host_institution_id]))
+      AND (len($homes::VARCHAR[]) = 0 OR list_contains($homes::VARCHAR[], p.home_institution_id))
+      AND (len($hosts::VARCHAR[]) = 0 OR list_contains($hosts::VARCHAR[], p.host_institution_id))
       AND (len($kinds::VARCHAR[]) = 0 OR list_contains($kinds::VARCHAR[], p.kind))
       AND (len($specialties::VARCHAR[]) = 0 OR list_contains($specialties::VARCHAR[], p.specialty))
       AND (len($statuses::VARCHAR[]) = 0 OR list_contains($statuses::VARCHAR[], p.status))
