@@ -96,5 +96,6 @@ def test_cohort_names_read_in_name_order():
     from portal.charts import trainees
 
     i18n.set_language("mn")
-    retention = pd.DataFrame({"cohort": ["C", "A", "B", "D"], "cohort_name": ["Орхон", "Архангай", "Ёлоо", "Завхан"]})
+    retention = pd.DataFrame({"cohort": ["C", "A", "B", "D"], "cohort_name": ["Орхон", "Архангай", "Ёлоо", "Завхан"],
+                              "name_shared": False})
     assert list(trainees.cohort_names(retention)) == ["A", "B", "D", "C"]  # Ё after Е, before Ж З (own letter)
