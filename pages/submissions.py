@@ -36,13 +36,19 @@ with st.expander(t("submissions.form_title"), expanded="form_sheet" in st.query_
     st.caption(t("submissions.form_intro"))
     sheet = ui.coded_select(t("submissions.form_sheet"), {s: t(f"sheet.{s}") for s in submissions.FORM_SHEETS},
                             "form_sheet", default=submissions.FORM_SHEETS[0])
-    with st.form(f"submission_form_{sheet}_{generation}"):
-        values = {column.name: stewardship_ui.field_input(column, None, False,
-                                                          key=f"submission_{sheet}_{column.name}_{generation}")
+    existing = submissions_ui.form_records(sheet) if sheet in submissions.FORM_EXISTING else {}
+    correcting = st.selectbox(t("submissions.form_existing"), list(existing), index=None,
+                              key=f"submission_existing_{sheet}_{generation}",
+                              placeholder=t("submissions.form_new")) if existing else None
+    record = existing.get(correcting)
+    suffix = f"{generation}_{correcting}" if correcting else f"{generation}"
+    with st.form(f"submission_form_{sheet}_{suffix}"):
+        values = {column.name: stewardship_ui.field_input(column, (record or {}).get(column.name), False,
+                                                          key=f"submission_{sheet}_{column.name}_{suffix}")
                   for column in SHEETS[sheet].columns}
         entered = st.form_submit_button(t("submissions.form_send"), type="primary")
 if entered:
-    outcome = submissions_ui.send_record(sheet, values)
+    outcome = submissions_ui.send_record(sheet, values, submissions_ui.prefilled_texts(record))
     if isinstance(outcome, int):
         st.session_state["submission_sent"] = outcome
         st.session_state["submission_generation"] = generation + 1

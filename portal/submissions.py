@@ -32,6 +32,8 @@ SCOPE_COLUMNS = {"institutions": ("institution_id",), "programmes": ("home_insti
 
 # The record types a partner can enter one at a time on a form (its own institution row stays an upload's).
 FORM_SHEETS = ("programmes", "participants", "follow_ups", "equipment", "events", "procedures")
+# Those whose existing records the form can open filled in (a one-column key a partner picks from a list).
+FORM_EXISTING = ("programmes", "equipment", "events")
 
 
 def upload_limit_bytes() -> int:
@@ -80,10 +82,18 @@ def submit_workbook(source: Path, database: Path, account: str, institution_id: 
                                        records)
 
 
-def submit_record(database: Path, account: str, institution_id: str, sheet: str, values: dict[str, object]) -> int:
-    """Check one record entered in a form exactly as a one-row sheet of an upload, and keep it pending."""
-    rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
+def submit_record(database: Path, account: str, institution_id: str, sheet: str, values: dict[str, object],
+                  prefilled: dict[str, str] | None = None) -> int:
+    """Check one record entered in a form exactly as a one-row sheet of an upload, and keep it pending.
+
+    `prefilled`: the texts the form opened with for an existing record; a field left as it was keeps the stored
+    value (hidden ones too), so the submission differs only where the partner changed something.
+    """
     with db.writing(database) as writer:
+        stored = writer.record(sheet, values) if prefilled else None
+        if stored is not None:
+            values = {c: stored.get(c) if v == prefilled.get(c) else v for c, v in values.items()}
+        rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
         records = _checked_records(writer, {sheet: rows}, institution_id)
         return writer.store_submission(account, institution_id, None, None, records, kind="form")
 

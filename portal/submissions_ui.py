@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -93,11 +95,24 @@ def send(upload) -> int | ImportRejected | db.WriteFailed:
         return refused
 
 
-def send_record(sheet: str, values: dict[str, object]) -> int | ImportRejected | db.WriteFailed:
+def form_records(sheet: str) -> dict[str, dict]:
+    """The records of a sheet the partner may correct on the form, by id, with the values its scope shows."""
+    found = ui.read("form_records", sheet=sheet)
+    return {r.record_id: json.loads(r.record) for r in found.itertuples()}
+
+
+def prefilled_texts(record: dict | None) -> dict[str, str]:
+    """The texts the form opens with for an existing record (none for a new one)."""
+    return {column: cell_text(value) for column, value in (record or {}).items()}
+
+
+def send_record(sheet: str, values: dict[str, object],
+                prefilled: dict[str, str] | None = None) -> int | ImportRejected | db.WriteFailed:
     """Keep one record a partner entered on the form as a pending submission; return its id, or why not."""
     user = access.viewer()
     try:
-        return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values)
+        return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values,
+                                         prefilled)
     except (ImportRejected, db.WriteFailed) as refused:
         return refused
 

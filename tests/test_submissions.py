@@ -517,3 +517,27 @@ def test_the_review_page_warns_that_a_confirmation_of_a_changed_programme_cannot
     assert ("end_date", t("review.status_kept")) in set(zip(shown.iloc[:, 3], shown.iloc[:, 2]))
     app.button(key="review_accept").click().run()
     assert "2025-06" in app.error[0].value and not app.success
+
+
+def test_the_form_opens_an_existing_programme_filled_in_and_sends_only_the_field_changed(loaded_db, monkeypatch,
+                                                                                         viewer):
+    from workbooks import open_app
+
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "programmes"})
+    app.selectbox(key="submission_existing_programmes_0").select("P1").run()
+    assert app.text_input(key="submission_programmes_topics_0_P1").value == "deformity; replacement"
+    app.text_input(key="submission_programmes_end_date_0_P1").input("2024-12")
+    next(b for b in app.button if b.key and "submission_form_programmes_0_P1" in b.key).click().run()
+    assert not app.exception and not app.error and app.success
+    listed = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=5)
+    rows = db.open_store(loaded_db).read("submission_records", db.FULL_SCOPE,
+                                         submission_id=int(listed["submission_id"][0]))
+    changes = submissions.review_changes(db.open_store(loaded_db), submissions.records_of(rows))
+    assert [(c.field, c.proposed) for c in changes if c.status != "unchanged"] == [("end_date", "2024-12")]
+    # the cost a partner cannot see is kept, not cleared
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["cost_amount"] is not None
+    submissions.accept(loaded_db, int(listed["submission_id"][0]), "admin")
+    after = stored(loaded_db, "programmes", {"programme_id": "P1"})
+    assert (after["end_date"], after["topics"], after["cost_amount"]) == ("2024-12", ["deformity", "replacement"],
+                                                                          15000000)
