@@ -35,9 +35,17 @@ def state_of(row) -> str:
     return t(f"submissions.state_{row.state}")
 
 
+def sent_as(row, markdown: bool = False) -> str:
+    """How a submission was sent: its file's name, or on the form, or as a confirmation (neither has a file)."""
+    if isinstance(row.file_name, str):
+        return t("submissions.how_file", file=markdown_text(row.file_name) if markdown else row.file_name)
+    return t("submissions.how_confirmation") if row.kind == "confirmation" else t("submissions.how_form")
+
+
 def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
-    """Submissions as people read them: states named, times in UTC."""
+    """Submissions as people read them: states named, how each was sent, times in UTC."""
     return queue.assign(state=[state_of(r) for r in queue.itertuples()],
+                        file_name=[sent_as(r) for r in queue.itertuples()],
                         sent=pd.to_datetime(queue["sent_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"))
 
 

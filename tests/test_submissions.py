@@ -541,3 +541,32 @@ def test_the_form_opens_an_existing_programme_filled_in_and_sends_only_the_field
     after = stored(loaded_db, "programmes", {"programme_id": "P1"})
     assert (after["end_date"], after["topics"], after["cost_amount"]) == ("2024-12", ["deformity", "replacement"],
                                                                           15000000)
+
+
+@pytest.fixture
+def english_afterwards():
+    """Tests that set the language in their own thread (AppTest formats widget values there) reset it."""
+    from portal import i18n
+
+    yield
+    i18n.set_language("en")
+
+
+@pytest.mark.parametrize("language", ["en", "ko", "mn"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_review_says_how_a_submission_without_a_file_was_sent(loaded_db, monkeypatch, viewer, language):
+    from portal import i18n
+    from portal.i18n import catalog
+    from workbooks import as_read, open_app
+
+    i18n.set_language(language)  # AppTest formats widget values in the test's thread too
+    form = submissions.submit_record(loaded_db, PARTNER, "KR-HOST", "equipment", {**NEW_EQUIPMENT,
+                                                                                  "institution_id": "KR-HOST"})
+    confirmation = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    for submission_id, how in ((form, "submissions.how_form"), (confirmation, "submissions.how_confirmation")):
+        app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id),
+                                                                    "lang": language})
+        sent = next(as_read(m.value) for m in app.markdown if "KR-HOST" in as_read(m.value))
+        assert catalog(language)[how] in sent and "nan" not in sent
+        queue = app.dataframe[0].value.to_string()
+        assert catalog(language)[how] in queue and "nan" not in queue
