@@ -4,6 +4,7 @@ import streamlit as st
 
 from portal import stewardship_ui, submissions, submissions_ui, ui
 from portal.contract import SHEETS
+from portal.display import markdown_text
 from portal.i18n import t
 
 ui.require(("partner",))
@@ -63,10 +64,16 @@ if asked and shown is None:  # another institution's and a made-up id read the s
 if mine.empty:
     st.info(t("submissions.none"))
 else:
-    ui.table(submissions_ui.queue_rows(mine), submissions_ui.QUEUE_HEADERS, download="my-submissions")
+    ui.table(submissions_ui.queue_rows(mine), submissions_ui.MINE_HEADERS, download="my-submissions")
 if shown is not None:
+    row = next(mine[mine["submission_id"] == shown].itertuples())
     st.subheader(t("submissions.detail", id=shown))
-    ui.table(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS, download=f"submission-{shown}")
+    st.markdown(t("submissions.detail_state", state=submissions_ui.state_of(row), how=submissions_ui.sent_as(row, True)))
+    if isinstance(row.reason, str):
+        st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
+    sent_records = ui.headed(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS)
+    ui.static_table(sent_records)  # long values wrap, in full
+    ui.download_buttons(sent_records, f"submission-{shown}", key="sent")
 
 st.subheader(t("confirm.title"))
 st.caption(t("confirm.intro"))

@@ -21,6 +21,13 @@ QUEUE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "count"), "s
                  "institution_id": "submissions.col_institution", "file_name": "submissions.col_file",
                  "records": TableColumn("submissions.col_records", "count"), "reviewer": "submissions.col_reviewer",
                  "reason": "submissions.col_reason"}
+# A partner's own list: each row links to its page (where the reason and the values sent read in full); who sent
+# and who reviewed start hidden, so the columns shown fit a page at 1,400 px.
+MINE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "link", link="submissions?submission={}"),
+                "state": "submissions.col_state", "sent": "submissions.col_sent", "file_name": "submissions.col_file",
+                "records": TableColumn("submissions.col_records", "count"), "reason": "submissions.col_reason",
+                "account": TableColumn("submissions.col_account", optional=True),
+                "reviewer": TableColumn("submissions.col_reviewer", optional=True)}
 FIELD_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status": "data.col_status",
                  "field": "data.col_field", "base": "review.col_base", "current": "review.col_current",
                  "proposed": "review.col_proposed"}

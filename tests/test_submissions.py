@@ -496,7 +496,7 @@ def test_a_link_to_another_institutions_submission_reads_like_one_that_does_not_
     viewer(PARTNER_USER)
     app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(others)})
     assert not app.warning
-    detail = app.dataframe[1].value.to_string()
+    detail = app.table[0].value.to_string()
     assert "Secret host plan" in detail and "pending" in detail
 
 
@@ -570,3 +570,19 @@ def test_the_review_says_how_a_submission_without_a_file_was_sent(loaded_db, mon
         assert catalog(language)[how] in sent and "nan" not in sent
         queue = app.dataframe[0].value.to_string()
         assert catalog(language)[how] in queue and "nan" not in queue
+
+
+def test_my_submissions_link_each_row_to_its_page_where_the_reason_reads_in_full(loaded_db, write, monkeypatch,
+                                                                                  viewer):
+    from workbooks import as_read, open_app
+
+    reason = "The end date is the day the last trainee flew home, not the last day of training; " * 3
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]})
+    submissions.reject(loaded_db, submission_id, "admin", reason)
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    links = app.dataframe[0].value.iloc[:, 0].tolist()
+    assert links == [f"submissions?submission={submission_id}&lang=en"]
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    assert any(reason.strip() in as_read(m.value) for m in app.markdown)
+    assert "title: Wrong" in as_read(app.table[0].value.iloc[0, 3])  # the values sent, in a table that wraps them
