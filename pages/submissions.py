@@ -45,7 +45,8 @@ with st.expander(t("submissions.form_title"), expanded="form_sheet" in st.query_
     suffix = f"{generation}_{correcting}" if correcting else f"{generation}"
     with st.form(f"submission_form_{sheet}_{suffix}"):
         values = {column.name: stewardship_ui.field_input(column, (record or {}).get(column.name), False,
-                                                          key=f"submission_{sheet}_{column.name}_{suffix}")
+                                                          key=f"submission_{sheet}_{column.name}_{suffix}",
+                                                          sheet=sheet)
                   for column in SHEETS[sheet].columns}
         entered = st.form_submit_button(t("submissions.form_send"), type="primary")
 if entered:
@@ -68,7 +69,8 @@ else:
 if shown is not None:
     row = next(mine[mine["submission_id"] == shown].itertuples())
     st.subheader(t("submissions.detail", id=shown))
-    st.markdown(t("submissions.detail_state", state=submissions_ui.state_of(row), how=submissions_ui.sent_as(row, True)))
+    st.markdown(t("submissions.detail_state", state=submissions_ui.state_of(row),
+                  how=submissions_ui.sent_as(row, markdown=True)))
     if isinstance(row.reason, str):
         st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
     sent_records = ui.headed(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS)

@@ -586,3 +586,19 @@ def test_my_submissions_link_each_row_to_its_page_where_the_reason_reads_in_full
     app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
     assert any(reason.strip() in as_read(m.value) for m in app.markdown)
     assert "title: Wrong" in as_read(app.table[0].value.iloc[0, 3])  # the values sent, in a table that wraps them
+
+
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_form_names_columns_and_list_values_in_the_readers_language(loaded_db, monkeypatch, viewer):
+    from portal import i18n
+    from workbooks import open_app
+
+    i18n.set_language("ko")  # AppTest formats widget values in the test's thread too
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "programmes", "lang": "ko"})
+    assert app.text_input(key="submission_programmes_programme_id_0").label == "프로그램 ID *"
+    kind = app.selectbox(key="submission_programmes_kind_0")
+    assert kind.label == "종류 *" and i18n.catalog("ko")["programme_kind.training_abroad"] in kind.options
+    assert not any("_" in w.label for w in [*app.text_input, *app.selectbox] if w.key.startswith("submission_"))
+    kind.select("fellowship")  # the value sent stays the contract's code
+    assert kind.value == "fellowship"
