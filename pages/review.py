@@ -36,6 +36,12 @@ if row.state != "pending":
                   when=str(row.reviewed_at)[:16]))
     if isinstance(row.reason, str):
         st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
+if row.kind == "confirmation":
+    st.markdown(t("submissions.confirms",
+                  programme=markdown_text(", ".join(submissions_ui.confirmed_programmes(chosen)))))
+if row.state != "pending":  # accepted records read as unchanged below: each one's decision is here
+    st.markdown(t("review.records_decided"))
+    ui.static_table(ui.headed(submissions_ui.sent_records(chosen), submissions_ui.DECISION_HEADERS))
 
 changes = submissions_ui.field_changes(chosen)
 if not st.toggle(t("review.show_unchanged"), key="review_unchanged"):

@@ -73,6 +73,9 @@ if shown is not None:
                   how=submissions_ui.sent_as(row, markdown=True)))
     if isinstance(row.reason, str):
         st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
+    if row.kind == "confirmation":
+        st.markdown(t("submissions.confirms",
+                      programme=markdown_text(", ".join(submissions_ui.confirmed_programmes(shown)))))
     sent_records = ui.headed(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS)
     ui.static_table(sent_records)  # long values wrap, in full
     ui.download_buttons(sent_records, f"submission-{shown}", key="sent")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from portal import db
 from portal.contract import SHEETS, Problem, SheetRows
+from portal.i18n import t
 from portal.importer import ImportRejected
 from portal.stewardship import StewardshipError
 from portal.validate import check_workbook, record_key
@@ -205,6 +206,22 @@ def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict 
             status = "changed"
         changes.append(FieldChange(sheet, record, status, column, was, now, new))
     return changes
+
+
+def state_text(row) -> str:
+    """A submission's state in words (a submissions_list row); an accepted one whose change was rolled back says so."""
+    if row.state == "accepted" and pd.notna(row.rolled_back_by):
+        return t("submissions.state_rolled_back")
+    if row.state == "accepted" and 0 < row.accepted_records < row.records:  # some records rejected
+        return t("submissions.state_partly", accepted=int(row.accepted_records), records=int(row.records))
+    return t(f"submissions.state_{row.state}")
+
+
+def sent_as(kind: str, file_name: object, name=lambda text: text) -> str:
+    """How a submission was sent: its file's name (through `name`), on the form, or as a confirmation."""
+    if isinstance(file_name, str):
+        return t("submissions.how_file", file=name(file_name))
+    return t("submissions.how_confirmation") if kind == "confirmation" else t("submissions.how_form")
 
 
 def record_label(sheet: str, record: dict) -> str:

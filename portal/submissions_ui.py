@@ -35,18 +35,12 @@ FIELD_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status
 
 def state_of(row) -> str:
     """A submission's state in words; an accepted one whose change was rolled back says so."""
-    if row.state == "accepted" and pd.notna(row.rolled_back_by):
-        return t("submissions.state_rolled_back")
-    if row.state == "accepted" and 0 < row.accepted_records < row.records:  # some records rejected
-        return t("submissions.state_partly", accepted=int(row.accepted_records), records=int(row.records))
-    return t(f"submissions.state_{row.state}")
+    return submissions.state_text(row)
 
 
 def sent_as(row, markdown: bool = False) -> str:
     """How a submission was sent: its file's name, or on the form, or as a confirmation (neither has a file)."""
-    if isinstance(row.file_name, str):
-        return t("submissions.how_file", file=markdown_text(row.file_name) if markdown else row.file_name)
-    return t("submissions.how_confirmation") if row.kind == "confirmation" else t("submissions.how_form")
+    return submissions.sent_as(row.kind, row.file_name, markdown_text if markdown else str)
 
 
 def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
@@ -82,6 +76,16 @@ def sent_records(submission_id: int) -> pd.DataFrame:
                           "; ".join(f"{c}: {cell_text(v)}" for c, v in proposed.items() if v is not None))
                          for (sheet, _, proposed, _), state in zip(submissions.records_of(rows), rows["state"])],
                         columns=list(SENT_HEADERS))
+
+
+DECISION_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "state": "submissions.col_state"}
+
+
+def confirmed_programmes(submission_id: int) -> list[str]:
+    """The programmes a confirmation confirms (one, as sent)."""
+    return [proposed["programme_id"] for sheet, _, proposed, _ in
+            submissions.records_of(ui.read("submission_records", submission_id=submission_id))
+            if sheet == "programmes"]
 
 
 def record_choices(submission_id: int) -> list[str]:

@@ -602,3 +602,39 @@ def test_the_form_names_columns_and_list_values_in_the_readers_language(loaded_d
     assert not any("_" in w.label for w in [*app.text_input, *app.selectbox] if w.key.startswith("submission_"))
     kind.select("fellowship")  # the value sent stays the contract's code
     assert kind.value == "fellowship"
+
+
+def test_a_decided_submission_shows_each_record_with_its_decision_accepted_ones_too(loaded_db, write, monkeypatch,
+                                                                                    viewer):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    submission_id = two_records(write, loaded_db)
+    submissions.accept(loaded_db, submission_id, "admin", only={1}, reason="keep our title")
+    expected = [["programmes", "P1", t("submissions.state_rejected")],
+                ["programmes", "P-NEW", t("submissions.state_accepted")]]
+    review = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    assert review.table[0].value.map(as_read).values.tolist() == expected
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    assert mine.table[0].value.iloc[:, :3].map(as_read).values.tolist() == expected
+    shown = portal_cli("review", "show", str(submission_id), "--db", loaded_db).stdout
+    assert "programmes P1\trejected" in shown and "programmes P-NEW\taccepted" in shown
+
+
+def test_a_confirmation_says_which_programme_it_confirms_on_both_pages_and_in_review_show(loaded_db, monkeypatch,
+                                                                                        viewer):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    confirmation = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    submissions.accept(loaded_db, confirmation, "admin")
+    said = t("submissions.confirms", programme="P1")
+    review = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(confirmation)})
+    assert said in [as_read(m.value) for m in review.markdown]
+    assert review.table[0].value.map(as_read).values.tolist() == [["programmes", "P1", "accepted"]]
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(confirmation)})
+    assert said in [as_read(m.value) for m in mine.markdown]
+    shown = portal_cli("review", "show", str(confirmation), "--db", loaded_db).stdout
+    assert said in shown and t("submissions.how_confirmation") in shown and "programmes P1\taccepted" in shown
