@@ -638,3 +638,21 @@ def test_a_confirmation_says_which_programme_it_confirms_on_both_pages_and_in_re
     assert said in [as_read(m.value) for m in mine.markdown]
     shown = portal_cli("review", "show", str(confirmation), "--db", loaded_db).stdout
     assert said in shown and t("submissions.how_confirmation") in shown and "programmes P1\taccepted" in shown
+
+
+def test_after_a_rollback_the_records_of_an_accepted_submission_read_rolled_back(loaded_db, write, monkeypatch,
+                                                                                viewer):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    submission_id = two_records(write, loaded_db)
+    import_id = submissions.accept(loaded_db, submission_id, "admin", only={1}, reason="keep our title")
+    rollback(loaded_db, import_id, "admin")
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    assert mine.table[0].value.iloc[:, 2].map(as_read).tolist() == [t("submissions.state_rejected"),
+                                                                   t("submissions.state_rolled_back")]
+    listed = portal_cli("review", "list", "--db", loaded_db).stdout
+    assert t("submissions.state_rolled_back") in listed and "1 of 2" not in listed
+    shown = portal_cli("review", "show", str(submission_id), "--db", loaded_db).stdout
+    assert f"programmes P-NEW\t{t('submissions.state_rolled_back')}" in shown
