@@ -87,6 +87,8 @@ def findings_table(check: str, found: pd.DataFrame, total: int) -> None:
     ui.showing_note(len(found), total, "quality.showing")
 
 
+ADMINISTRATORS_SETTLE = ("records_disputed",)
+reviewer = access.may(access.ADMINISTRATOR_ROLES)
 contents = ui.read("database_contents")
 
 st.title(t("quality.title"))
@@ -112,5 +114,7 @@ st.markdown("\n".join(
 
 for check in CHECKS:
     st.subheader(t("quality.heading", name=names[check], count=display.number(totals[check])), anchor=check)
-    st.caption(t(f"quality.{check}.why", days=ONGOING_GRACE_DAYS, currency=ui.reporting_currency()))
+    # Only administrators can open the Review queue: the others read where disputes are settled, not how.
+    why = f"quality.{check}.why_reader" if check in ADMINISTRATORS_SETTLE and not reviewer else f"quality.{check}.why"
+    st.caption(t(why, days=ONGOING_GRACE_DAYS, currency=ui.reporting_currency()))
     findings_table(check, found[check], totals[check])

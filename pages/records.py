@@ -32,7 +32,7 @@ if sheet == "institutions":
 
 with st.form(f"record_form_{sheet}_{chosen}"):
     values = {column.name: stewardship_ui.field_input(column, current.get(column.name),
-                                               locked=not creating and column.name in SHEETS[sheet].key)
+                                               locked=not creating and column.name in SHEETS[sheet].key, sheet=sheet)
               for column in SHEETS[sheet].columns}
     saved = st.form_submit_button(t("records.add") if creating else t("records.save"), type="primary")
 

@@ -30,12 +30,18 @@ if chosen is None:
 row = next(queue[queue["submission_id"] == chosen].itertuples())
 st.markdown(t("review.sent", account=markdown_text(row.account), institution=markdown_text(row.institution_id),
               when=submissions_ui.queue_rows(queue[queue["submission_id"] == chosen])["sent"].iloc[0],
-              file=markdown_text(row.file_name or "—")))
+              how=submissions_ui.sent_as(row, markdown=True)))
 if row.state != "pending":
     st.markdown(t("review.decided", state=submissions_ui.state_of(row), reviewer=markdown_text(row.reviewer or "—"),
                   when=str(row.reviewed_at)[:16]))
     if isinstance(row.reason, str):
         st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
+if row.kind == "confirmation":
+    st.markdown(t("submissions.confirms",
+                  programme=markdown_text(", ".join(submissions_ui.confirmed_programmes(chosen)))))
+if row.state != "pending":  # accepted records read as unchanged below: each one's decision is here
+    st.markdown(t("review.records_decided"))
+    ui.static_table(ui.headed(submissions_ui.sent_records(chosen), submissions_ui.DECISION_HEADERS))
 
 changes = submissions_ui.field_changes(chosen)
 if not st.toggle(t("review.show_unchanged"), key="review_unchanged"):

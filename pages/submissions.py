@@ -4,6 +4,7 @@ import streamlit as st
 
 from portal import stewardship_ui, submissions, submissions_ui, ui
 from portal.contract import SHEETS
+from portal.display import markdown_text
 from portal.i18n import t
 
 ui.require(("partner",))
@@ -36,13 +37,20 @@ with st.expander(t("submissions.form_title"), expanded="form_sheet" in st.query_
     st.caption(t("submissions.form_intro"))
     sheet = ui.coded_select(t("submissions.form_sheet"), {s: t(f"sheet.{s}") for s in submissions.FORM_SHEETS},
                             "form_sheet", default=submissions.FORM_SHEETS[0])
-    with st.form(f"submission_form_{sheet}_{generation}"):
-        values = {column.name: stewardship_ui.field_input(column, None, False,
-                                                          key=f"submission_{sheet}_{column.name}_{generation}")
+    existing = submissions_ui.form_records(sheet) if sheet in submissions.FORM_EXISTING else {}
+    correcting = st.selectbox(t("submissions.form_existing"), list(existing), index=None,
+                              key=f"submission_existing_{sheet}_{generation}",
+                              placeholder=t("submissions.form_new")) if existing else None
+    record = existing.get(correcting)
+    suffix = f"{generation}_{correcting}" if correcting else f"{generation}"
+    with st.form(f"submission_form_{sheet}_{suffix}"):
+        values = {column.name: stewardship_ui.field_input(column, (record or {}).get(column.name), False,
+                                                          key=f"submission_{sheet}_{column.name}_{suffix}",
+                                                          sheet=sheet)
                   for column in SHEETS[sheet].columns}
         entered = st.form_submit_button(t("submissions.form_send"), type="primary")
 if entered:
-    outcome = submissions_ui.send_record(sheet, values)
+    outcome = submissions_ui.send_record(sheet, values, submissions_ui.prefilled_texts(record))
     if isinstance(outcome, int):
         st.session_state["submission_sent"] = outcome
         st.session_state["submission_generation"] = generation + 1
@@ -57,10 +65,20 @@ if asked and shown is None:  # another institution's and a made-up id read the s
 if mine.empty:
     st.info(t("submissions.none"))
 else:
-    ui.table(submissions_ui.queue_rows(mine), submissions_ui.QUEUE_HEADERS, download="my-submissions")
+    ui.table(submissions_ui.queue_rows(mine), submissions_ui.MINE_HEADERS, download="my-submissions")
 if shown is not None:
+    row = next(mine[mine["submission_id"] == shown].itertuples())
     st.subheader(t("submissions.detail", id=shown))
-    ui.table(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS, download=f"submission-{shown}")
+    st.markdown(t("submissions.detail_state", state=submissions_ui.state_of(row),
+                  how=submissions_ui.sent_as(row, markdown=True)))
+    if isinstance(row.reason, str):
+        st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
+    if row.kind == "confirmation":
+        st.markdown(t("submissions.confirms",
+                      programme=markdown_text(", ".join(submissions_ui.confirmed_programmes(shown)))))
+    sent_records = ui.headed(submissions_ui.sent_records(shown), submissions_ui.SENT_HEADERS)
+    ui.static_table(sent_records)  # long values wrap, in full
+    ui.download_buttons(sent_records, f"submission-{shown}", key="sent")
 
 st.subheader(t("confirm.title"))
 st.caption(t("confirm.intro"))

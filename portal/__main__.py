@@ -232,16 +232,23 @@ def run_review(args: argparse.Namespace, database: Path) -> int:
     try:
         if args.review_command == "list":
             for row in store.read("submissions_list", db.FULL_SCOPE, limit=500).itertuples():
-                partly = row.state == "accepted" and 0 < row.accepted_records < row.records
-                state = t("submissions.state_partly", accepted=row.accepted_records, records=row.records) if partly \
-                    else t(f"submissions.state_{row.state}")
-                print(t("cli.review_row", id=row.submission_id, state=state,
+                print(t("cli.review_row", id=row.submission_id, state=submissions.state_text(row),
                         account=row.account, institution=row.institution_id, records=row.records,
                         when=pd.Timestamp(row.sent_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")))
         elif args.review_command == "show":
             records = store.read("submission_records", db.FULL_SCOPE, submission_id=args.submission_id)
             if records.empty:
                 raise StewardshipError("review.unknown", id=args.submission_id)
+            listed = store.read("submissions_list", db.FULL_SCOPE, limit=1_000_000)
+            row = next(listed[listed["submission_id"] == args.submission_id].itertuples())
+            print(t("cli.review_submission", id=args.submission_id, state=submissions.state_text(row),
+                    how=submissions.sent_as(row.kind, row.file_name), account=row.account,
+                    institution=row.institution_id))
+            for sheet, _, proposed, _ in (submissions.records_of(records) if row.kind == "confirmation" else ()):
+                print(t("submissions.confirms", programme=proposed.get("programme_id")))
+            for (sheet, _, proposed, _), state in zip(submissions.records_of(records), records["state"]):
+                print(t("cli.review_record", sheet=sheet, record=submissions.record_label(sheet, proposed),
+                        state=t(f"submissions.state_{state}")))
             for change in submissions.review_changes(store, submissions.records_of(records)):
                 if change.status != "unchanged":
                     print(t("cli.review_field", status=t(f"review.status_{change.status}"), sheet=change.sheet,

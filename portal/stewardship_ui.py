@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from portal import access, db, ui
+from portal import access, db, i18n, ui
 from portal.contract import SHEET_ORDER, SHEETS, Column
 from portal.display import markdown_values
 from portal.i18n import t
@@ -171,15 +171,28 @@ def record_choices(sheet: str, records: pd.DataFrame) -> dict[int, str]:
     return choices
 
 
-def field_input(column: Column, value: object, locked: bool, key: str | None = None) -> str | None:
-    """One form field for a contract column, showing its current value; returns what the person entered."""
-    label = column.name + (" *" if column.required else "")
+# The catalog group naming each fixed-list column's values (i18n.label), by sheet and column.
+VALUE_GROUPS = {("institutions", "kind"): "institution_kind", ("programmes", "kind"): "programme_kind",
+                ("programmes", "status"): "programme_status", ("participants", "role"): "participant_role",
+                ("follow_ups", "role"): "participant_role", ("follow_ups", "status"): "follow_up_status",
+                ("follow_ups", "practising"): "practising", ("equipment", "category"): "equipment_category",
+                ("equipment", "status"): "equipment_status", ("events", "kind"): "event_kind",
+                ("procedures", "technique"): "technique"}
+
+
+def field_input(column: Column, value: object, locked: bool, key: str | None = None,
+                sheet: str | None = None) -> str | None:
+    """One form field for a contract column of `sheet`, labelled and its list values named in the reader's
+    language, showing its current value; returns what the person entered (list values as their codes)."""
+    label = t("field.required", field=t(f"field.{column.name}")) if column.required else t(f"field.{column.name}")
     text = cell_text(value)
     if column.type == "enum":
         options = ([] if column.required else [""]) + list(column.choices)
         index = options.index(text) if text in options else 0
-        return st.selectbox(label, options, index=index, disabled=locked,
-                            format_func=lambda v: v or t("value.not_reported"), key=key)
+        group = VALUE_GROUPS.get((sheet, column.name))
+        return st.selectbox(label, options, index=index, disabled=locked, key=key,
+                            format_func=lambda v: (i18n.label(group, v) if group else v) if v
+                            else t("value.not_reported"))
     return st.text_input(label, text, disabled=locked, help=column_rule(column), key=key)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from portal import db
 from portal.contract import SHEETS, Problem, SheetRows
+from portal.i18n import t
 from portal.importer import ImportRejected
 from portal.stewardship import StewardshipError
 from portal.validate import check_workbook, record_key
@@ -32,6 +33,8 @@ SCOPE_COLUMNS = {"institutions": ("institution_id",), "programmes": ("home_insti
 
 # The record types a partner can enter one at a time on a form (its own institution row stays an upload's).
 FORM_SHEETS = ("programmes", "participants", "follow_ups", "equipment", "events", "procedures")
+# Those whose existing records the form can open filled in (a one-column key a partner picks from a list).
+FORM_EXISTING = ("programmes", "equipment", "events")
 
 
 def upload_limit_bytes() -> int:
@@ -80,10 +83,18 @@ def submit_workbook(source: Path, database: Path, account: str, institution_id: 
                                        records)
 
 
-def submit_record(database: Path, account: str, institution_id: str, sheet: str, values: dict[str, object]) -> int:
-    """Check one record entered in a form exactly as a one-row sheet of an upload, and keep it pending."""
-    rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
+def submit_record(database: Path, account: str, institution_id: str, sheet: str, values: dict[str, object],
+                  prefilled: dict[str, str] | None = None) -> int:
+    """Check one record entered in a form exactly as a one-row sheet of an upload, and keep it pending.
+
+    `prefilled`: the texts the form opened with for an existing record; a field left as it was keeps the stored
+    value (hidden ones too), so the submission differs only where the partner changed something.
+    """
     with db.writing(database) as writer:
+        stored = writer.record(sheet, values) if prefilled else None
+        if stored is not None:
+            values = {c: stored.get(c) if v == prefilled.get(c) else v for c, v in values.items()}
+        rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
         records = _checked_records(writer, {sheet: rows}, institution_id)
         return writer.store_submission(account, institution_id, None, None, records, kind="form")
 
@@ -195,6 +206,22 @@ def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict 
             status = "changed"
         changes.append(FieldChange(sheet, record, status, column, was, now, new))
     return changes
+
+
+def state_text(row) -> str:
+    """A submission's state in words (a submissions_list row); an accepted one whose change was rolled back says so."""
+    if row.state == "accepted" and pd.notna(row.rolled_back_by):
+        return t("submissions.state_rolled_back")
+    if row.state == "accepted" and 0 < row.accepted_records < row.records:  # some records rejected
+        return t("submissions.state_partly", accepted=int(row.accepted_records), records=int(row.records))
+    return t(f"submissions.state_{row.state}")
+
+
+def sent_as(kind: str, file_name: object, name=lambda text: text) -> str:
+    """How a submission was sent: its file's name (through `name`), on the form, or as a confirmation."""
+    if isinstance(file_name, str):
+        return t("submissions.how_file", file=name(file_name))
+    return t("submissions.how_confirmation") if kind == "confirmation" else t("submissions.how_form")
 
 
 def record_label(sheet: str, record: dict) -> str:

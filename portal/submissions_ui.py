@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,13 @@ QUEUE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "count"), "s
                  "institution_id": "submissions.col_institution", "file_name": "submissions.col_file",
                  "records": TableColumn("submissions.col_records", "count"), "reviewer": "submissions.col_reviewer",
                  "reason": "submissions.col_reason"}
+# A partner's own list: each row links to its page (where the reason and the values sent read in full); who sent
+# and who reviewed start hidden, so the columns shown fit a page at 1,400 px.
+MINE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "link", link="submissions?submission={}"),
+                "state": "submissions.col_state", "sent": "submissions.col_sent", "file_name": "submissions.col_file",
+                "records": TableColumn("submissions.col_records", "count"), "reason": "submissions.col_reason",
+                "account": TableColumn("submissions.col_account", optional=True),
+                "reviewer": TableColumn("submissions.col_reviewer", optional=True)}
 FIELD_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status": "data.col_status",
                  "field": "data.col_field", "base": "review.col_base", "current": "review.col_current",
                  "proposed": "review.col_proposed"}
@@ -26,16 +35,18 @@ FIELD_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status
 
 def state_of(row) -> str:
     """A submission's state in words; an accepted one whose change was rolled back says so."""
-    if row.state == "accepted" and pd.notna(row.rolled_back_by):
-        return t("submissions.state_rolled_back")
-    if row.state == "accepted" and 0 < row.accepted_records < row.records:  # some records rejected
-        return t("submissions.state_partly", accepted=int(row.accepted_records), records=int(row.records))
-    return t(f"submissions.state_{row.state}")
+    return submissions.state_text(row)
+
+
+def sent_as(row, markdown: bool = False) -> str:
+    """How a submission was sent: its file's name, or on the form, or as a confirmation (neither has a file)."""
+    return submissions.sent_as(row.kind, row.file_name, markdown_text if markdown else str)
 
 
 def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
-    """Submissions as people read them: states named, times in UTC."""
+    """Submissions as people read them: states named, how each was sent, times in UTC."""
     return queue.assign(state=[state_of(r) for r in queue.itertuples()],
+                        file_name=[sent_as(r) for r in queue.itertuples()],
                         sent=pd.to_datetime(queue["sent_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -67,6 +78,16 @@ def sent_records(submission_id: int) -> pd.DataFrame:
                         columns=list(SENT_HEADERS))
 
 
+DECISION_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "state": "submissions.col_state"}
+
+
+def confirmed_programmes(submission_id: int) -> list[str]:
+    """The programmes a confirmation confirms (one, as sent)."""
+    return [proposed["programme_id"] for sheet, _, proposed, _ in
+            submissions.records_of(ui.read("submission_records", submission_id=submission_id))
+            if sheet == "programmes"]
+
+
 def record_choices(submission_id: int) -> list[str]:
     """A submission's records as the review names them (sheet and key), in the order sent."""
     return [f"{sheet}: {submissions.record_label(sheet, proposed)}" for sheet, _, proposed, _ in
@@ -93,11 +114,24 @@ def send(upload) -> int | ImportRejected | db.WriteFailed:
         return refused
 
 
-def send_record(sheet: str, values: dict[str, object]) -> int | ImportRejected | db.WriteFailed:
+def form_records(sheet: str) -> dict[str, dict]:
+    """The records of a sheet the partner may correct on the form, by id, with the values its scope shows."""
+    found = ui.read("form_records", sheet=sheet)
+    return {r.record_id: json.loads(r.record) for r in found.itertuples()}
+
+
+def prefilled_texts(record: dict | None) -> dict[str, str]:
+    """The texts the form opens with for an existing record (none for a new one)."""
+    return {column: cell_text(value) for column, value in (record or {}).items()}
+
+
+def send_record(sheet: str, values: dict[str, object],
+                prefilled: dict[str, str] | None = None) -> int | ImportRejected | db.WriteFailed:
     """Keep one record a partner entered on the form as a pending submission; return its id, or why not."""
     user = access.viewer()
     try:
-        return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values)
+        return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values,
+                                         prefilled)
     except (ImportRejected, db.WriteFailed) as refused:
         return refused
 

@@ -355,3 +355,19 @@ def test_records_a_side_disputes_and_programmes_no_partner_confirmed(open_page, 
     found = tables(open_page(loaded_db))
     assert found["Programmes no partner has confirmed"] == []
     assert len(found["Records a side disputes"]) == 2  # a confirmation disputes nothing
+
+
+@pytest.mark.parametrize("role", ["administrator", "ministry"])
+def test_only_administrators_are_told_to_settle_disputes_on_the_review_queue(open_page, loaded_db, viewer, role):
+    """Ministry readers cannot open the Review queue: their note on disputes does not send them there."""
+    from portal import auth
+    from portal.i18n import t
+
+    viewer(auth.User("reader@example.org", role, None))
+    captions = [c.value for c in open_page(loaded_db).caption]
+    review = t("nav.review")
+    told = [c for c in captions if review in c]
+    if role == "administrator":
+        assert told == [t("quality.records_disputed.why")]
+    else:
+        assert told == [] and t("quality.records_disputed.why_reader") in captions

@@ -95,7 +95,7 @@ def test_every_change_made_in_the_app_names_the_signed_in_account(monkeypatch, l
     app.switch_page("pages/records.py").run()
     app.selectbox(key="records_sheet").set_value("programmes").run()
     app.selectbox(key="records_pick_programmes").set_value(0).run()
-    next(i for i in app.text_input if i.label == "participants_count").input("7")
+    next(i for i in app.text_input if i.label == "Number of participants").input("7")
     next(b for b in app.button if b.label == "Save changes").click().run()
     app.switch_page("pages/history.py").run()
     app.selectbox(key="rollback_target").set_value(3).run()
@@ -139,14 +139,14 @@ def test_editing_a_record_validates_and_saves(monkeypatch, loaded_db):
     app = open_page(monkeypatch, loaded_db, "pages/records.py")
     app.selectbox(key="records_sheet").set_value("programmes").run()
     app.selectbox(key="records_pick_programmes").set_value(0).run()
-    next(i for i in app.text_input if i.label == "end_date").input("2020-01")
+    next(i for i in app.text_input if i.label == "End date").input("2020-01")
     next(b for b in app.button if b.label == "Save changes").click().run()
     assert any("problem" in e.value for e in app.error)
     assert table_rows(app, 0)[0]["Column"] == "end_date"
     assert export_tables(loaded_db)["programmes"][0]["end_date"] == "2024-11"
 
-    next(i for i in app.text_input if i.label == "participants_count").input("7")
-    next(i for i in app.text_input if i.label == "end_date").input("2024-12")
+    next(i for i in app.text_input if i.label == "Number of participants").input("7")
+    next(i for i in app.text_input if i.label == "End date").input("2024-12")
     next(b for b in app.button if b.label == "Save changes").click().run()
     assert not app.exception
     saved = export_tables(loaded_db)["programmes"][0]

@@ -496,7 +496,7 @@ def test_a_link_to_another_institutions_submission_reads_like_one_that_does_not_
     viewer(PARTNER_USER)
     app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(others)})
     assert not app.warning
-    detail = app.dataframe[1].value.to_string()
+    detail = app.table[0].value.to_string()
     assert "Secret host plan" in detail and "pending" in detail
 
 
@@ -517,3 +517,142 @@ def test_the_review_page_warns_that_a_confirmation_of_a_changed_programme_cannot
     assert ("end_date", t("review.status_kept")) in set(zip(shown.iloc[:, 3], shown.iloc[:, 2]))
     app.button(key="review_accept").click().run()
     assert "2025-06" in app.error[0].value and not app.success
+
+
+def test_the_form_opens_an_existing_programme_filled_in_and_sends_only_the_field_changed(loaded_db, monkeypatch,
+                                                                                         viewer):
+    from workbooks import open_app
+
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "programmes"})
+    app.selectbox(key="submission_existing_programmes_0").select("P1").run()
+    assert app.text_input(key="submission_programmes_topics_0_P1").value == "deformity; replacement"
+    app.text_input(key="submission_programmes_end_date_0_P1").input("2024-12")
+    next(b for b in app.button if b.key and "submission_form_programmes_0_P1" in b.key).click().run()
+    assert not app.exception and not app.error and app.success
+    listed = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=5)
+    rows = db.open_store(loaded_db).read("submission_records", db.FULL_SCOPE,
+                                         submission_id=int(listed["submission_id"][0]))
+    changes = submissions.review_changes(db.open_store(loaded_db), submissions.records_of(rows))
+    assert [(c.field, c.proposed) for c in changes if c.status != "unchanged"] == [("end_date", "2024-12")]
+    # the cost a partner cannot see is kept, not cleared
+    assert stored(loaded_db, "programmes", {"programme_id": "P1"})["cost_amount"] is not None
+    submissions.accept(loaded_db, int(listed["submission_id"][0]), "admin")
+    after = stored(loaded_db, "programmes", {"programme_id": "P1"})
+    assert (after["end_date"], after["topics"], after["cost_amount"]) == ("2024-12", ["deformity", "replacement"],
+                                                                          15000000)
+
+
+@pytest.fixture
+def english_afterwards():
+    """Tests that set the language in their own thread (AppTest formats widget values there) reset it."""
+    from portal import i18n
+
+    yield
+    i18n.set_language("en")
+
+
+@pytest.mark.parametrize("language", ["en", "ko", "mn"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_review_says_how_a_submission_without_a_file_was_sent(loaded_db, monkeypatch, viewer, language):
+    from portal import i18n
+    from portal.i18n import catalog
+    from workbooks import as_read, open_app
+
+    i18n.set_language(language)  # AppTest formats widget values in the test's thread too
+    form = submissions.submit_record(loaded_db, PARTNER, "KR-HOST", "equipment", {**NEW_EQUIPMENT,
+                                                                                  "institution_id": "KR-HOST"})
+    confirmation = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    for submission_id, how in ((form, "submissions.how_form"), (confirmation, "submissions.how_confirmation")):
+        app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id),
+                                                                    "lang": language})
+        sent = next(as_read(m.value) for m in app.markdown if "KR-HOST" in as_read(m.value))
+        assert catalog(language)[how] in sent and "nan" not in sent
+        queue = app.dataframe[0].value.to_string()
+        assert catalog(language)[how] in queue and "nan" not in queue
+
+
+def test_my_submissions_link_each_row_to_its_page_where_the_reason_reads_in_full(loaded_db, write, monkeypatch,
+                                                                                  viewer):
+    from workbooks import as_read, open_app
+
+    reason = "The end date is the day the last trainee flew home, not the last day of training; " * 3
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]})
+    submissions.reject(loaded_db, submission_id, "admin", reason)
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    links = app.dataframe[0].value.iloc[:, 0].tolist()
+    assert links == [f"submissions?submission={submission_id}&lang=en"]
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    assert any(reason.strip() in as_read(m.value) for m in app.markdown)
+    assert "title: Wrong" in as_read(app.table[0].value.iloc[0, 3])  # the values sent, in a table that wraps them
+
+
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_form_names_columns_and_list_values_in_the_readers_language(loaded_db, monkeypatch, viewer):
+    from portal import i18n
+    from workbooks import open_app
+
+    i18n.set_language("ko")  # AppTest formats widget values in the test's thread too
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "programmes", "lang": "ko"})
+    assert app.text_input(key="submission_programmes_programme_id_0").label == "프로그램 ID *"
+    kind = app.selectbox(key="submission_programmes_kind_0")
+    assert kind.label == "종류 *" and i18n.catalog("ko")["programme_kind.training_abroad"] in kind.options
+    assert not any("_" in w.label for w in [*app.text_input, *app.selectbox] if w.key.startswith("submission_"))
+    kind.select("fellowship")  # the value sent stays the contract's code
+    assert kind.value == "fellowship"
+
+
+def test_a_decided_submission_shows_each_record_with_its_decision_accepted_ones_too(loaded_db, write, monkeypatch,
+                                                                                    viewer):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    submission_id = two_records(write, loaded_db)
+    submissions.accept(loaded_db, submission_id, "admin", only={1}, reason="keep our title")
+    expected = [["programmes", "P1", t("submissions.state_rejected")],
+                ["programmes", "P-NEW", t("submissions.state_accepted")]]
+    review = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    assert review.table[0].value.map(as_read).values.tolist() == expected
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    assert mine.table[0].value.iloc[:, :3].map(as_read).values.tolist() == expected
+    shown = portal_cli("review", "show", str(submission_id), "--db", loaded_db).stdout
+    assert "programmes P1\trejected" in shown and "programmes P-NEW\taccepted" in shown
+
+
+def test_a_confirmation_says_which_programme_it_confirms_on_both_pages_and_in_review_show(loaded_db, monkeypatch,
+                                                                                        viewer):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    confirmation = submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1")
+    submissions.accept(loaded_db, confirmation, "admin")
+    said = t("submissions.confirms", programme="P1")
+    review = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(confirmation)})
+    assert said in [as_read(m.value) for m in review.markdown]
+    assert review.table[0].value.map(as_read).values.tolist() == [["programmes", "P1", "accepted"]]
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(confirmation)})
+    assert said in [as_read(m.value) for m in mine.markdown]
+    shown = portal_cli("review", "show", str(confirmation), "--db", loaded_db).stdout
+    assert said in shown and t("submissions.how_confirmation") in shown and "programmes P1\taccepted" in shown
+
+
+def test_after_a_rollback_the_records_of_an_accepted_submission_read_rolled_back(loaded_db, write, monkeypatch,
+                                                                                viewer):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    submission_id = two_records(write, loaded_db)
+    import_id = submissions.accept(loaded_db, submission_id, "admin", only={1}, reason="keep our title")
+    rollback(loaded_db, import_id, "admin")
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"submission": str(submission_id)})
+    assert mine.table[0].value.iloc[:, 2].map(as_read).tolist() == [t("submissions.state_rejected"),
+                                                                   t("submissions.state_rolled_back")]
+    listed = portal_cli("review", "list", "--db", loaded_db).stdout
+    assert t("submissions.state_rolled_back") in listed and "1 of 2" not in listed
+    shown = portal_cli("review", "show", str(submission_id), "--db", loaded_db).stdout
+    assert f"programmes P-NEW\t{t('submissions.state_rolled_back')}" in shown
