@@ -1,5 +1,6 @@
-"""In a real browser, as a partner: another institution's ids are refused without a word about it, another
-partner's submission reads like a missing one, and My submissions reads in Mongolian; the README's screenshots."""
+"""In a real browser, as a partner: another institution's ids in a workbook or the form are refused without a word
+about it, links naming another institution show only the partner's own records, another partner's submission reads
+like a missing one, and My submissions reads in Mongolian; the README's screenshots."""
 
 from __future__ import annotations
 
@@ -137,3 +138,51 @@ def test_my_submissions_in_mongolian_and_the_readmes_screenshots(tab, browser, s
         admin.page.close()
     for name in ("my-submissions.png", "review-queue.png"):
         assert (SCREENSHOTS / name).stat().st_size < 300_000, name
+
+
+def test_a_form_with_another_institutions_ids_is_refused_naming_the_columns(tab, queue):
+    database, _ = queue
+    before = db.open_store(database).read("submissions_list", db.FULL_SCOPE, limit=10)
+    tab.open("/")
+    tab.sign_in(PARTNER)
+    tab.open("/submissions?form_sheet=programmes")  # the parameter opens the form's expander
+    typed = {"Programme ID *": "NCTD-FORM-1", "Title *": "Typed by NCTD", "Home institution ID *": "MNG-SSC",
+             "Host institution ID *": "KOR-MBS", "Start date *": "2026-03"}
+    for label, value in typed.items():
+        tab.page.get_by_role("textbox", name=label, exact=True).fill(value)
+    tab.page.get_by_role("button", name="Send this record for review").click()
+    tab.page.wait_for_timeout(500)
+    tab.settle(charts=False)
+    assert tab.page.get_by_text("record was not sent: 2 problem(s)").count() == 1
+    problems = tab.table_text(0)
+    assert "home_institution_id MNG-SSC" in problems and "host_institution_id KOR-MBS" in problems
+    text = tab.text()
+    # Only what the partner typed may come back: the ids, never the database's names or records for them.
+    for secret in set(SECRETS) - {"MNG-SSC", "KOR-MBS"}:
+        assert secret not in text, secret
+    assert tab.outside_requests == [] and tab.exceptions() == []
+    after = db.open_store(database).read("submissions_list", db.FULL_SCOPE, limit=10)
+    assert after["submission_id"].tolist() == before["submission_id"].tolist()  # nothing kept
+
+
+def test_programme_links_naming_another_institution_show_only_the_partners_own_programmes(tab, queue):
+    database, _ = queue
+    programmes = db.export_tables(database)["programmes"]
+    others = [p for p in programmes if "MNG-NCTD" not in (p["home_institution_id"], p["host_institution_id"])]
+    own = [p for p in programmes if p not in others]
+    assert others and own
+    tab.open("/")
+    tab.sign_in(PARTNER)
+    for link in ("/programmes?home=MNG-SSC&host=KOR-MBS", "/programmes?institution=MNG-SSC"):
+        tab.open(link)
+        text = shown_without_secrets(tab)
+        for other in others:
+            assert other["programme_id"] not in text and other["title"] not in text, (link, other["programme_id"])
+        assert any(p["title"] in text for p in own), link  # the filter falls away: the partner's own are listed
+    warnings = []
+    for asked in ("PRG-001", "PRG-NO-SUCH"):  # another institution's programme reads like a made-up one
+        tab.open(f"/programmes?programme={asked}")
+        text = shown_without_secrets(tab).replace(asked, "ID")
+        assert not any(p["programme_id"] in text or p["title"] in text for p in others)
+        warnings.append(tab.page.locator("[data-testid=stAlertContentWarning]").inner_text().replace(asked, "ID"))
+    assert warnings[0] == warnings[1] and "ID" in warnings[0]
