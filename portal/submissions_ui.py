@@ -28,9 +28,10 @@ MINE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "link", link=
                 "records": TableColumn("submissions.col_records", "count"), "reason": "submissions.col_reason",
                 "account": TableColumn("submissions.col_account", optional=True),
                 "reviewer": TableColumn("submissions.col_reviewer", optional=True)}
+# The proposed value before the stored ones: a table too wide for the page hides its last columns first.
 FIELD_HEADERS = {"sheet": "data.col_sheet", "record": "data.col_record", "status": "data.col_status",
-                 "field": "data.col_field", "base": "review.col_base", "current": "review.col_current",
-                 "proposed": "review.col_proposed"}
+                 "field": "data.col_field", "proposed": "review.col_proposed", "current": "review.col_current",
+                 "base": "review.col_base"}
 
 
 def state_of(row) -> str:

@@ -132,7 +132,7 @@ def test_my_submissions_in_mongolian_and_the_readmes_screenshots(tab, browser, s
         admin.open("/")
         admin.sign_in("admin@example.org")
         admin.open(f"/review?submission={ids['pending']}")
-        assert "corrected by NCTD" in admin.text()
+        assert "corrected by NCTD" in admin.text()  # the proposed value shows without scrolling
         admin.page.screenshot(path=str(SCREENSHOTS / "review-queue.png"))
     finally:
         admin.page.close()
