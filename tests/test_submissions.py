@@ -183,8 +183,8 @@ def test_review_page_shows_the_diff_and_accepts_with_both_accounts_in_history(lo
     submission_id = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
     app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
     shown = app.dataframe[1].value
-    assert ("title", "Spine training", "Host's correction") in set(zip(shown.iloc[:, 3], shown.iloc[:, 4],
-                                                                       shown.iloc[:, 6]))
+    assert ("title", "Spine training", "Host's correction") in set(zip(shown["Field"], shown["When sent"],
+                                                                       shown["Proposed"]))
     app.button(key="review_accept").click().run()
     assert not app.exception
     assert "accepted" in app.success[0].value
