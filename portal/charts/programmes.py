@@ -116,9 +116,10 @@ def programme_headers(currency: str) -> dict[str, object]:
         "programme": Column("programmes.col_id", "link", link="programmes?programme={}"),
         "title": "programmes.col_title", "kind": "programmes.col_kind",
         "home": Column("programmes.col_home", optional=True), "host": Column("programmes.col_host", optional=True),
-        "countries": "programmes.col_countries", "start": Column("programmes.col_start", "date"),
+        # Countries and confirmation start hidden, so participants and cost fit at 1,400 px (issue 13).
+        "countries": Column("programmes.col_countries", optional=True), "start": Column("programmes.col_start", "date"),
         "end": Column("programmes.col_end", "date", optional=True), "status": "programmes.col_status",
-        "confirmation": "programmes.col_confirmation",
+        "confirmation": Column("programmes.col_confirmation", optional=True),
         "participants": Column("programmes.col_participants", "count"),
         "cost": Column("programmes.col_cost", "money", optional=True),
         "currency": Column("programmes.col_currency", private="costs", optional=True),  # a code: text
