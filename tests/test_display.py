@@ -129,7 +129,8 @@ def test_procedure_bars_escape_item_names_on_the_axis():
 def test_map_hovers_escape_institution_names_and_cities():
     institutions = pd.DataFrame([{"institution_id": "I1", "name": HOSTILE_ANCHOR, "name_local": HOSTILE_IMAGE,
                                   "kind": "hospital", "city": HOSTILE_ANCHOR, "country": "MNG", "latitude": 47.9,
-                                  "longitude": 106.9, "activity": 1, "programmes": 1, "events": 0}])
+                                  "longitude": 106.9, "activity": 1, "programmes": 1, "events": 0,
+                                  "programme_kinds": ["fellowship"]}])
     _no_raw_markup(partner_charts.partner_map(institutions, "I1"))
     flows = pd.DataFrame([{"home_id": "A", "home_name": HOSTILE_ANCHOR, "home_latitude": 47.9, "home_longitude": 106.9,
                            "host_id": "B", "host_name": HOSTILE_IMAGE, "host_latitude": 37.5, "host_longitude": 127.0,

@@ -186,12 +186,13 @@ def test_an_administrator_takes_ror_id_and_place_from_the_dump_when_adding_an_in
     app = open_app(monkeypatch, loaded_db, "pages/records.py")
     app.text_input(key="ror_find").input("고려대").run()
     app.selectbox(key="ror_match").set_value("https://ror.org/047dqcg40").run()
-    fields = {i.label.rstrip(" *"): i.value for i in app.text_input}
-    assert (fields["ror_id"], fields["name"], fields["city"], fields["country"]) == (
+    fields = {i.label.rstrip(" *"): i.value for i in app.text_input}  # labelled as fields.json names them
+    assert (fields["ROR ID"], fields["Name"], fields["City"], fields["Country"]) == (
         "https://ror.org/047dqcg40", "Korea University", "Seoul", "KOR")
-    assert fields["latitude"] == "37.5894"
-    next(i for i in app.text_input if i.label.startswith("institution_id")).input("KOR-KU")
-    next(i for i in app.selectbox if i.label.startswith("kind")).set_value("university")
+    assert fields["Latitude"] == "37.5894"
+    next(i for i in app.text_input if i.label.startswith("Institution ID")).input("KOR-KU")
+    kind = next(i for i in app.selectbox if i.label.rstrip(" *") == "Kind")
+    kind.select_index(kind.options.index("University"))  # shown by its name; the code is what is saved
     next(b for b in app.button if b.label == "Add record").click().run()
     assert not app.exception and not app.error
     saved = next(r for r in db.export_tables(loaded_db)["institutions"] if r["institution_id"] == "KOR-KU")
