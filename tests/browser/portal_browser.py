@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -122,7 +124,15 @@ class PortalPage:
         page.wait_for_function(
             "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
             ".every(c => c.querySelector('.js-plotly-plot .main-svg'))", timeout=60_000)
-        page.wait_for_timeout(1500)  # map shapes arrive after the plot's first draw
+        # A map's shapes (static/topojson) arrive after the plot's first draw: wait until each map has its land.
+        # Bounded, so a map that never gets its shapes fails the test that looks at it (maps()), not this wait.
+        try:
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('g.geo')]"
+                ".every(g => (g.querySelector('g.land path')?.getAttribute('d') || '').length > 0)", timeout=5_000)
+        except PlaywrightTimeout:
+            pass
+        page.wait_for_timeout(200)
 
     def maps(self) -> list[dict]:
         """Every geo subplot on the page, with the length of its drawn country outlines."""
