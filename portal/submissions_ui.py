@@ -115,10 +115,11 @@ def send(upload) -> int | ImportRejected | db.WriteFailed:
         return refused
 
 
-def form_records(sheet: str) -> dict[str, dict]:
-    """The records of a sheet the partner may correct on the form, by id, with the values its scope shows."""
-    found = ui.read("form_records", sheet=sheet)
-    return {r.record_id: json.loads(r.record) for r in found.itertuples()}
+def form_records(sheet: str) -> tuple[dict[str, dict], int]:
+    """The records of a sheet the partner may correct on the form, newest first, by a label of their key, with the
+    values its scope shows; and how many there are in all."""
+    found = ui.read("form_records", sheet=sheet, limit=submissions.FORM_RECORDS_SHOWN)
+    return {r.label: json.loads(r.record) for r in found.itertuples()}, int(found["total"].iloc[0]) if len(found) else 0
 
 
 def prefilled_texts(record: dict | None) -> dict[str, str]:
