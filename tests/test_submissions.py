@@ -754,3 +754,22 @@ def test_after_a_rollback_the_records_of_an_accepted_submission_read_rolled_back
     assert t("submissions.state_rolled_back") in listed and "1 of 2" not in listed
     shown = portal_cli("review", "show", str(submission_id), "--db", loaded_db).stdout
     assert f"programmes P-NEW\t{t('submissions.state_rolled_back')}" in shown
+
+
+@pytest.mark.parametrize("language", ["en", "mn", "ko"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_review_queue_shows_every_column_a_decision_needs_at_1400_px(loaded_db, write, language):
+    from portal import i18n, submissions_ui, ui
+
+    i18n.set_language(language)
+    submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    rejected = submit(write, loaded_db, {"programmes": [programme(end_date="2024-12")]}, name="rejected")
+    submissions.reject(loaded_db, rejected, "admin@example.org", "our records say November")
+    queue = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=500)
+    shown, _, config, _ = ui.table_frames(submissions_ui.queue_rows(queue), submissions_ui.QUEUE_HEADERS)
+    # only the reviewer starts hidden (the decision below names who and when); nothing else is left out
+    assert [title for title, column in config.items() if column.get("hidden")] == [i18n.t("submissions.col_reviewer")]
+    assert sum(column["width"] for column in config.values() if not column.get("hidden")) <= \
+        ui.GRID_WIDTH - ui.ROW_MARKERS
+    assert shown[i18n.t("submissions.col_account")].tolist() == [f"KR-HOST · {PARTNER}"] * 2
+    assert all(len(day) == 10 for day in shown[i18n.t("submissions.col_sent")])  # the day; the time reads below
