@@ -46,7 +46,7 @@ chosen = charts.record(institutions, "institution_id", institution)
 st.caption(t("impact.institution_caption", name=markdown_text(chosen["name"]), country=country_name(chosen["country"]),
              cases=display.number(chosen["cases"]), records=display.number(chosen["records"])))
 if not chosen["records"]:
-    no_procedure_records(t("impact.no_procedures", name=markdown_text(chosen["name"]), id=markdown_text(institution)),
+    no_procedure_records(t("impact.no_procedures", name=markdown_text(chosen["name"])),
                          institution)
 
 options = ui.read("impact_filters", institution=institution).iloc[0]

@@ -37,14 +37,19 @@ with st.expander(t("submissions.form_title"), expanded="form_sheet" in st.query_
     st.caption(t("submissions.form_intro"))
     sheet = ui.coded_select(t("submissions.form_sheet"), {s: t(f"sheet.{s}") for s in submissions.FORM_SHEETS},
                             "form_sheet", default=submissions.FORM_SHEETS[0])
-    existing = submissions_ui.form_records(sheet) if sheet in submissions.FORM_EXISTING else {}
+    existing, total = submissions_ui.form_records(sheet)
     correcting = st.selectbox(t("submissions.form_existing"), list(existing), index=None,
                               key=f"submission_existing_{sheet}_{generation}",
                               placeholder=t("submissions.form_new")) if existing else None
+    ui.showing_note(len(existing), total, "submissions.form_records_cut")
     record = existing.get(correcting)
+    fixed = submissions.fixed_columns(sheet, record)
+    if fixed:
+        st.caption(t("submissions.form_key_fixed", columns=", ".join(t(f"field.{c}") for c in fixed)))
     suffix = f"{generation}_{correcting}" if correcting else f"{generation}"
     with st.form(f"submission_form_{sheet}_{suffix}"):
-        values = {column.name: stewardship_ui.field_input(column, (record or {}).get(column.name), False,
+        values = {column.name: stewardship_ui.field_input(column, (record or {}).get(column.name),
+                                                          column.name in fixed,
                                                           key=f"submission_{sheet}_{column.name}_{suffix}",
                                                           sheet=sheet)
                   for column in SHEETS[sheet].columns}

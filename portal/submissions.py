@@ -31,10 +31,11 @@ SCOPE_COLUMNS = {"institutions": ("institution_id",), "programmes": ("home_insti
                  "events": ("institution_id", "partner_institution_id"), "procedures": ("institution_id",)}
 
 
-# The record types a partner can enter one at a time on a form (its own institution row stays an upload's).
+# The record types a partner can enter one at a time on a form, new or its existing records filled in (its own
+# institution row stays an upload's).
 FORM_SHEETS = ("programmes", "participants", "follow_ups", "equipment", "events", "procedures")
-# Those whose existing records the form can open filled in (a one-column key a partner picks from a list).
-FORM_EXISTING = ("programmes", "equipment", "events")
+# The most existing records of one sheet the form offers (newest first; the rest by workbook).
+FORM_RECORDS_SHOWN = 2000
 
 
 def upload_limit_bytes() -> int:
@@ -91,12 +92,22 @@ def submit_record(database: Path, account: str, institution_id: str, sheet: str,
     value (hidden ones too), so the submission differs only where the partner changed something.
     """
     with db.writing(database) as writer:
-        stored = writer.record(sheet, values) if prefilled else None
+        # an empty field is a missing value, as in an upload's cell (a key's missing department, equipment_id)
+        stored = writer.record(sheet, {c: None if v == "" else v for c, v in values.items()}) if prefilled else None
         if stored is not None:
             values = {c: stored.get(c) if v == prefilled.get(c) else v for c, v in values.items()}
         rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
         records = _checked_records(writer, {sheet: rows}, institution_id)
         return writer.store_submission(account, institution_id, None, None, records, kind="form")
+
+
+def fixed_columns(sheet: str, record: dict | None) -> tuple[str, ...]:
+    """The columns that identify an existing record on the form: changing one would make a new record."""
+    if record is None:
+        return ()
+    if sheet == "procedures":  # record_id, when given, is the whole key; adding one to a record makes a new one
+        return ("record_id",) if record.get("record_id") else SHEETS[sheet].key + ("record_id",)
+    return SHEETS[sheet].key
 
 
 def confirm_programme(database: Path, account: str, institution_id: str, programme_id: str) -> int:

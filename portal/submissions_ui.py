@@ -16,11 +16,12 @@ from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
 from portal.workbook import cell_text
 
+# The administrators' queue: what a decision needs, in full at 1,400 px (who sent it with its institution in one
+# column, the day it was sent; the time and reviewer read below, the reviewer's column starts hidden).
 QUEUE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "count"), "state": "submissions.col_state",
-                 "sent": "submissions.col_sent", "account": "submissions.col_account",
-                 "institution_id": "submissions.col_institution", "file_name": "submissions.col_file",
-                 "records": TableColumn("submissions.col_records", "count"), "reviewer": "submissions.col_reviewer",
-                 "reason": "submissions.col_reason"}
+                 "sent_on": "submissions.col_sent", "sender": "submissions.col_account",
+                 "file_name": "submissions.col_file", "records": TableColumn("submissions.col_records", "count"),
+                 "reason": "submissions.col_reason", "reviewer": TableColumn("submissions.col_reviewer", optional=True)}
 # A partner's own list: each row links to its page (where the reason and the values sent read in full); who sent
 # and who reviewed start hidden, so the columns shown fit a page at 1,400 px.
 MINE_HEADERS = {"submission_id": TableColumn("submissions.col_id", "link", link="submissions?submission={}"),
@@ -45,10 +46,13 @@ def sent_as(row, markdown: bool = False) -> str:
 
 
 def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
-    """Submissions as people read them: states named, how each was sent, times in UTC."""
+    """Submissions as people read them: states named, how each was sent, times in UTC (and the day alone), who
+    sent each with its institution."""
+    sent = pd.to_datetime(queue["sent_at"], utc=True)
     return queue.assign(state=[state_of(r) for r in queue.itertuples()],
                         file_name=[sent_as(r) for r in queue.itertuples()],
-                        sent=pd.to_datetime(queue["sent_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"))
+                        sent=sent.dt.strftime("%Y-%m-%d %H:%M UTC"), sent_on=sent.dt.strftime("%Y-%m-%d"),
+                        sender=[f"{r.institution_id} · {r.account}" for r in queue.itertuples()])
 
 
 def choices(queue: pd.DataFrame) -> dict[int, str]:
@@ -115,10 +119,11 @@ def send(upload) -> int | ImportRejected | db.WriteFailed:
         return refused
 
 
-def form_records(sheet: str) -> dict[str, dict]:
-    """The records of a sheet the partner may correct on the form, by id, with the values its scope shows."""
-    found = ui.read("form_records", sheet=sheet)
-    return {r.record_id: json.loads(r.record) for r in found.itertuples()}
+def form_records(sheet: str) -> tuple[dict[str, dict], int]:
+    """The records of a sheet the partner may correct on the form, newest first, by a label of their key, with the
+    values its scope shows; and how many there are in all."""
+    found = ui.read("form_records", sheet=sheet, limit=submissions.FORM_RECORDS_SHOWN)
+    return {r.label: json.loads(r.record) for r in found.itertuples()}, int(found["total"].iloc[0]) if len(found) else 0
 
 
 def prefilled_texts(record: dict | None) -> dict[str, str]:

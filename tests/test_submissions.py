@@ -543,6 +543,104 @@ def test_the_form_opens_an_existing_programme_filled_in_and_sends_only_the_field
                                                                           15000000)
 
 
+TRAUMA_PARTNER = auth.User("trauma@example.org", "partner", "UB-TRAUMA")
+
+
+@pytest.fixture
+def people_db(loaded_db, write):
+    """The fixture database plus a follow-up, an older procedure of UB-TRAUMA, and records UB-TRAUMA takes no part
+    in: a programme of MOH hosted by KR-HOST with its trainee, and a procedure of KR-HOST."""
+    from test_follow_ups import follow_up
+
+    tables = valid_workbook()
+    tables["follow_ups"] = [follow_up()]
+    tables["programmes"].append(programme(programme_id="P2", title="Others' programme", start_date="2024-01",
+                                          end_date="2024-10", home_institution_id="MOH"))
+    tables["participants"].append({"programme_id": "P2", "person_name": "Other Trainee", "role": "trainee"})
+    tables["procedures"] += [
+        {"institution_id": "UB-TRAUMA", "department": "spine", "period": "2023-09", "procedure": "laminectomy",
+         "technique": "open", "cases": 10},
+        {"institution_id": "KR-HOST", "period": "2025-01", "procedure": "fusion", "technique": "open", "cases": 9,
+         "record_id": "KR-PROC-1"}]
+    import_workbook(write(tables, "more"), loaded_db, "fixture")
+    return loaded_db
+
+
+def offered(app, sheet: str) -> list[str]:
+    """The existing records the form offers for a sheet."""
+    app.selectbox(key="form_sheet").select(sheet).run()
+    return app.selectbox(key=f"submission_existing_{sheet}_0").options
+
+
+@pytest.mark.parametrize("sheet, chosen, key_field, field, shown, entered, proposed", [
+    ("participants", "P1 · Trainee One · trainee", "person_name", "institution_id", "UB-TRAUMA", "KR-HOST",
+     "KR-HOST"),
+    ("follow_ups", "P1 · Trainee One · trainee · 2025-06", "date", "position", "spine surgeon", "head of spine",
+     "head of spine"),
+    ("procedures", "UB-TRAUMA · 2025-05 · microdiscectomy · microscopic · spine · EQ1", "period", "cases", "4", "6",
+     6),
+])
+def test_the_form_opens_an_existing_record_of_several_key_columns_filled_in_and_proposes_only_the_change(
+        people_db, monkeypatch, viewer, sheet, chosen, key_field, field, shown, entered, proposed):
+    from workbooks import open_app
+
+    viewer(TRAUMA_PARTNER)
+    app = open_app(monkeypatch, people_db, "pages/submissions.py", {"form_sheet": sheet})
+    app.selectbox(key=f"submission_existing_{sheet}_0").select(chosen).run()
+    key = {c: (app.selectbox if c in ("role", "technique") else app.text_input)(
+        key=f"submission_{sheet}_{c}_0_{chosen}").value or None for c in submissions.SHEETS[sheet].key}
+    before = stored(people_db, sheet, key)
+    assert before is not None and chosen.startswith(key["programme_id"] if "programme_id" in key else "UB-TRAUMA")
+    assert app.text_input(key=f"submission_{sheet}_{field}_0_{chosen}").value == shown
+    assert app.text_input(key=f"submission_{sheet}_{key_field}_0_{chosen}").disabled  # a key stays as it is
+    assert any("identify the record" in c.value for c in app.caption)
+    app.text_input(key=f"submission_{sheet}_{field}_0_{chosen}").input(entered)
+    next(b for b in app.button if b.key and f"submission_form_{sheet}_0_{chosen}" in b.key).click().run()
+    assert not app.exception and not app.error and app.success
+    listed = db.open_store(people_db).read("submissions_list", db.FULL_SCOPE, limit=5)
+    rows = db.open_store(people_db).read("submission_records", db.FULL_SCOPE,
+                                         submission_id=int(listed["submission_id"][0]))
+    changes = submissions.review_changes(db.open_store(people_db), submissions.records_of(rows))
+    assert [(c.field, c.proposed) for c in changes if c.status != "unchanged"] == [(field, proposed)]
+    assert [c.status for c in changes].count("changed") == 1 and \
+        [c.status for c in changes].count("unchanged") == len(submissions.SHEETS[sheet].columns) - 1
+    submissions.accept(people_db, int(listed["submission_id"][0]), "admin")
+    after = stored(people_db, sheet, before)
+    assert after == {**before, field: proposed}
+
+
+def test_the_form_offers_only_the_partners_own_people_and_procedures_newest_first(people_db, monkeypatch, viewer):
+    from workbooks import open_app
+
+    viewer(TRAUMA_PARTNER)  # home of P1 only; its own procedures
+    app = open_app(monkeypatch, people_db, "pages/submissions.py", {"form_sheet": "participants"})
+    assert offered(app, "participants") == ["P1 · Trainee One · trainee"]
+    assert offered(app, "follow_ups") == ["P1 · Trainee One · trainee · 2025-06"]
+    assert offered(app, "procedures") == ["UB-TRAUMA · 2025-05 · microdiscectomy · microscopic · spine · EQ1",
+                                          "UB-TRAUMA · 2023-09 · laminectomy · open · spine"]
+    assert "Other Trainee" not in str(app) and "KR-PROC-1" not in str(app)
+    viewer(PARTNER_USER)  # KR-HOST hosts both programmes; only its own procedure
+    app = open_app(monkeypatch, people_db, "pages/submissions.py", {"form_sheet": "participants"})
+    assert offered(app, "participants") == ["P1 · Trainee One · trainee", "P2 · Other Trainee · trainee"]
+    assert offered(app, "procedures") == ["KR-PROC-1 · KR-HOST · 2025-01 · fusion · open"]
+    viewer(OTHER_PARTNER)  # MOH: home of P2, no procedures
+    app = open_app(monkeypatch, people_db, "pages/submissions.py", {"form_sheet": "participants"})
+    assert offered(app, "participants") == ["P2 · Other Trainee · trainee"]
+    app.selectbox(key="form_sheet").select("procedures").run()
+    assert not [s for s in app.selectbox if s.key == "submission_existing_procedures_0"]  # a new record only
+
+
+def test_a_long_list_of_existing_records_is_cut_to_the_newest_and_says_so(people_db, monkeypatch, viewer):
+    from workbooks import open_app
+
+    monkeypatch.setattr(submissions, "FORM_RECORDS_SHOWN", 1)
+    viewer(TRAUMA_PARTNER)
+    app = open_app(monkeypatch, people_db, "pages/submissions.py", {"form_sheet": "procedures"})
+    assert app.selectbox(key="submission_existing_procedures_0").options == [
+        "UB-TRAUMA · 2025-05 · microdiscectomy · microscopic · spine · EQ1"]
+    assert any(c.value.startswith("the list offers the 1 newest of 2 records") for c in app.caption)
+
+
 @pytest.fixture
 def english_afterwards():
     """Tests that set the language in their own thread (AppTest formats widget values there) reset it."""
@@ -656,3 +754,22 @@ def test_after_a_rollback_the_records_of_an_accepted_submission_read_rolled_back
     assert t("submissions.state_rolled_back") in listed and "1 of 2" not in listed
     shown = portal_cli("review", "show", str(submission_id), "--db", loaded_db).stdout
     assert f"programmes P-NEW\t{t('submissions.state_rolled_back')}" in shown
+
+
+@pytest.mark.parametrize("language", ["en", "mn", "ko"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_review_queue_shows_every_column_a_decision_needs_at_1400_px(loaded_db, write, language):
+    from portal import i18n, submissions_ui, ui
+
+    i18n.set_language(language)
+    submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    rejected = submit(write, loaded_db, {"programmes": [programme(end_date="2024-12")]}, name="rejected")
+    submissions.reject(loaded_db, rejected, "admin@example.org", "our records say November")
+    queue = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=500)
+    shown, _, config, _ = ui.table_frames(submissions_ui.queue_rows(queue), submissions_ui.QUEUE_HEADERS)
+    # only the reviewer starts hidden (the decision below names who and when); nothing else is left out
+    assert [title for title, column in config.items() if column.get("hidden")] == [i18n.t("submissions.col_reviewer")]
+    assert sum(column["width"] for column in config.values() if not column.get("hidden")) <= \
+        ui.GRID_WIDTH - ui.ROW_MARKERS
+    assert shown[i18n.t("submissions.col_account")].tolist() == [f"KR-HOST · {PARTNER}"] * 2
+    assert all(len(day) == 10 for day in shown[i18n.t("submissions.col_sent")])  # the day; the time reads below

@@ -1,6 +1,7 @@
 """In a real browser, as a partner: another institution's ids in a workbook or the form are refused without a word
 about it, links naming another institution show only the partner's own records, another partner's submission reads
-like a missing one, and My submissions reads in Mongolian; the README's screenshots."""
+like a missing one, and My submissions reads in Mongolian; the administrators' queue reads without sideways scrolling
+at 1,400 px; the README's screenshots."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from portal import db, submissions
 from portal.workbook import write_workbook
 from portal_browser import ARTIFACTS, PROJECT, PortalPage, running_portal
+from test_browser_screens import PROBLEMS, TEXTS
 from test_browser_upload import upload
 
 pytestmark = pytest.mark.browser
@@ -186,3 +188,19 @@ def test_programme_links_naming_another_institution_show_only_the_partners_own_p
         assert not any(p["programme_id"] in text or p["title"] in text for p in others)
         warnings.append(tab.page.locator("[data-testid=stAlertContentWarning]").inner_text().replace(asked, "ID"))
     assert warnings[0] == warnings[1] and "ID" in warnings[0]
+
+
+def test_the_review_queue_reads_in_full_at_1400_px_in_every_language(browser, server):
+    admin = PortalPage(browser, server)
+    try:
+        admin.page.set_viewport_size({"width": 1400, "height": 1800})
+        admin.open("/")
+        admin.sign_in("admin@example.org")
+        for language in ("en", "mn", "ko"):
+            admin.open(f"/review?lang={language}")
+            assert admin.page.locator("[data-testid=stDataFrame]").count() == 1, language  # the queue
+            scrolling = [p for p in admin.page.evaluate(PROBLEMS, TEXTS) if p.startswith("table scrolls sideways")]
+            assert scrolling == [], language
+        assert admin.exceptions() == []
+    finally:
+        admin.page.close()
