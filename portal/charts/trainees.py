@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
 from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, not_reported,
-                            number, protected_count, protected_share)
+                            number, percent, protected_count, protected_share)
 from portal.i18n import in_name_order, label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
@@ -46,48 +46,93 @@ def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure
 
 FIGURES = ("trainees", "home", "country", "left", "not_followed_up", "practising_yes", "practising_partly",
            "practising_no", "practising_not_reported")
+SHARES = ("retained_share", "practising_share")
+RETENTION_COLUMNS = ("cohort", "cohort_code", "months", *FIGURES, *SHARES, "cases_reported")
 
 
-def retained_share(row: pd.Series, protect: bool) -> str:
-    """The share of the cohort at home; "not reported" when nobody of it was followed up by then (not "0%")."""
-    if not int(row["followed_up"]) and not is_small_group(row["trainees"], protect):
-        return not_reported()
-    return protected_share(row["home"], row["trainees"], protect)
+def _small(counts: pd.Series, protect: bool) -> pd.Series:
+    """Where a count of people rests on 1 to 4 of them, for a viewer who may not see names (is_small_group)."""
+    counts = counts.astype("Int64")
+    return ((counts > 0) & (counts < SMALL_GROUP)).fillna(False).astype(bool) & protect
+
+
+def _share(part: pd.Series, group: pd.Series, protect: bool) -> tuple[pd.Series, pd.Series]:
+    """A share of a group of people (0..1, missing where the group is empty) and where it is withheld: it rests
+    on fewer than 5 people (protected_share)."""
+    group = group.astype("Int64")
+    empty = (group.isna() | (group == 0)).astype(bool)
+    withheld = ~empty & protect & ((group < SMALL_GROUP).fillna(False).astype(bool) | _small(part, protect))
+    return (part / group.where(~empty)).astype("Float64"), withheld
+
+
+def _retention_values(retention: pd.DataFrame, protect: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The retention figures as numbers (counts, shares 0..1, missing where not reported) and, beside them, where
+    each is withheld from a protected viewer: counts of 1 to 4 people, shares and cases resting on them."""
+    index = retention.index
+    values = pd.DataFrame({"cohort": cohort_labels(retention), "cohort_code": retention["cohort"],
+                           "months": retention["months"].astype("int64")}, index=index)
+    withheld = pd.DataFrame(False, index=index, columns=[*FIGURES, *SHARES, "cases_reported"])
+    for figure in FIGURES:
+        values[figure] = retention[figure].astype("Int64")
+        withheld[figure] = _small(retention[figure], protect)
+    # The share at home is "not reported" while nobody of the cohort was followed up by then (not "0%").
+    values["retained_share"], withheld["retained_share"] = _share(retention["home"], retention["trainees"], protect)
+    unfollowed = (retention["followed_up"] == 0) & ~_small(retention["trainees"], protect)
+    values.loc[unfollowed, "retained_share"] = pd.NA
+    withheld.loc[unfollowed, "retained_share"] = False
+    practising = retention["practising_yes"] + retention["practising_partly"]
+    values["practising_share"], withheld["practising_share"] = _share(practising, retention["followed_up"], protect)
+    values["cases_reported"] = retention["cases_reported"].astype("Float64").round().astype("Int64")
+    withheld["cases_reported"] = _small(retention["followed_up"], protect)
+    return values, withheld
+
+
+def retention_figures(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
+    """The retention figures as data (the read API): counts as whole numbers, shares as fractions 0..1, missing
+    (null) where not reported and where withheld; `suppressed` names the figures withheld from a protected viewer
+    because they rest on 1 to 4 people, so null there means "not shown", elsewhere "not reported"."""
+    values, withheld = _retention_values(retention, protect)
+    for column in withheld.columns:
+        values[column] = values[column].mask(withheld[column])
+    names = withheld.columns.to_numpy()
+    return values.assign(suppressed=pd.Series([names[row].tolist() for row in withheld.to_numpy()],
+                                              index=values.index, dtype=object))
+
+
+def _texts(values: pd.Series, withheld: pd.Series, form) -> list[str]:
+    """Each value as `form` writes it (each distinct value formatted once), "fewer than 5" where withheld,
+    "not reported" where missing."""
+    written = {value: form(value) for value in values.dropna().unique()}
+    hidden, missing = fewer_than(), not_reported()
+    return [hidden if held else missing if value is pd.NA or value != value else written[value]
+            for value, held in zip(values.astype(object), withheld)]
 
 
 def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     """The retention figures as the viewer may read them (and download them): counts of 1 to 4 people read
     "fewer than 5" for protected viewers, and so do the cases those groups reported; the practising share is
     of the trainees followed up (practising yes or partly)."""
-    rows = []
-    for _, row in retention.iterrows():
-        small = is_small_group(row["followed_up"], protect)
-        rows.append({"cohort": cohort_name(row), "cohort_code": row["cohort"],
-                     "months": int(row["months"]),
-                     **{f: protected_count(row[f], protect) for f in FIGURES},
-                     "retained_share": retained_share(row, protect),
-                     "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
-                                                         row["followed_up"], protect),
-                     "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
-    return pd.DataFrame(rows, columns=["cohort", "cohort_code", "months", *FIGURES, "retained_share",
-                                       "practising_share", "cases_reported"]).astype({"months": "int64"})
+    values, withheld = _retention_values(retention, protect)
+    table = values[["cohort", "cohort_code", "months"]].copy()
+    for column in withheld.columns:
+        table[column] = _texts(values[column], withheld[column], percent if column in SHARES else number)
+    return table.reset_index(drop=True)[list(RETENTION_COLUMNS)]
 
 
-def cohort_name(row) -> str:
-    """The name a cohort is shown by: its name, with its code where another cohort has the same name
+def cohort_labels(retention: pd.DataFrame) -> list[str]:
+    """The name each row's cohort is shown by: its name, with its code where another cohort has the same name
     ("Spine surgery (PRG-019)"), "not reported" where a specialty is missing."""
-    if is_missing(row["cohort_name"]):
-        return not_reported()
-    if row["name_shared"]:
-        return t("trainees.cohort_with_code", name=row["cohort_name"], code=row["cohort"])
-    return str(row["cohort_name"])
+    missing = not_reported()
+    return [missing if is_missing(name) else
+            t("trainees.cohort_with_code", name=name, code=code) if shared else str(name)
+            for name, shared, code in zip(retention["cohort_name"], retention["name_shared"], retention["cohort"])]
 
 
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
     """Each cohort's code and the name it is shown by, in name order."""
     cohorts = retention.drop_duplicates("cohort")
-    return in_name_order({"" if is_missing(row["cohort"]) else row["cohort"]: cohort_name(row)
-                          for row in cohorts.to_dict("records")})
+    codes = ["" if is_missing(code) else code for code in cohorts["cohort"]]
+    return in_name_order(dict(zip(codes, cohort_labels(cohorts))))
 
 
 def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:

@@ -99,7 +99,7 @@ def page_rows(store: db.Store, endpoint: str, scope: db.Scope, **given) -> list[
               **{spec.texts[name]: allowed[0] for name, allowed in spec.choices.items()},
               **({"as_of": date.today()} if spec.dated else {}), **given}
     frame = store.read(spec.query, scope, **params)
-    if spec.shape:  # as the page shows it: retention_table with "fewer than 5" for scopes without names
+    if spec.shape:  # retention as numbers, figures on 1 to 4 people null and listed in `suppressed` without names
         batch = pa.RecordBatch.from_pandas(frame, preserve_index=False)
         frame = spec.shape(batch, not scope.names_visible).to_pandas()
     return json.loads(frame.to_json(orient="records", date_format="iso"))
