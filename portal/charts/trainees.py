@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -18,30 +19,26 @@ STATUS_COLOURS = {"at_home_institution": OKABE_ITO[4], "elsewhere_in_country": O
                   "unknown": "#BBBBBB"}
 
 
-def chartable(point: dict, protect: bool) -> bool:
-    """Whether a bar can be drawn: for protected viewers, no band may rest on 1 to 4 people."""
-    return not any(is_small_group(point[b], protect) for b, _ in BANDS)
-
-
 def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure:
     """One cohort's retention: bars at 6..60 months, bands home / country / abroad-left / not followed up."""
-    points = [point for point in cohort.to_dict("records") if chartable(point, protect)]
-    if not points:
+    counts = cohort[[band for band, _ in BANDS]].to_numpy()
+    points = cohort[~(protect & ((counts > 0) & (counts < SMALL_GROUP)).any(axis=1))]  # no band on 1 to 4 people
+    if points.empty:
         return empty_figure(t("trainees.chart_small", cohort=html_text(title), limit=SMALL_GROUP))
-    figure = go.Figure()
-    months = [t("trainees.months", months=int(point["months"])) for point in points]
+    months = [t("trainees.months", months=int(m)) for m in points["months"]]
+    trainees = [protected_count(n, protect) for n in points["trainees"]]
+    bars = []
     for band, colour in BANDS:
-        hover = [t("trainees.hover", band=t(f"trainees.band_{band}"),
-                   count=protected_count(point[band], protect),
-                   share=protected_share(point[band], point["trainees"], protect),
-                   trainees=protected_count(point["trainees"], protect))
-                 for point in points]
-        figure.add_bar(x=months, y=[int(point[band]) / int(point["trainees"]) for point in points],
-                       name=t(f"trainees.band_{band}"), marker_color=colour, hovertext=hover,
-                       hovertemplate="%{hovertext}<extra></extra>")
-    figure.update_layout(**BASE_LAYOUT, barmode="stack", title=html_text(title),
-                         yaxis=dict(tickformat=".0%", range=[0, 1], title=t("trainees.share_axis")))
-    return figure
+        name = t(f"trainees.band_{band}")
+        hover = [t("trainees.hover", band=name, count=protected_count(count, protect),
+                   share=protected_share(count, group, protect), trainees=of)
+                 for count, group, of in zip(points[band], points["trainees"], trainees)]
+        bars.append(dict(type="bar", x=months, y=(points[band] / points["trainees"]).tolist(), name=name,
+                         marker=dict(color=colour), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
+    # One constructor call: plotly checks the whole figure once, several times faster than add_bar and
+    # update_layout (a page draws a dozen of these).
+    return go.Figure(data=bars, layout=dict(**BASE_LAYOUT, barmode="stack", title=html_text(title),
+                                            yaxis=dict(tickformat=".0%", range=[0, 1], title=t("trainees.share_axis"))))
 
 
 FIGURES = ("trainees", "home", "country", "left", "not_followed_up", "practising_yes", "practising_partly",
@@ -50,40 +47,37 @@ SHARES = ("retained_share", "practising_share")
 RETENTION_COLUMNS = ("cohort", "cohort_code", "months", *FIGURES, *SHARES, "cases_reported")
 
 
-def _small(counts: pd.Series, protect: bool) -> pd.Series:
+def _small(counts: np.ndarray, protect: bool) -> np.ndarray:
     """Where a count of people rests on 1 to 4 of them, for a viewer who may not see names (is_small_group)."""
-    counts = counts.astype("Int64")
-    return ((counts > 0) & (counts < SMALL_GROUP)).fillna(False).astype(bool) & protect
+    return protect & (counts > 0) & (counts < SMALL_GROUP)
 
 
-def _share(part: pd.Series, group: pd.Series, protect: bool) -> tuple[pd.Series, pd.Series]:
-    """A share of a group of people (0..1, missing where the group is empty) and where it is withheld: it rests
-    on fewer than 5 people (protected_share)."""
-    group = group.astype("Int64")
-    empty = (group.isna() | (group == 0)).astype(bool)
-    withheld = ~empty & protect & ((group < SMALL_GROUP).fillna(False).astype(bool) | _small(part, protect))
-    return (part / group.where(~empty)).astype("Float64"), withheld
+def _share(part: np.ndarray, group: np.ndarray, protect: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A share of a group of people (0..1, NaN where the group is empty) and where it is withheld: it rests on
+    fewer than 5 people (protected_share)."""
+    empty = ~(group > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(empty, np.nan, part / group)
+    return share, ~empty & protect & ((group < SMALL_GROUP) | _small(part, protect))
 
 
-def _retention_values(retention: pd.DataFrame, protect: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The retention figures as numbers (counts, shares 0..1, missing where not reported) and, beside them, where
-    each is withheld from a protected viewer: counts of 1 to 4 people, shares and cases resting on them."""
-    index = retention.index
-    values = pd.DataFrame({"cohort": cohort_labels(retention), "cohort_code": retention["cohort"],
-                           "months": retention["months"].astype("int64")}, index=index)
-    withheld = pd.DataFrame(False, index=index, columns=[*FIGURES, *SHARES, "cases_reported"])
-    for figure in FIGURES:
-        values[figure] = retention[figure].astype("Int64")
-        withheld[figure] = _small(retention[figure], protect)
+def _retention_values(retention: pd.DataFrame, protect: bool) -> tuple[dict, dict]:
+    """The retention figures as numbers (NaN where not reported) and, beside them, where each is withheld from a
+    protected viewer: counts of 1 to 4 people, shares and cases resting on them. Plain arrays: a page's table
+    is a few dozen rows, where pandas' per-column work would cost more than the figures."""
+    column = {name: retention[name].to_numpy(dtype="float64")
+              for name in (*FIGURES, "followed_up", "cases_reported")}
+    values = {figure: column[figure] for figure in FIGURES}
+    withheld = {figure: _small(column[figure], protect) for figure in FIGURES}
+    values["retained_share"], withheld["retained_share"] = _share(column["home"], column["trainees"], protect)
     # The share at home is "not reported" while nobody of the cohort was followed up by then (not "0%").
-    values["retained_share"], withheld["retained_share"] = _share(retention["home"], retention["trainees"], protect)
-    unfollowed = (retention["followed_up"] == 0) & ~_small(retention["trainees"], protect)
-    values.loc[unfollowed, "retained_share"] = pd.NA
-    withheld.loc[unfollowed, "retained_share"] = False
-    practising = retention["practising_yes"] + retention["practising_partly"]
-    values["practising_share"], withheld["practising_share"] = _share(practising, retention["followed_up"], protect)
-    values["cases_reported"] = retention["cases_reported"].astype("Float64").round().astype("Int64")
-    withheld["cases_reported"] = _small(retention["followed_up"], protect)
+    unfollowed = (column["followed_up"] == 0) & ~_small(column["trainees"], protect)
+    values["retained_share"] = np.where(unfollowed, np.nan, values["retained_share"])
+    withheld["retained_share"] = withheld["retained_share"] & ~unfollowed
+    values["practising_share"], withheld["practising_share"] = _share(
+        column["practising_yes"] + column["practising_partly"], column["followed_up"], protect)
+    values["cases_reported"] = column["cases_reported"]
+    withheld["cases_reported"] = _small(column["followed_up"], protect)
     return values, withheld
 
 
@@ -92,20 +86,28 @@ def retention_figures(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     (null) where not reported and where withheld; `suppressed` names the figures withheld from a protected viewer
     because they rest on 1 to 4 people, so null there means "not shown", elsewhere "not reported"."""
     values, withheld = _retention_values(retention, protect)
-    for column in withheld.columns:
-        values[column] = values[column].mask(withheld[column])
-    names = withheld.columns.to_numpy()
-    return values.assign(suppressed=pd.Series([names[row].tolist() for row in withheld.to_numpy()],
-                                              index=values.index, dtype=object))
+    frame = pd.DataFrame({"cohort": cohort_labels(retention), "cohort_code": retention["cohort"].to_numpy(),
+                          "months": retention["months"].to_numpy(dtype="int64")})
+    for name, figures in values.items():
+        kept = pd.Series(np.where(withheld[name], np.nan, figures), dtype="float64")
+        frame[name] = kept.astype("Float64" if name in SHARES else "Int64")
+    names = np.array(list(withheld))
+    held = np.column_stack(list(withheld.values())) if len(retention) else np.zeros((0, len(names)), dtype=bool)
+    frame["suppressed"] = pd.Series([names[row].tolist() for row in held], dtype=object)
+    return frame
 
 
-def _texts(values: pd.Series, withheld: pd.Series, form) -> list[str]:
+def _texts(values: np.ndarray, withheld: np.ndarray, form) -> list[str]:
     """Each value as `form` writes it (each distinct value formatted once), "fewer than 5" where withheld,
     "not reported" where missing."""
-    written = {value: form(value) for value in values.dropna().unique()}
+    written = {value: form(value) for value in np.unique(values[~np.isnan(values)]).tolist()}
     hidden, missing = fewer_than(), not_reported()
-    return [hidden if held else missing if value is pd.NA or value != value else written[value]
-            for value, held in zip(values.astype(object), withheld)]
+    return [hidden if held else missing if value != value else written[value]
+            for value, held in zip(values.tolist(), withheld.tolist())]
+
+
+def _count(value: float) -> str:
+    return number(int(value))
 
 
 def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
@@ -113,10 +115,10 @@ def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     "fewer than 5" for protected viewers, and so do the cases those groups reported; the practising share is
     of the trainees followed up (practising yes or partly)."""
     values, withheld = _retention_values(retention, protect)
-    table = values[["cohort", "cohort_code", "months"]].copy()
-    for column in withheld.columns:
-        table[column] = _texts(values[column], withheld[column], percent if column in SHARES else number)
-    return table.reset_index(drop=True)[list(RETENTION_COLUMNS)]
+    return pd.DataFrame({"cohort": cohort_labels(retention), "cohort_code": retention["cohort"].to_numpy(),
+                         "months": retention["months"].to_numpy(dtype="int64"),
+                         **{name: _texts(figures, withheld[name], percent if name in SHARES else _count)
+                            for name, figures in values.items()}}, columns=list(RETENTION_COLUMNS))
 
 
 def cohort_labels(retention: pd.DataFrame) -> list[str]:
