@@ -71,7 +71,8 @@ def test_cohort_facets_live_in_the_url(monkeypatch, cohort_db):  # noqa: F811
 
 def test_the_equipment_window_lives_in_the_url(monkeypatch, tmp_path, write):
     """The months of the equipment window are kept in the address (?equipment_months=1, bind="query-params"), so a
-    reload or a shared link shows the same list: EQ1 (acquired 2025-03-14, its cases in 2025-05) is listed only with 1 month."""
+    reload or a shared link shows the same list: EQ1 (acquired 2025-03-14, its cases in 2025-05) is listed only
+    with 1 month."""
     database = tmp_path / "db.duckdb"
     import_workbook(write(practising_book()), database, "test")
     # The browser writes a bound widget's value into the address (AppTest does not): a link with it is read back.

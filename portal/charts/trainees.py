@@ -22,7 +22,7 @@ STATUS_COLOURS = {"at_home_institution": OKABE_ITO[4], "elsewhere_in_country": O
 def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure:
     """One cohort's retention: bars at 6..60 months, bands home / country / abroad-left / not followed up."""
     counts = cohort[[band for band, _ in BANDS]].to_numpy()
-    points = cohort[~(protect & ((counts > 0) & (counts < SMALL_GROUP)).any(axis=1))]  # no band on 1 to 4 people
+    points = cohort[~_small(counts, protect).any(axis=1)]  # for protected viewers no band may rest on 1 to 4 people
     if points.empty:
         return empty_figure(t("trainees.chart_small", cohort=html_text(title), limit=SMALL_GROUP))
     months = [t("trainees.months", months=int(m)) for m in points["months"]]
