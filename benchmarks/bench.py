@@ -890,7 +890,7 @@ class Report:
 
 def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: int = 20, browser: bool = True,
         pandas_way: bool = True, profile_dir: Path | None = None, clients: str = "websocket", api: bool = True,
-        detail_way: bool = True,
+        detail_way: bool = True, pages: list[str] | None = None,
         progress: Callable[[str], None] = lambda message: None) -> Report:
     """Measure everything the issue asks for on `database` (which is only read, never changed)."""
     if not database.exists():
@@ -899,7 +899,8 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
     store = db.open_store(database)
     contents = _read(store, "database_contents")
     procedures = int(contents.set_index("sheet").loc["procedures", "records"])
-    measured = views(store, navigation_pages())
+    measured = views(store, {name: script for name, script in navigation_pages().items()
+                             if not pages or name in pages})
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
         work = Path(folder)
         with _environment(PORTAL_DB=str(database)), administrator_session(work) as token:
@@ -1076,6 +1077,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pandas", action="store_true", help=say("bench.no_pandas_help"))
     parser.add_argument("--no-detail", action="store_true", help=say("bench.no_detail_help"))
     parser.add_argument("--profile", type=Path, help=say("bench.profile_help"))
+    parser.add_argument("--pages", nargs="+", metavar="PAGE", choices=sorted(navigation_pages()),
+                        help=say("bench.pages_help"))
     parser.add_argument("--save", type=Path, help=say("bench.save_help"))
     parser.add_argument("--replicas", type=int, nargs="+", metavar="N", help=say("bench.replicas_help"))
     args = parser.parse_args(argv)
@@ -1094,7 +1097,7 @@ def main(argv: list[str] | None = None) -> int:
         report = run(db.database_path(args.db), runs=args.runs, import_rows=args.import_rows,
                      sessions=args.sessions, browser=not args.no_browser, pandas_way=not args.no_pandas,
                      profile_dir=args.profile, clients=args.clients, api=not args.no_api,
-                     detail_way=not args.no_detail,
+                     detail_way=not args.no_detail, pages=args.pages,
                      progress=lambda message: print(message, file=sys.stderr, flush=True))
     except BenchError as failed:
         print(failed, file=sys.stderr)

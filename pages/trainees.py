@@ -75,7 +75,7 @@ if not protect:
 st.subheader(t("trainees.equipment"))
 st.caption(t("trainees.equipment_caption"))
 months = int(st.number_input(t("trainees.equipment_months"), min_value=1, max_value=60, value=6, step=1,
-                             key="equipment_months"))
+                             key="equipment_months", bind="query-params"))
 matches = ui.read("equipment_training_match", months=months, today=date.today(), limit=PEOPLE_LIMIT)
 if matches.empty:
     st.success(t("trainees.equipment_in_step"), icon=":material/check_circle:")

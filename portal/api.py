@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from portal import access, auth, db, downloads, tokens
-from portal.charts.trainees import retention_table
+from portal.charts.trainees import FIGURES, SHARES, retention_figures
 from portal.contract import BASE_CURRENCY
 
 PREFIX = "/api/v1"
@@ -60,14 +60,23 @@ class Endpoint:
     limit_to_page: bool = False
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # texts with fixed values; absent: the first
     dated: bool = False  # binds $as_of: today
-    # Rows as the page shows them, batch by batch, given whether the caller is protected (no names): figures of
-    # people pass through the page's own small-group rule (portal/display.py: protected_count).
+    # Rows as data, batch by batch, given whether the caller is protected (no names): figures of people pass
+    # through the page's own small-group rule (portal/charts/trainees.py: retention_figures). Its schema is fixed.
     shape: Callable[[pa.RecordBatch, bool], pa.RecordBatch] | None = None
 
 
+RETENTION_ROW = pa.schema([("cohort", pa.string()), ("cohort_code", pa.string()), ("months", pa.int64()),
+                           *((figure, pa.int64()) for figure in FIGURES), *((share, pa.float64()) for share in SHARES),
+                           ("cases_reported", pa.int64()), ("suppressed", pa.list_(pa.string()))])
+
+
 def _retention_rows(batch: pa.RecordBatch, protect: bool) -> pa.RecordBatch:
-    """Cohort figures as the Trainees page and its downloads read them: "fewer than 5" for callers without names."""
-    return pa.RecordBatch.from_pandas(retention_table(batch.to_pandas(), protect), preserve_index=False)
+    """Cohort figures as numbers, with the Trainees page's rule for callers without names: a figure resting on
+    1 to 4 people is null and named in `suppressed`."""
+    if not batch.num_rows:  # pandas' empty nullable columns convert to arrays without chunks, which a batch refuses
+        return pa.RecordBatch.from_pylist([], schema=RETENTION_ROW)
+    return pa.RecordBatch.from_pandas(retention_figures(batch.to_pandas(), protect), schema=RETENTION_ROW,
+                                      preserve_index=False)
 
 
 ENDPOINTS = {
@@ -108,7 +117,9 @@ ENDPOINTS = {
         required=("institution",), fixed={"months": EVERY_ROW}),
     "retention": Endpoint(
         "cohort_retention", "Retention per cohort 6..60 months after the programme's end, as the Trainees page "
-        "shows it (figures resting on fewer than 5 people read \"fewer than 5\" for callers without names).",
+        "shows it: counts of trainees as whole numbers, retained_share and practising_share as fractions from 0 to 1. "
+        "null is a figure not reported (a share of nobody followed up), or, for callers without names, a figure "
+        "resting on fewer than 5 people, which `suppressed` then names (not shown, rather than not reported).",
         texts={"cohort_by": "cohort_by"}, choices={"cohort_by": ("programme", "host", "specialty", "return_year")},
         dated=True, shape=_retention_rows),
     "follow_ups": Endpoint(
@@ -392,13 +403,11 @@ _row_schemas: dict[tuple, dict[str, object]] = {}
 
 def _answer_schema(endpoint: Endpoint) -> pa.Schema:
     """The columns an endpoint answers with: its query's, as its shape (if any) leaves them for a caller without
-    names (the shape that turns small figures into text)."""
+    names."""
     schema = db.result_schema(store(), endpoint.query, **_defaults(endpoint))
     if endpoint.shape is None:
         return schema
-    shaped = endpoint.shape(pa.RecordBatch.from_pylist([], schema=schema), True).schema
-    # A shape writes figures as text ("fewer than 5"); with no row to see, pandas leaves those columns untyped.
-    return pa.schema([field.with_type(pa.string()) if pa.types.is_null(field.type) else field for field in shaped])
+    return endpoint.shape(pa.RecordBatch.from_pylist([], schema=schema), True).schema  # a shape sets its types
 
 
 def row_schemas() -> dict[str, dict[str, object]]:

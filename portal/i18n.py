@@ -81,7 +81,10 @@ def name_key(text: object) -> str:
     syllables and Latin letters in their code-point order, Mongolian Cyrillic by its own alphabet."""
     if language() == "mn":  # й and ё are letters of their own here, not и and е with marks
         return "".join(_MONGOLIAN_KEY.get(c, c) for c in unicodedata.normalize("NFC", str(text).casefold()))
-    return "".join(c for c in unicodedata.normalize("NFKD", str(text).casefold()) if not unicodedata.combining(c))
+    text = str(text).casefold()
+    if text.isascii():  # nothing to decompose: most names, and a picker may list thousands
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def by_name(codes, name) -> list:

@@ -4,6 +4,7 @@ Values are formatted by portal/display.py (no Streamlit there): pages import it 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import sys
@@ -272,6 +273,7 @@ WRAP_LINES = 3  # lines a long text wraps to in a table's taller rows
 WRAPPED_ROW_HEIGHT = 70  # pixels: Streamlit wraps cell text only in rows taller than 4rem
 
 
+@functools.lru_cache(maxsize=65_536)  # a table repeats its values ("fewer than 5", numbers, names): measure once
 def text_pixels(text: str) -> float:
     """About how many pixels `text` takes in a table cell (Source Sans, 14 px), erring on the wide side: as
     measured in Chromium, lowercase letters take 6.6 px on average, capitals 7.9, digits 7.0, Hangul 11.7."""

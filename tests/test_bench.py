@@ -58,6 +58,21 @@ def test_bench_command_measures_every_page_default_and_filtered(small_db, capsys
     assert all(float(seconds) > 0 and int(size.replace(",", "")) > 100 for _, _, seconds, size in api_rows)
 
 
+def test_bench_pages_option_measures_only_the_pages_named(small_db, capsys, monkeypatch):
+    monkeypatch.setenv("PORTAL_DB", str(small_db))
+    status = bench.main(["--db", str(small_db), "--json", "--runs", "1", "--import-rows", "0", "--sessions", "0",
+                         "--no-browser", "--no-pandas", "--no-api", "--no-detail", "--pages", "trainees", "data"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert {row["page"].split("?")[0] for row in json.loads(out)} == {"trainees", "data"}
+
+
+def test_bench_pages_option_refuses_an_unknown_page(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--pages", "no_such_page"])
+    assert "no_such_page" in capsys.readouterr().err
+
+
 def test_a_view_records_the_reads_its_rerun_makes(small_db, monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_DB", str(small_db))
     store = db.open_store(small_db)

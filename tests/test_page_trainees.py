@@ -69,6 +69,19 @@ def test_cohort_facets_live_in_the_url(monkeypatch, cohort_db):  # noqa: F811
     assert app.dataframe[0].value.iloc[0, 0] == "spine surgery"
 
 
+def test_the_equipment_window_lives_in_the_url(monkeypatch, tmp_path, write):
+    """The months of the equipment window are kept in the address (?equipment_months=1, bind="query-params"), so a
+    reload or a shared link shows the same list: EQ1 (acquired 2025-03-14, its cases in 2025-05) is listed only
+    with 1 month."""
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(practising_book()), database, "test")
+    # The browser writes a bound widget's value into the address (AppTest does not): a link with it is read back.
+    reloaded = open_app(monkeypatch, database, PAGE, {"equipment_months": "1"}, linked=True)
+    assert reloaded.number_input(key="equipment_months").value == 1
+    assert table_with(reloaded, "Out of step").iloc[0, 0] == "microscope"
+    assert not any("Out of step" in f.value.columns for f in open_app(monkeypatch, database, PAGE).dataframe)
+
+
 def test_equipment_out_of_step_with_training(monkeypatch, tmp_path, write):
     """EQ1 (acquired 2025-03-14) has its 4 cases in 2025-05: listed with a 1-month window, not with 6 months;
     its one trainee was checked practising at home in 2025-02, before installation."""

@@ -66,6 +66,21 @@ def test_cohorts_by_host_specialty_and_year_of_return(cohort_db, cohort_by, coho
     assert frame[COLUMNS].astype(int).values.tolist() == EXPECTED
 
 
+@pytest.mark.parametrize("subject", [{"programme": "P1"}, {"institution": "KR-HOST"}, {"country": "KOR"}])
+def test_a_briefing_packs_subject_counts_as_one_cohort_the_same_figures(cohort_db, subject):
+    """subject_retention and cohort_retention read one band aggregate (schema.sql: retention_bands)."""
+    given = {"programme": None, "institution": None, "country": None, **subject}
+    frame = open_store(cohort_db).read("subject_retention", Scope(), as_of=date(2026, 12, 31), **given)
+    assert list(frame["cohort"].unique()) == ["subject"]
+    assert frame[COLUMNS].astype(int).values.tolist() == EXPECTED
+
+
+def test_a_briefing_pack_subject_without_programmes_has_no_retention(cohort_db):
+    frame = open_store(cohort_db).read("subject_retention", Scope(), as_of=date(2026, 12, 31), programme="NONE",
+                                       institution=None, country=None)
+    assert frame.empty
+
+
 def test_a_partner_outside_the_collaboration_sees_no_cohort(cohort_db):
     assert retention(cohort_db, Scope(role="partner", institution_id="MOH")).empty
 

@@ -50,11 +50,10 @@ def is_imprecise(partial: str | None) -> bool:
 
 def empty_figure(message: str) -> go.Figure:
     """A blank figure that says why it is blank."""
-    figure = go.Figure()
-    figure.add_annotation(text=message, showarrow=False, font=dict(size=14), xref="paper", yref="paper",
-                          x=0.5, y=0.5)
-    figure.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False), height=200, **BASE_LAYOUT)
-    return figure
+    # One constructor call: plotly checks the figure once (add_annotation and update_layout each check again).
+    return go.Figure(layout=dict(annotations=[dict(text=message, showarrow=False, font=dict(size=14), xref="paper",
+                                                   yref="paper", x=0.5, y=0.5)],
+                                 xaxis=dict(visible=False), yaxis=dict(visible=False), height=200, **BASE_LAYOUT))
 
 
 # ---------------------------------------------------------------- timelines

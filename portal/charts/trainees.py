@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
 from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, not_reported,
-                            number, protected_count, protected_share)
+                            number, percent, protected_count, protected_share)
 from portal.i18n import in_name_order, label, t
 
 # Bands in stacking order, each with its colour (Okabe-Ito: blue, sky, orange; grey for not followed up).
@@ -18,76 +19,122 @@ STATUS_COLOURS = {"at_home_institution": OKABE_ITO[4], "elsewhere_in_country": O
                   "unknown": "#BBBBBB"}
 
 
-def chartable(point: dict, protect: bool) -> bool:
-    """Whether a bar can be drawn: for protected viewers, no band may rest on 1 to 4 people."""
-    return not any(is_small_group(point[b], protect) for b, _ in BANDS)
-
-
 def retention_bars(cohort: pd.DataFrame, title: str, protect: bool) -> go.Figure:
     """One cohort's retention: bars at 6..60 months, bands home / country / abroad-left / not followed up."""
-    points = [point for point in cohort.to_dict("records") if chartable(point, protect)]
-    if not points:
+    counts = cohort[[band for band, _ in BANDS]].to_numpy()
+    points = cohort[~_small(counts, protect).any(axis=1)]  # for protected viewers no band may rest on 1 to 4 people
+    if points.empty:
         return empty_figure(t("trainees.chart_small", cohort=html_text(title), limit=SMALL_GROUP))
-    figure = go.Figure()
-    months = [t("trainees.months", months=int(point["months"])) for point in points]
+    months = [t("trainees.months", months=int(m)) for m in points["months"]]
+    trainees = [protected_count(n, protect) for n in points["trainees"]]
+    bars = []
     for band, colour in BANDS:
-        hover = [t("trainees.hover", band=t(f"trainees.band_{band}"),
-                   count=protected_count(point[band], protect),
-                   share=protected_share(point[band], point["trainees"], protect),
-                   trainees=protected_count(point["trainees"], protect))
-                 for point in points]
-        figure.add_bar(x=months, y=[int(point[band]) / int(point["trainees"]) for point in points],
-                       name=t(f"trainees.band_{band}"), marker_color=colour, hovertext=hover,
-                       hovertemplate="%{hovertext}<extra></extra>")
-    figure.update_layout(**BASE_LAYOUT, barmode="stack", title=html_text(title),
-                         yaxis=dict(tickformat=".0%", range=[0, 1], title=t("trainees.share_axis")))
-    return figure
+        name = t(f"trainees.band_{band}")
+        hover = [t("trainees.hover", band=name, count=protected_count(count, protect),
+                   share=protected_share(count, group, protect), trainees=of)
+                 for count, group, of in zip(points[band], points["trainees"], trainees)]
+        bars.append(dict(type="bar", x=months, y=(points[band] / points["trainees"]).tolist(), name=name,
+                         marker=dict(color=colour), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
+    # One constructor call: plotly checks the whole figure once, several times faster than add_bar and
+    # update_layout (a page draws a dozen of these).
+    return go.Figure(data=bars, layout=dict(**BASE_LAYOUT, barmode="stack", title=html_text(title),
+                                            yaxis=dict(tickformat=".0%", range=[0, 1], title=t("trainees.share_axis"))))
 
 
 FIGURES = ("trainees", "home", "country", "left", "not_followed_up", "practising_yes", "practising_partly",
            "practising_no", "practising_not_reported")
+SHARES = ("retained_share", "practising_share")
+RETENTION_COLUMNS = ("cohort", "cohort_code", "months", *FIGURES, *SHARES, "cases_reported")
 
 
-def retained_share(row: pd.Series, protect: bool) -> str:
-    """The share of the cohort at home; "not reported" when nobody of it was followed up by then (not "0%")."""
-    if not int(row["followed_up"]) and not is_small_group(row["trainees"], protect):
-        return not_reported()
-    return protected_share(row["home"], row["trainees"], protect)
+def _small(counts: np.ndarray, protect: bool) -> np.ndarray:
+    """Where a count of people rests on 1 to 4 of them, for a viewer who may not see names (is_small_group)."""
+    return protect & (counts > 0) & (counts < SMALL_GROUP)
+
+
+def _share(part: np.ndarray, group: np.ndarray, protect: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A share of a group of people (0..1, NaN where the group is empty) and where it is withheld: it rests on
+    fewer than 5 people (protected_share)."""
+    empty = ~(group > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(empty, np.nan, part / group)
+    return share, ~empty & protect & ((group < SMALL_GROUP) | _small(part, protect))
+
+
+def _retention_values(retention: pd.DataFrame, protect: bool) -> tuple[dict, dict]:
+    """The retention figures as numbers (NaN where not reported) and, beside them, where each is withheld from a
+    protected viewer: counts of 1 to 4 people, shares and cases resting on them. Plain arrays: a page's table
+    is a few dozen rows, where pandas' per-column work would cost more than the figures."""
+    column = {name: retention[name].to_numpy(dtype="float64")
+              for name in (*FIGURES, "followed_up", "cases_reported")}
+    values = {figure: column[figure] for figure in FIGURES}
+    withheld = {figure: _small(column[figure], protect) for figure in FIGURES}
+    values["retained_share"], withheld["retained_share"] = _share(column["home"], column["trainees"], protect)
+    # The share at home is "not reported" while nobody of the cohort was followed up by then (not "0%").
+    unfollowed = (column["followed_up"] == 0) & ~_small(column["trainees"], protect)
+    values["retained_share"] = np.where(unfollowed, np.nan, values["retained_share"])
+    withheld["retained_share"] = withheld["retained_share"] & ~unfollowed
+    values["practising_share"], withheld["practising_share"] = _share(
+        column["practising_yes"] + column["practising_partly"], column["followed_up"], protect)
+    values["cases_reported"] = column["cases_reported"]
+    withheld["cases_reported"] = _small(column["followed_up"], protect)
+    return values, withheld
+
+
+def retention_figures(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
+    """The retention figures as data (the read API): counts as whole numbers, shares as fractions 0..1, missing
+    (null) where not reported and where withheld; `suppressed` names the figures withheld from a protected viewer
+    because they rest on 1 to 4 people, so null there means "not shown", elsewhere "not reported"."""
+    values, withheld = _retention_values(retention, protect)
+    frame = pd.DataFrame({"cohort": cohort_labels(retention), "cohort_code": retention["cohort"].to_numpy(),
+                          "months": retention["months"].to_numpy(dtype="int64")})
+    for name, figures in values.items():
+        kept = pd.Series(np.where(withheld[name], np.nan, figures), dtype="float64")
+        frame[name] = kept.astype("Float64" if name in SHARES else "Int64")
+    names = np.array(list(withheld))
+    held = np.column_stack(list(withheld.values())) if len(retention) else np.zeros((0, len(names)), dtype=bool)
+    frame["suppressed"] = pd.Series([names[row].tolist() for row in held], dtype=object)
+    return frame
+
+
+def _texts(values: np.ndarray, withheld: np.ndarray, form) -> list[str]:
+    """Each value as `form` writes it (each distinct value formatted once), "fewer than 5" where withheld,
+    "not reported" where missing."""
+    written = {value: form(value) for value in np.unique(values[~np.isnan(values)]).tolist()}
+    hidden, missing = fewer_than(), not_reported()
+    return [hidden if held else missing if value != value else written[value]
+            for value, held in zip(values.tolist(), withheld.tolist())]
+
+
+def _count(value: float) -> str:
+    return number(int(value))
 
 
 def retention_table(retention: pd.DataFrame, protect: bool) -> pd.DataFrame:
     """The retention figures as the viewer may read them (and download them): counts of 1 to 4 people read
     "fewer than 5" for protected viewers, and so do the cases those groups reported; the practising share is
     of the trainees followed up (practising yes or partly)."""
-    rows = []
-    for _, row in retention.iterrows():
-        small = is_small_group(row["followed_up"], protect)
-        rows.append({"cohort": cohort_name(row), "cohort_code": row["cohort"],
-                     "months": int(row["months"]),
-                     **{f: protected_count(row[f], protect) for f in FIGURES},
-                     "retained_share": retained_share(row, protect),
-                     "practising_share": protected_share(int(row["practising_yes"]) + int(row["practising_partly"]),
-                                                         row["followed_up"], protect),
-                     "cases_reported": fewer_than() if small else protected_count(row["cases_reported"], False)})
-    return pd.DataFrame(rows, columns=["cohort", "cohort_code", "months", *FIGURES, "retained_share",
-                                       "practising_share", "cases_reported"]).astype({"months": "int64"})
+    values, withheld = _retention_values(retention, protect)
+    return pd.DataFrame({"cohort": cohort_labels(retention), "cohort_code": retention["cohort"].to_numpy(),
+                         "months": retention["months"].to_numpy(dtype="int64"),
+                         **{name: _texts(figures, withheld[name], percent if name in SHARES else _count)
+                            for name, figures in values.items()}}, columns=list(RETENTION_COLUMNS))
 
 
-def cohort_name(row) -> str:
-    """The name a cohort is shown by: its name, with its code where another cohort has the same name
+def cohort_labels(retention: pd.DataFrame) -> list[str]:
+    """The name each row's cohort is shown by: its name, with its code where another cohort has the same name
     ("Spine surgery (PRG-019)"), "not reported" where a specialty is missing."""
-    if is_missing(row["cohort_name"]):
-        return not_reported()
-    if row["name_shared"]:
-        return t("trainees.cohort_with_code", name=row["cohort_name"], code=row["cohort"])
-    return str(row["cohort_name"])
+    missing = not_reported()
+    return [missing if is_missing(name) else
+            t("trainees.cohort_with_code", name=name, code=code) if shared else str(name)
+            for name, shared, code in zip(retention["cohort_name"], retention["name_shared"], retention["cohort"])]
 
 
 def cohort_names(retention: pd.DataFrame) -> dict[str, str]:
     """Each cohort's code and the name it is shown by, in name order."""
     cohorts = retention.drop_duplicates("cohort")
-    return in_name_order({"" if is_missing(row["cohort"]) else row["cohort"]: cohort_name(row)
-                          for row in cohorts.to_dict("records")})
+    codes = ["" if is_missing(code) else code for code in cohorts["cohort"]]
+    return in_name_order(dict(zip(codes, cohort_labels(cohorts))))
 
 
 def of_cohorts(retention: pd.DataFrame, chosen: list[str], largest: int | None = None) -> pd.DataFrame:

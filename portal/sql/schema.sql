@@ -243,6 +243,33 @@ CREATE OR REPLACE MACRO trainee_situations(scope, as_of) AS TABLE
     FROM checks JOIN cases USING (person_number, months)
     WHERE recency = 1;
 
+-- Retention figures per cohort and point (6..60 months after the end): trainees in each band, practising among
+-- those followed up, and cases they reported. cohort_by: programme, host, specialty, return_year, or subject
+-- (every trainee one cohort); programmes: the programmes counted (NULL: every one the scope sees).
+CREATE OR REPLACE MACRO retention_bands(scope, as_of, cohort_by, programmes) AS TABLE
+    SELECT CASE cohort_by WHEN 'programme' THEN s.programme_id WHEN 'host' THEN s.host_institution_id
+                          WHEN 'specialty' THEN s.specialty WHEN 'subject' THEN 'subject'
+                          ELSE s.return_year::VARCHAR END AS cohort,
+           any_value(CASE cohort_by WHEN 'programme' THEN s.title WHEN 'host' THEN i.name
+                                    WHEN 'specialty' THEN s.specialty WHEN 'subject' THEN NULL
+                                    ELSE s.return_year::VARCHAR END) AS cohort_name,
+           s.months,
+           count(*) AS trainees,
+           count(*) FILTER (band = 'home') AS home,
+           count(*) FILTER (band = 'country') AS country,
+           count(*) FILTER (band = 'left') AS "left",
+           count(*) FILTER (band = 'not_followed_up') AS not_followed_up,
+           count(*) FILTER (band <> 'not_followed_up') AS followed_up,
+           count(*) FILTER (band <> 'not_followed_up' AND practising = 'yes') AS practising_yes,
+           count(*) FILTER (band <> 'not_followed_up' AND practising = 'partly') AS practising_partly,
+           count(*) FILTER (band <> 'not_followed_up' AND practising = 'no') AS practising_no,
+           count(*) FILTER (band <> 'not_followed_up' AND practising IS NULL) AS practising_not_reported,
+           sum(s.cases_reported) AS cases_reported
+    FROM trainee_situations(scope, as_of) AS s
+    LEFT JOIN institutions AS i ON i.institution_id = s.host_institution_id
+    WHERE programmes IS NULL OR list_contains(programmes, s.programme_id)
+    GROUP BY ALL;
+
 -- Trainees back at their home institution (their latest visible check says at_home_institution) where no
 -- visible equipment their technique needs stands: none at that institution linked to their programme or of a
 -- category of the programme's linked equipment. Trainees of programmes linked to no equipment are left out:

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from portal import api, auth, db, tokens
+from portal.charts.trainees import FIGURES, SHARES
 from portal_browser import running_portal
 
 TOKEN_LIMIT = 60  # requests a minute per token on the test server (each test's role tokens make fewer)
@@ -99,7 +100,7 @@ def page_rows(store: db.Store, endpoint: str, scope: db.Scope, **given) -> list[
               **{spec.texts[name]: allowed[0] for name, allowed in spec.choices.items()},
               **({"as_of": date.today()} if spec.dated else {}), **given}
     frame = store.read(spec.query, scope, **params)
-    if spec.shape:  # as the page shows it: retention_table with "fewer than 5" for scopes without names
+    if spec.shape:  # retention as numbers, figures on 1 to 4 people null and listed in `suppressed` without names
         batch = pa.RecordBatch.from_pandas(frame, preserve_index=False)
         frame = spec.shape(batch, not scope.names_visible).to_pandas()
     return json.loads(frame.to_json(orient="records", date_format="iso"))
@@ -336,6 +337,21 @@ def test_the_openapi_document_lists_every_endpoint_with_its_columns_and_paramete
             status, _, body = call(url, f"/api/v1/{name}?{parameter['name']}=x")
             assert json.loads(body).get("error") != "unknown_parameter", (name, parameter["name"])
     assert call(url, "/")[0] == 200  # the browser app keeps its address
+
+
+@pytest.mark.parametrize("role", ["anonymous", "ministry"])
+def test_retention_figures_are_numbers_and_suppressed_ones_are_named(served, role_tokens, role):
+    """Counts are integers, shares fractions from 0 to 1; a null count is always a suppressed one (counts are
+    never missing), and only a caller without names has any."""
+    url, _, _ = served
+    rows = every_row(url, "/api/v1/retention?cohort_by=host", role_tokens.get(role))
+    assert rows
+    for row in rows:
+        assert all(type(row[f]) is int or (row[f] is None and f in row["suppressed"]) for f in FIGURES), row
+        assert all(row[s] is None or 0 <= row[s] <= 1 for s in SHARES), row
+        assert type(row["cases_reported"]) is int or row["cases_reported"] is None, row
+        assert set(row["suppressed"]) <= {*FIGURES, *SHARES, "cases_reported"}, row
+    assert any(row["suppressed"] for row in rows) == (role == "anonymous")
 
 
 def test_institutions_lists_every_visible_one_with_website_and_ror_id_the_map_only_those_with_coordinates(
