@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 from datetime import date
+
+import pandas as pd
+import pytest
 
 from portal import auth
 from portal.db import Scope, open_store
@@ -144,6 +145,22 @@ def test_no_procedures_only_once_the_window_has_ended(tmp_path, write, today, li
     import_workbook(write(practising_book()), database, "test")
     matches = open_store(database).read("equipment_training_match", Scope(), months=1, today=today, limit=10)
     assert list(matches["equipment_id"]) == (["EQ1"] if listed else [])
+
+
+@pytest.mark.parametrize("months, period, cases_after", [(1, "2025-05", None), (2, "2025-05", 4),
+                                                       (2, "2025-05-20", 4), (2, "2025-06-01", None)])
+def test_cases_after_installation_count_every_month_the_window_touches(tmp_path, write, months, period, cases_after):
+    """EQ1 is acquired 2025-03-14. 1 month runs to 2025-04-14: May is outside. 2 months run to 2025-05-14: May
+    overlaps the window, so its 4 cases count whole, a case dated 2025-05-20 too (the pages read monthly
+    totals); June does not overlap. Its trainee has no check, so EQ1 is listed either way."""
+    book = valid_workbook()
+    book["procedures"][0]["period"] = period
+    database = tmp_path / "db.duckdb"
+    import_workbook(write(book), database, "test")
+    matches = open_store(database).read("equipment_training_match", Scope(), months=months, today=date(2030, 1, 1),
+                                        limit=10)
+    found = matches["cases_after"].iloc[0]
+    assert (None if pd.isna(found) else int(found)) == cases_after
 
 
 def test_illustrative_follow_ups_count_only_where_the_viewer_shows_them(tmp_path, write):

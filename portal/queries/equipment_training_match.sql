@@ -2,9 +2,10 @@
 -- programmes, how many were back at its institution and practising by its installation (their latest check
 -- on or before the acquisition's last day: practising yes or partly, working at the institution, or at home
 -- when the programme's home is the institution; illustrative checks only where the scope shows them), and the
--- cases recorded on it in the $months months after it was acquired (NULL when none). Listed: equipment with no
--- practising trainee, or no cases in that window once it has ended by $today (no_cases). The first $limit by
--- acquisition, and the count in all.
+-- cases recorded on it in the $months months after it was acquired (NULL when none), read from the monthly
+-- procedure totals: every month that overlaps the window counts whole. Listed: equipment with no practising
+-- trainee, or no cases in that window once it has ended by $today (no_cases). The first $limit by acquisition,
+-- and the count in all.
 WITH linked AS (
     SELECT e.equipment_id, e.name, e.institution_id, e.acquired_date, unnest(e.programme_ids) AS programme_id
     FROM visible_equipment($scope) AS e
@@ -29,9 +30,12 @@ WITH linked AS (
 ), used AS (
     SELECT l.equipment_id, sum(pr.cases) AS cases_after
     FROM (SELECT DISTINCT equipment_id, acquired_date FROM linked) AS l
-    JOIN visible_procedures($scope) AS pr ON pr.equipment_id = l.equipment_id
-    WHERE date_first(pr.period) >= date_first(l.acquired_date)
-      AND date_last(pr.period) < date_first(l.acquired_date) + to_months($months)
+    JOIN visible_procedure_totals($scope) AS pr ON pr.equipment_id = l.equipment_id
+    -- the months (or years) that overlap the window [acquired, acquired + $months), compared as ISO text
+    WHERE CASE length(pr.month) WHEN 4 THEN pr.month || '-12-31' ELSE pr.month || '-31' END
+          >= strftime(date_first(l.acquired_date), '%Y-%m-%d')
+      AND CASE length(pr.month) WHEN 4 THEN pr.month || '-01-01' ELSE pr.month || '-01' END
+          < strftime(date_first(l.acquired_date) + to_months($months), '%Y-%m-%d')
     GROUP BY l.equipment_id
 )
 SELECT l.equipment_id, l.name, i.name AS institution_name, l.acquired_date,
