@@ -350,13 +350,14 @@ def test_facts_and_sources_say_what_is_not_reported_and_where_facts_come_from():
         "home_name": "Centre", "home_name_local": "Төв", "home_city": "Ulaanbaatar", "home_country": "MNG",
         "host_name": "Hospital", "host_name_local": None, "host_city": None, "host_country": "KOR",
         "specialty": "spine surgery", "topics": ["fixation", "implants"], "funding_source": None,
-        "participants_count": pd.NA})
+        "participants_count": pd.NA, "confirmation": "both"})
     facts = shown.facts(programme)
     assert "**Dates:** 2025 (month not reported) to end not reported" in facts
     assert "**Home institution:** Centre (Төв) · Ulaanbaatar, Mongolia" in facts
     assert "**Host institution:** Hospital · South Korea" in facts
     assert f"**Topics:** {markdown_text('fixation; implants')}" in facts
     assert "**Funding source:** not reported" in facts and "**Participants:** not reported" in facts
+    assert "**Confirmation:** confirmed by both" in facts
     lines = shown.source_lines(pd.DataFrame([
         {"source": "An article", "supports": [{"what": "programme", "name": "P"},
                                               {"what": "participant", "name": "Im Soo-bin"}]},
@@ -470,6 +471,10 @@ def test_the_table_says_who_confirmed_each_programme_and_the_filter_keeps_codes_
             assert not linked.get("plotly_chart")
     in_mongolian = open_page(monkeypatch, loaded_db, {"confirmation": "host"}, language="mn")
     assert gantt_ids(in_mongolian) == {"P1"}
+    # the programme's own page says it too (the table's column starts hidden, so cost fits at 1,400 px)
+    for programme, expected in (("P1", "confirmed by the host"), ("P2", "not confirmed")):
+        facts = open_page(monkeypatch, loaded_db, {"programme": programme}).markdown
+        assert any(f"**Confirmation:** {expected}" in m.value for m in facts)
 
 
 def test_the_currency_column_is_text_and_amounts_are_numbers(monkeypatch, seed_db):

@@ -82,6 +82,7 @@ def facts(programme: pd.Series) -> str:
         ("programmes.topics", text(topics)),
         ("programmes.funding", text(p["funding_source"])),
         ("programmes.participants_count", number(whole(p["participants_count"]))),
+        ("programmes.confirmation", t(CONFIRMATIONS[p["confirmation"]])),
     ]
     return "  \n".join(f"**{t(key)}:** {value}" for key, value in lines)
 

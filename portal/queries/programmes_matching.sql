@@ -2,26 +2,16 @@
 -- host, $homes and $hosts: that end only), starting in the year range: the most recent $limit of them, oldest
 -- first, with how many match in all. Timeline columns as in overview_timeline.sql (lane 'programme'), then the
 -- table's columns, then totals over every match, each with the count of values it could not include.
--- `confirmation`: which side has confirmed the programme (an accepted partner confirmation not rolled back):
--- 'both', 'host', 'home' or 'none'.
-WITH confirmers AS (
-    SELECT r.proposed->>'programme_id' AS programme_id, list(DISTINCT s.institution_id) AS institutions
-    FROM submissions AS s JOIN submission_records AS r USING (submission_id)
-    JOIN imports AS i USING (import_id)
-    WHERE s.kind = 'confirmation' AND s.state = 'accepted' AND i.rolled_back_by IS NULL
-    GROUP BY ALL
-), matching AS (
+-- `confirmation`: which side has confirmed the programme (schema.sql: programme_confirmations): 'both', 'host',
+-- 'home' or 'none'.
+WITH matching AS (
     SELECT p.*, home.name AS home_name, home.country AS home_country, host.name AS host_name,
            host.country AS host_country, date_first(p.start_date) AS first_day,
            coalesce(date_last(p.end_date), date_last(p.start_date)) AS last_day,
            cost.converted, cost.rate_missing,
-           CASE WHEN list_contains(c.institutions, p.home_institution_id)
-                     AND list_contains(c.institutions, p.host_institution_id) THEN 'both'
-                WHEN list_contains(c.institutions, p.host_institution_id) THEN 'host'
-                WHEN list_contains(c.institutions, p.home_institution_id) THEN 'home'
-                ELSE 'none' END AS confirmation
+           coalesce(c.confirmed_by, 'none') AS confirmation
     FROM visible_programmes($scope) AS p
-    LEFT JOIN confirmers AS c ON c.programme_id = p.programme_id
+    LEFT JOIN programme_confirmations() AS c ON c.programme_id = p.programme_id
     JOIN institutions AS home ON home.institution_id = p.home_institution_id
     JOIN institutions AS host ON host.institution_id = p.host_institution_id
     LEFT JOIN converted_costs($scope, $reporting_currency) AS cost

@@ -138,6 +138,20 @@ CREATE OR REPLACE MACRO visible_procedure_totals(scope) AS TABLE
     SELECT * FROM procedure_totals
     WHERE (scope['institution'] IS NULL OR institution_id = scope['institution'])
       AND (scope['illustrative'] OR NOT illustrative);
+-- Which side has confirmed each programme as it stood (an accepted partner confirmation, not rolled back):
+-- 'both', 'host', 'home'; programmes nobody confirmed have no row (read them as 'none').
+CREATE OR REPLACE MACRO programme_confirmations() AS TABLE
+    SELECT p.programme_id,
+           CASE WHEN bool_or(s.institution_id = p.home_institution_id) AND bool_or(s.institution_id = p.host_institution_id)
+                THEN 'both'
+                WHEN bool_or(s.institution_id = p.host_institution_id) THEN 'host'
+                WHEN bool_or(s.institution_id = p.home_institution_id) THEN 'home' END AS confirmed_by
+    FROM submissions AS s JOIN submission_records AS r USING (submission_id)
+    JOIN imports AS i USING (import_id)
+    JOIN programmes AS p ON p.programme_id = r.proposed->>'programme_id'
+    WHERE s.kind = 'confirmation' AND s.state = 'accepted' AND i.rolled_back_by IS NULL
+    GROUP BY p.programme_id
+    HAVING confirmed_by IS NOT NULL;
 CREATE OR REPLACE MACRO visible_institutions(scope) AS TABLE
     SELECT * FROM institutions
     WHERE in_scope(scope, source)
