@@ -2,7 +2,7 @@
 -- host, $homes and $hosts: that end only), starting in the year range: the most recent $limit of them, oldest
 -- first, with how many match in all. Timeline columns as in overview_timeline.sql (lane 'programme'), then the
 -- table's columns, then totals over every match, each with the count of values it could not include.
--- `confirmation`: which side has confirmed the programme (schema.sql: programme_confirmations): 'both', 'host',
+-- `confirmation`: which side has confirmed the programme (schema.sql: programme_confirmed_by): 'both', 'host',
 -- 'home' or 'none'.
 WITH matching AS (
     SELECT p.*, home.name AS home_name, home.country AS home_country, host.name AS host_name,
@@ -11,7 +11,7 @@ WITH matching AS (
            cost.converted, cost.rate_missing,
            coalesce(c.confirmed_by, 'none') AS confirmation
     FROM visible_programmes($scope) AS p
-    LEFT JOIN programme_confirmations() AS c ON c.programme_id = p.programme_id
+    LEFT JOIN programme_confirmed_by() AS c ON c.programme_id = p.programme_id
     JOIN institutions AS home ON home.institution_id = p.home_institution_id
     JOIN institutions AS host ON host.institution_id = p.host_institution_id
     LEFT JOIN converted_costs($scope, $reporting_currency) AS cost

@@ -5,6 +5,6 @@ SELECT p.programme_id AS record, p.title AS name, home.name AS home_name, host.n
 FROM visible_programmes($scope) AS p
 LEFT JOIN institutions AS home ON home.institution_id = p.home_institution_id
 LEFT JOIN institutions AS host ON host.institution_id = p.host_institution_id
-WHERE p.programme_id NOT IN (SELECT programme_id FROM programme_confirmations())
+WHERE p.programme_id NOT IN (SELECT programme_id FROM programme_confirmed_by())
 ORDER BY date_first(p.start_date) DESC NULLS LAST, p.programme_id
 LIMIT $limit

@@ -140,7 +140,7 @@ CREATE OR REPLACE MACRO visible_procedure_totals(scope) AS TABLE
       AND (scope['illustrative'] OR NOT illustrative);
 -- Which side has confirmed each programme as it stood (an accepted partner confirmation, not rolled back):
 -- 'both', 'host', 'home'; programmes nobody confirmed have no row (read them as 'none').
-CREATE OR REPLACE MACRO programme_confirmations() AS TABLE
+CREATE OR REPLACE MACRO programme_confirmed_by() AS TABLE
     SELECT p.programme_id,
            CASE WHEN bool_or(s.institution_id = p.home_institution_id) AND bool_or(s.institution_id = p.host_institution_id)
                 THEN 'both'
