@@ -892,9 +892,11 @@ def run(database: Path, runs: int = 5, import_rows: int = 1_000_000, sessions: i
         pandas_way: bool = True, profile_dir: Path | None = None, clients: str = "websocket", api: bool = True,
         detail_way: bool = True, pages: list[str] | None = None,
         progress: Callable[[str], None] = lambda message: None) -> Report:
-    """Measure everything the issue asks for on `database` (which is only read, never changed)."""
+    """Measure everything the issue asks for on `database` (only read, once brought to this code's schema)."""
     if not database.exists():
         raise BenchError(t("cli.no_database", database=database))
+    # As the server does when it starts (portal/serve.py): pages read macros a database from older code lacks.
+    db.upgrade(database)
     _quiet_streamlit()
     store = db.open_store(database)
     contents = _read(store, "database_contents")
