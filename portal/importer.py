@@ -12,6 +12,7 @@ import pandas as pd
 
 from portal import db
 from portal.contract import SHEETS, Problem
+from portal.screen import worth_screening
 from portal.validate import check_workbook, record_key
 from portal.workbook import WorkbookError, cell_text, file_checksum, read_workbook
 
@@ -103,7 +104,8 @@ def _import(source: Path, unpacked: Path, database: Path, user: str, action: str
             # Checked inside the writer's turn, so the ids it refers to cannot vanish before it is applied.
             # Problems are found in SQL over whole sheets; when there are any, the row checker names them.
             try:
-                checked = writer.screen(sheets) or check_workbook(sheets, writer.existing())
+                screened = writer.screen(sheets) if worth_screening(sheets) else None
+                checked = screened or check_workbook(sheets, writer.existing())
             except WorkbookError as error:  # the file is read as it is checked
                 raise ImportRejected(error.problems, []) from None
             checked.warnings[:0] = notes
