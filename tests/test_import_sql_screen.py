@@ -486,3 +486,13 @@ def test_a_zip_is_unpacked_into_a_private_folder_that_is_removed(monkeypatch, em
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temporary"))
     import_workbook(archive, empty_db, "test")
     assert list((tmp_path / "temporary").iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["2024-00", "2024-00-10", "2024-01-00"])
+def test_month_or_day_00_is_no_date(empty_db, tmp_path, value):
+    book = base_workbook()
+    book["events"][0]["date"] = value
+    with pytest.raises(ImportRejected) as rejected:
+        import_workbook(write_csv(tmp_path / "book", book), empty_db, "test")
+    assert [(p.sheet, p.row, p.column, p.value, p.expected) for p in rejected.value.problems] == \
+        [("events", 2, "date", value, "problem.partial_date")]
