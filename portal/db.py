@@ -303,8 +303,8 @@ class Writer:
                         cursor.execute(f"SELECT bool_or(broken) FROM {screen.typed_table(name)}").fetchall()[0][0]:
                     return None
             for name in names:
-                for check in screen.set_checks(SHEETS[name], set(names)):
-                    if cursor.execute(check).fetchall()[0][0]:
+                for check, params in screen.set_checks(SHEETS[name], set(names)):
+                    if cursor.execute(check, params).fetchall()[0][0]:
                         return None
             tables = {}
             for name in names:

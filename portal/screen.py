@@ -9,7 +9,8 @@ Identifiers in the SQL come from the contract's fixed lists (portal/contract.py)
 
 from __future__ import annotations
 
-from portal.contract import GUIDE_SHEETS, LOCATED_KINDS, MAX_INTEGER, MAX_NUMBER, SHEET_ORDER, SHEETS, Sheet, SheetRows
+from portal.contract import (BASE_CURRENCY, GUIDE_SHEETS, LOCATED_KINDS, MAX_INTEGER, MAX_NUMBER, SHEET_ORDER, SHEETS,
+                             Sheet, SheetRows)
 from portal.validate import COSTED_SHEETS, COUNTRIES, CURRENCIES
 from portal.workbook import MAX_CELL_CHARS
 
@@ -102,7 +103,8 @@ def _cell_rule(column, text: str, params: dict[str, object], index: int) -> tupl
     if kind == "list":
         return f"list_of({text})", "false"
     if kind == "id_list":
-        return f"list_of({text})", f"coalesce(NOT list_bool_and(list_transform(list_of({text}), lambda item: is_id(item))), false)"
+        every_id = f"list_bool_and(list_transform(list_of({text}), lambda item: is_id(item)))"
+        return f"list_of({text})", f"coalesce(NOT {every_id}, false)"
     return text, "false"
 
 
@@ -164,7 +166,7 @@ def _known(sheet: str, present: set[str]) -> str:
     return stored + (f" UNION ALL SELECT {key} FROM {typed_table(sheet)}" if sheet in present else "")
 
 
-def set_checks(sheet: Sheet, present: set[str]) -> list[str]:
+def set_checks(sheet: Sheet, present: set[str]) -> list[tuple[str, dict[str, object]]]:
     """Counts of what breaks a rule across rows: duplicate keys, unknown references, missing fx rates,
     follow-ups of no participant or before their programme began. Every count must be 0."""
     table = typed_table(sheet.name)
@@ -181,13 +183,14 @@ def set_checks(sheet: Sheet, present: set[str]) -> list[str]:
             name = quoted(column.name)
             used = (f"SELECT unnest({name}) AS id FROM {table}" if column.type == "id_list"
                     else f"SELECT {name} AS id FROM {table} WHERE {name} IS NOT NULL")
-            checks.append(f"SELECT count(*) FROM ({used}) WHERE id NOT IN ({_known(column.refers_to, present)})")
+            checks.append(f"SELECT count(*) FROM ({used}) AS used WHERE NOT EXISTS (SELECT 1 FROM"
+                          f" ({_known(column.refers_to, present)}) AS known WHERE known.id = used.id)")
     if sheet.name in COSTED_SHEETS:
         when = quoted(COSTED_SHEETS[sheet.name])
         rates = "SELECT currency, year FROM fx_rates" + (
             f" UNION ALL SELECT currency, year FROM {typed_table('fx_rates')}" if "fx_rates" in present else "")
         checks.append(f"SELECT count(*) FROM {table} AS costs WHERE cost_amount IS NOT NULL AND cost_currency"
-                      f" IS NOT NULL AND {when} IS NOT NULL AND cost_currency <> 'USD' AND NOT EXISTS (SELECT 1"
+                      f" IS NOT NULL AND {when} IS NOT NULL AND cost_currency <> $base_currency AND NOT EXISTS (SELECT 1"
                       f" FROM ({rates}) AS rates WHERE rates.currency = costs.cost_currency"
                       f" AND rates.year = CAST({when}[1:4] AS INTEGER))")
     if sheet.name == "follow_ups":
@@ -203,7 +206,7 @@ def set_checks(sheet: Sheet, present: set[str]) -> list[str]:
                       f" follow_up.programme_id AND people.person_name = follow_up.person_name AND people.role ="
                       f" follow_up.role) OR coalesce(date_last(follow_up.date) < date_first(starts.start_date),"
                       f" false)")
-    return checks
+    return [(check, {"base_currency": BASE_CURRENCY} if "$base_currency" in check else {}) for check in checks]
 
 
 def records_query(sheet: Sheet) -> str:

@@ -27,8 +27,9 @@ WHITESPACE = [chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()]
 EDGE_VALUES = [
     "", "  ", " x ", "nan", "inf", "-inf", "NaN", "1e3", "1E-2", "1_000", "-0", "+5", "0", "1", "-1", "1.", ".5", "1.0",
     "1.5", "2.50", "91", "-90", "180.0", "1e15", "1e16", "-1e15", "1e400", "1e-400", "2147483647", "2147483648",
-    "0.000000001", "1e-10", "١٢", "１２", "٢٠٢٣", " 2024-02-29 ", "2023-02-29", "2024-02-30", "2024-13", "2024-00",
-    "2024-1-01", "0000", "0001", "9999-12-31", "2024", "2024-11", "2026-01-01", "1900", "2200", "2201", "ABC;;DEF",
+    "0.000000001", "1e-10", "١٢", "１２", "٢٠٢٣", " 2024-02-29 ", "2023-02-29", "2024-02-30", "2024-13",
+    "2024-00", "2024-01-00", "2024-00-10", "2024-1-01", "0000", "0001", "9999-12-31", "2024", "2024-11", "2026-01-01",
+    "1900", "2200", "2201", "ABC;;DEF",
     " a ; b ;", ";", " ; ", "P1", "P1;P1", "P1; NOPE", "a b", "UB-TRAUMA", " UB-TRAUMA ", "ub-trauma", "KR-HOST", "MOH",
     "EQ1", "x" * 64, "x" * 65, "'=1", "'-5", "'+5", "'@x", "'x", "''=1", "HOSPITAL", " Hospital ", "university",
     "other", "trainee", "TRAINER", "yes", "Partly", "in_use", "completed", "mng", " Mng ", "KOR", "usd", "KRW", "XXX",
@@ -85,7 +86,8 @@ def _difference(screened, checked, must_pass: bool) -> str | None:
     if screened is None:
         return "the screen refused a clean workbook" if must_pass and clean else None
     if not clean:
-        return f"the screen passed what the row checker refuses: {[str(p) for p in checked.problems + checked.warnings]}"
+        found = [str(p) for p in checked.problems + checked.warnings]
+        return f"the screen passed what the row checker refuses: {found}"
     if set(screened.tables) != set(checked.tables):
         return f"sheets differ: {sorted(screened.tables)} / {sorted(checked.tables)}"
     for name, table in checked.tables.items():
@@ -259,7 +261,8 @@ def _space_after_quote(folder):
 
 
 def _quoted_plain(folder):
-    rewrite(folder, "institutions", raw_text(folder, "institutions").replace(",Test ministry,", ',"Test, ""the"" ministry",'))
+    quoted = ',"Test, ""the"" ministry",'
+    rewrite(folder, "institutions", raw_text(folder, "institutions").replace(",Test ministry,", quoted))
 
 
 def _short_row(folder):
