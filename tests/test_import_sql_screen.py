@@ -36,6 +36,7 @@ EDGE_VALUES = [
     "ZZZ", "\u3000MNG\u3000", "\xa0hospital", "\u212aRW", "hospİtal", "x\u200by", "\u200bMNG", "\x85P1",
     "https://example.org", "HTTP://x.y/z?q=1", "http://", "ftp://x.org", "example.org", "https://exa mple.org",
     "https://bücher.de", "http://host:80/a", "=SUM(A1)", 'say "hi", then go', "multi\nline", "a,b", "ǅ",
+    "NULL", "\\N", "#x", "--", "'", '"',
 ]
 SAMPLES = 40  # random one-cell changes, each a workbook of its own
 
@@ -265,6 +266,10 @@ def _quoted_plain(folder):
     rewrite(folder, "institutions", raw_text(folder, "institutions").replace(",Test ministry,", quoted))
 
 
+def _comment_line(folder):
+    rewrite(folder, "procedures", raw_text(folder, "procedures") + "#" + "," * 10 + "\n")
+
+
 def _short_row(folder):
     rewrite(folder, "procedures", raw_text(folder, "procedures") + "UB-TRAUMA,spine,2024,x,open,1\n")
 
@@ -343,7 +348,8 @@ FILE_CASES = [
     (_bom, True), (_crlf, True), (_no_final_newline, True), (_blank_row, True), (_spaces_row, True),
     (_quoted_plain, True), (_header_case, True), (_dropped_optional_column, True), (_guide_sheet, True),
     (_header_only, True), (_blank_line, False), (_lone_cr, False), (_stray_quotes, False),
-    (_space_before_quote, False), (_space_after_quote, False), (_short_row, False), (_long_row, False),
+    (_space_before_quote, False), (_space_after_quote, False), (_comment_line, False), (_short_row, False),
+    (_long_row, False),
     (_unknown_column, False), (_unnamed_column, False), (_duplicate_column, False), (_dropped_required_column, False),
     (_unknown_sheet, False), (_no_institutions, False), (_empty_file, False), (_nul_byte, False),
     (_too_long_cell, False), (_long_cell_in_bytes_only, False),
