@@ -343,6 +343,9 @@ def _csv_rows(sheet: str, open_file: Callable[[], io.BufferedIOBase]) -> Iterato
             stream._archive.close()
 
 
+# Longer lines are left to the row checker (DuckDB's read_csv refuses lines over 2 MiB by default), so a line
+# without end is never gathered in memory block after block.
+_PLAIN_LINE_BYTES = 2 * 1024**2
 # A line of plain CSV: fields unquoted (no quote, comma or line end in them) or quoted whole, quotes doubled.
 _PLAIN_LINE = re.compile(rb'(?:[^,"\r\n]*|"(?:[^"]|"")*")(?:,(?:[^,"\r\n]*|"(?:[^"]|"")*"))*')
 
@@ -360,7 +363,7 @@ def plain_csv_lines(path: Path) -> int | None:
             block = rest + block
             end = block.rfind(b"\n") + 1
             whole, rest = block[:end], block[end:]
-            if not _plain_lines(whole):
+            if not _plain_lines(whole) or len(rest) > _PLAIN_LINE_BYTES:
                 return None
             lines += whole.count(b"\n")
     if rest and not _plain_lines(rest + b"\n"):

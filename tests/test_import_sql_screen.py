@@ -20,7 +20,7 @@ from portal.contract import SHEETS
 from portal.importer import ImportRejected, import_workbook
 from portal import validate
 from portal.validate import Existing, check_workbook
-from portal.workbook import csv_row, read_workbook, write_workbook
+from portal.workbook import csv_row, plain_csv_lines, read_workbook, write_workbook
 
 WHITESPACE = [chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()]
 # Cells the row checker reads one way and a careless SQL rule another.
@@ -505,3 +505,13 @@ def test_month_or_day_00_is_no_date(empty_db, tmp_path, value):
         import_workbook(write_csv(tmp_path / "book", book), empty_db, "test")
     assert [(p.sheet, p.row, p.column, p.value, p.expected) for p in rejected.value.problems] == \
         [("events", 2, "date", value, "problem.partial_date")]
+
+
+def test_plain_csv_lines_counts_lines_and_gives_up_on_an_endless_one(tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_bytes(b'a,b\r\n1,"x,""y"""\r\n2,3')
+    assert plain_csv_lines(path) == 3
+    path.write_bytes(b"a,b\n" + b"x" * (5 * 1024**2))
+    assert plain_csv_lines(path) is None
+    path.write_bytes(b'a,b\n1,"x\ny"\n')
+    assert plain_csv_lines(path) is None
