@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -212,6 +213,7 @@ class SheetRows:
     name: str
     header: list[str]
     rows: Iterable[tuple[int, list[object]]] = ()
+    csv_path: Path | None = None  # the CSV file the rows come from, for the set-based check (portal/screen.py)
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from portal.contract import SHEET_ORDER, SHEETS, Sheet
-from portal.validate import Existing
+from portal import screen
+from portal.contract import SHEET_ORDER, SHEETS, Sheet, SheetRows
+from portal.validate import CheckedWorkbook, Existing
+from portal.workbook import MAX_ROWS, plain_csv_lines
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "portal.duckdb"
@@ -288,6 +290,71 @@ class Writer:
         participants = set(cursor.execute("SELECT programme_id, person_name, role FROM participants").fetchall())
         starts = dict(cursor.execute("SELECT programme_id, start_date FROM programmes").fetchall())
         return Existing(ids=ids, fx_pairs=rates, participants=participants, programme_starts=starts)
+
+    def screen(self, sheets: dict[str, SheetRows]) -> CheckedWorkbook | None:
+        """A CSV workbook checked in SQL (portal/screen.py): its clean records, or None when the screen finds
+        anything or cannot read the files exactly, and the row checker must name the problems."""
+        if not screen.screenable(sheets):
+            return None
+        with self._screening() as cursor:
+            names = screen.screened_sheets(sheets)
+            for name in names:
+                if not self._screen_sheet(cursor, name, sheets[name]) or \
+                        cursor.execute(f"SELECT bool_or(broken) FROM {screen.typed_table(name)}").fetchall()[0][0]:
+                    return None
+            for name in names:
+                for check, params in screen.set_checks(SHEETS[name], set(names)):
+                    if cursor.execute(check, params).fetchall()[0][0]:
+                        return None
+            tables = {}
+            for name in names:
+                sheet = SHEETS[name]
+                schema = sheet.records_table([]).schema
+                tables[name] = cursor.sql(screen.records_query(sheet)).to_arrow_table().cast(schema)
+                cursor.execute(f"DROP TABLE {screen.typed_table(name)}")
+            return CheckedWorkbook(tables, [], [])
+        return None  # a DuckDB error: the row checker reads the file
+
+    def screened_rows(self, name: str, rows: SheetRows) -> pa.Table | None:
+        """One CSV sheet as the screen types it: `row` (as a spreadsheet numbers it), `broken` (a cell or a rule
+        of the row fails) and the typed columns; None when the screen leaves the file to the row checker."""
+        with self._screening() as cursor:
+            if self._screen_sheet(cursor, name, rows):
+                columns = ", ".join(screen.quoted(c) for c in SHEETS[name].column_names)
+                return cursor.sql(f"SELECT row_index + 2 AS row, broken, {columns} FROM {screen.typed_table(name)}"
+                                  f" ORDER BY row_index").to_arrow_table()
+        return None
+
+    @contextmanager
+    def _screening(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor with the screen's macros and code tables. Its own: a statement that fails there leaves the
+        writer's transaction usable (DuckDB errors end the block, and its caller gets None)."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("SET enable_progress_bar = false")
+            cursor.execute(_sql("screen"))
+            for statement, params in screen.code_statements():
+                cursor.execute(statement, params)
+            yield cursor
+        except duckdb.Error:
+            pass
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _screen_sheet(cursor: duckdb.DuckDBPyConnection, name: str, rows: SheetRows) -> bool:
+        """Read a CSV sheet into its typed table; False if the file is not plain enough to read exactly."""
+        lines = plain_csv_lines(rows.csv_path)
+        if lines is None:
+            return False
+        cursor.execute(screen.load_statement(len(rows.header)), {"path": str(rows.csv_path)})
+        read = cursor.execute(f"SELECT count(*) FROM {screen.RAW_TABLE}").fetchall()[0][0]
+        if read + 1 != lines or read + 1 > MAX_ROWS:  # blank lines, or more rows than allowed
+            return False
+        statement, params = screen.typed_statement(SHEETS[name], rows.header)
+        cursor.execute(statement, params)
+        cursor.execute(f"DROP TABLE {screen.RAW_TABLE}")
+        return True
 
     def run_script(self, script: str, params: dict[str, object]) -> None:
         """Run a SQL script statement by statement, binding to each the parameters it names."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 
 from portal import db
 from portal.contract import SHEETS, Problem
+from portal.screen import worth_screening
 from portal.validate import check_workbook, record_key
 from portal.workbook import WorkbookError, cell_text, file_checksum, read_workbook
 
@@ -71,6 +73,15 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
     `file_name` is the name to log when `source` is a temporary copy (an upload).
     """
     source = Path(source)
+    # A .zip's CSV files are unpacked here as they are read, for the check in SQL; removed afterwards.
+    with tempfile.TemporaryDirectory(prefix="portal-import-") as unpacked:
+        return _import(source, Path(unpacked), database, user, action, fresh, preview, expected_version, progress,
+                       file_name)
+
+
+def _import(source: Path, unpacked: Path, database: Path, user: str, action: str, fresh: bool, preview: bool,
+            expected_version: tuple | None, progress: Callable[[str], None] | None,
+            file_name: str | None) -> ImportResult:
     if progress:
         progress("reading")
     notes = []  # what an IATI file holds that is not imported: skipped activities, unmapped fields
@@ -80,7 +91,7 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
 
             sheets, notes = read_activity_file(source)
         else:
-            sheets = read_workbook(source)
+            sheets = read_workbook(source, unpack_to=unpacked)
     except WorkbookError as error:
         raise ImportRejected(error.problems, []) from None
     checksum = file_checksum(source)
@@ -91,8 +102,10 @@ def import_workbook(source: Path, database: Path, user: str, action: str = "impo
             if progress:
                 progress("checking")
             # Checked inside the writer's turn, so the ids it refers to cannot vanish before it is applied.
+            # Problems are found in SQL over whole sheets; when there are any, the row checker names them.
             try:
-                checked = check_workbook(sheets, writer.existing())
+                screened = writer.screen(sheets) if worth_screening(sheets) else None
+                checked = screened or check_workbook(sheets, writer.existing())
             except WorkbookError as error:  # the file is read as it is checked
                 raise ImportRejected(error.problems, []) from None
             checked.warnings[:0] = notes

@@ -133,8 +133,8 @@ def parse_partial_date(value: object, column: Column) -> str:
     if not match:
         raise CellError("problem.partial_date")
     year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        date(year, month or 1, day or 1)
+    try:  # month or day 00 is no date ("2024-00" once passed as January and failed later, in SQL)
+        date(year, 1 if month is None else month, 1 if day is None else day)
     except ValueError:
         raise CellError("problem.partial_date") from None
     return text

@@ -56,11 +56,12 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_workbook(path: Path) -> dict[str, SheetRows]:
+def read_workbook(path: Path, unpack_to: Path | None = None) -> dict[str, SheetRows]:
     """The sheets of the workbook at `path`, keyed by lower-case sheet name, cells as the file holds them.
 
     The file is checked against the limits above (sizes, members, UTF-8) in one streamed pass first; rows
-    are read later, as they are checked.
+    are read later, as they are checked. With `unpack_to` (a private folder), a .zip's CSV files are also
+    written there in that pass, so each sheet's `csv_path` names a file DuckDB can read.
     """
     path = Path(path)
     if path.is_dir():
@@ -69,7 +70,10 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
             _refuse("problem.too_many_members", path.name, limit=MAX_MEMBERS)
         csv_files = [p for p in files if p.name.lower().endswith(".csv")]
         _check_file_size(path.name, sum(p.stat().st_size for p in csv_files))
-        return _read_csv_files([(p.name, lambda p=p: open(p, "rb")) for p in csv_files])
+        sheets = _read_csv_files([(p.name, lambda p=p: open(p, "rb")) for p in csv_files])
+        for file in csv_files:
+            sheets[_sheet_name(file.name)].csv_path = file
+        return sheets
     if not path.exists():
         raise WorkbookError([Problem("", None, "", str(path), "problem.file_missing")])
     suffix = path.suffix.lower()
@@ -79,8 +83,10 @@ def read_workbook(path: Path) -> dict[str, SheetRows]:
     if suffix == ".xlsx":
         return _read_xlsx(path)
     if suffix == ".zip":
-        return _read_zip(path)
-    return _read_csv_files([(path.name, lambda: open(path, "rb"))])
+        return _read_zip(path, unpack_to)
+    sheets = _read_csv_files([(path.name, lambda: open(path, "rb"))])
+    sheets[_sheet_name(path.name)].csv_path = path
+    return sheets
 
 
 def _check_file_size(name: str, size: int) -> None:
@@ -234,14 +240,19 @@ def _small_part(archive: zipfile.ZipFile, name: str) -> bytes:
 # ---------------------------------------------------------------- CSV files, in a folder or a .zip
 
 
-def _read_zip(path: Path) -> dict[str, SheetRows]:
+def _read_zip(path: Path, unpack_to: Path | None = None) -> dict[str, SheetRows]:
+    unpacked = {}
     try:
         with zipfile.ZipFile(path) as archive:
             budget = _Budget(path.name)
             members = [m for m in _archive_members(archive, path.name) if not m.filename.startswith("__MACOSX")]
             csv_members = [m for m in members if m.filename.lower().endswith(".csv")]
-            for member in csv_members:  # unpacked once within the limits, and checked to be UTF-8
-                _check_utf8(_sheet_name(member.filename), _unpack(archive, member, budget))
+            for number, member in enumerate(csv_members):  # unpacked once within the limits, checked to be UTF-8
+                blocks = _unpack(archive, member, budget)
+                if unpack_to is not None:  # numbered, not named: a member's name may hold any path
+                    unpacked[member.filename] = Path(unpack_to) / f"{number}.csv"
+                    blocks = _copied(blocks, unpacked[member.filename])
+                _check_utf8(_sheet_name(member.filename), blocks)
     except (zipfile.BadZipFile, EOFError) as error:
         raise WorkbookError([Problem("", None, "", path.name, "problem.zip_unreadable")]) from error
 
@@ -253,7 +264,19 @@ def _read_zip(path: Path) -> dict[str, SheetRows]:
             return stream
         return open_member
     # CSV files may sit at the top of the zip or in one folder inside it.
-    return _read_csv_files([(m.filename, opener(m)) for m in csv_members], checked=True)
+    sheets = _read_csv_files([(m.filename, opener(m)) for m in csv_members], checked=True)
+    by_sheet = {_sheet_name(name): copy for name, copy in unpacked.items()}
+    for name, rows in sheets.items():
+        rows.csv_path = by_sheet.get(name)
+    return sheets
+
+
+def _copied(blocks: Iterator[bytes], target: Path) -> Iterator[bytes]:
+    """The blocks as they pass, also written to `target`."""
+    with open(target, "wb") as copy:
+        for block in blocks:
+            copy.write(block)
+            yield block
 
 
 def _sheet_name(file_name: str) -> str:
@@ -318,6 +341,42 @@ def _csv_rows(sheet: str, open_file: Callable[[], io.BufferedIOBase]) -> Iterato
         stream.close()
         if hasattr(stream, "_archive"):
             stream._archive.close()
+
+
+# Longer lines are left to the row checker (DuckDB's read_csv refuses lines over 2 MiB by default), so a line
+# without end is never gathered in memory block after block.
+_PLAIN_LINE_BYTES = 2 * 1024**2
+# A line of plain CSV: fields unquoted (no quote, comma or line end in them) or quoted whole, quotes doubled.
+_PLAIN_LINE = re.compile(rb'(?:[^,"\r\n]*|"(?:[^"]|"")*")(?:,(?:[^,"\r\n]*|"(?:[^"]|"")*"))*')
+
+
+def plain_csv_lines(path: Path) -> int | None:
+    """The number of lines of a CSV file in which every line is one row, or None if it is not that plain.
+
+    Plain: lines end in \n or \r\n, no NUL byte, and every quote belongs to a field quoted whole (what
+    Python's csv module and DuckDB's read_csv read alike). A quoted line end (a multi-line cell), a stray
+    quote ('ab"c', '"ab" ') or a lone \r makes the file not plain: only the row checker reads it exactly.
+    """
+    lines, rest = 0, b""
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(_BLOCK), b""):
+            block = rest + block
+            end = block.rfind(b"\n") + 1
+            whole, rest = block[:end], block[end:]
+            if not _plain_lines(whole) or len(rest) > _PLAIN_LINE_BYTES:
+                return None
+            lines += whole.count(b"\n")
+    if rest and not _plain_lines(rest + b"\n"):
+        return None
+    return lines + (1 if rest else 0)
+
+
+def _plain_lines(text: bytes) -> bool:
+    if b"\0" in text or text.count(b"\r") != text.count(b"\r\n"):
+        return False
+    if b'"' not in text:
+        return True
+    return all(_PLAIN_LINE.fullmatch(line.removesuffix(b"\r")) for line in text.split(b"\n")[:-1] if b'"' in line)
 
 
 def _sheet_rows(sheet: str, cells: Iterator[list[object]]) -> SheetRows:

@@ -1,0 +1,220 @@
+"""The set-based check of a CSV import: every rule of portal/validate.py as SQL over whole sheets at once.
+
+The screen only ever says "clean": when every cell, row, key, reference, rate and follow-up of a CSV
+workbook passes, its records come from SQL (portal/db.py: Writer.screen runs these statements). When it
+finds anything, or the file is not plain enough to read exactly as the csv module does (portal/workbook.py:
+plain_csv_lines), the row checker checks the workbook again and names every problem as it always has.
+Identifiers in the SQL come from the contract's fixed lists (portal/contract.py); values are bound.
+"""
+
+from __future__ import annotations
+
+from portal.contract import (BASE_CURRENCY, GUIDE_SHEETS, LOCATED_KINDS, MAX_INTEGER, MAX_NUMBER, SHEET_ORDER, SHEETS,
+                             Sheet, SheetRows)
+from portal.validate import COSTED_SHEETS, COUNTRIES, CURRENCIES
+from portal.workbook import MAX_CELL_CHARS
+
+# Below this much CSV the row checker is the faster one: planning the screen's statements takes most of a
+# second, while the row checker reads 10,000 rows (about 1 MB) in about as long.
+SCREEN_FROM_BYTES = 1024**2
+# Tables of the screen: the file as read, then one typed table per sheet.
+RAW_TABLE = "screen_raw"
+# The country and currency codes (validate.COUNTRIES, CURRENCIES), one table each: a bound list of 249 codes
+# would make every sheet's statement slow to plan.
+CODE_TABLES = {"country": "screen_countries", "currency": "screen_currencies"}
+SQL_TYPES = {"number": "DOUBLE", "integer": "BIGINT", "list": "VARCHAR[]", "id_list": "VARCHAR[]"}
+
+
+def quoted(name: str) -> str:
+    """A name as a SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def typed_table(sheet: str) -> str:
+    return quoted(f"screen_{sheet}")
+
+
+def worth_screening(sheets: dict[str, SheetRows]) -> bool:
+    """Whether the workbook's CSV files are large enough for the screen to be the faster check."""
+    return sum(rows.csv_path.stat().st_size for rows in sheets.values() if rows.csv_path) >= SCREEN_FROM_BYTES
+
+
+def screenable(sheets: dict[str, SheetRows]) -> bool:
+    """Whether the screen can decide this workbook: CSV sheets of the contract with clean headers.
+
+    Anything the row checker would warn about or refuse before reading a row (an unknown sheet or column,
+    a missing sheet or column, a column twice) sends the workbook to the row checker.
+    """
+    if "institutions" not in sheets:
+        return False
+    for name, rows in sheets.items():
+        if name in GUIDE_SHEETS:
+            continue
+        if name not in SHEETS or rows.csv_path is None or len(set(rows.header)) != len(rows.header):
+            return False
+        sheet = SHEETS[name]
+        if any(column not in sheet.column_names for column in rows.header):
+            return False
+        if any(c.required and c.name not in rows.header for c in sheet.columns):
+            return False
+    return True
+
+
+def code_statements() -> list[tuple[str, dict[str, object]]]:
+    """Fill the code tables."""
+    return [(f"CREATE OR REPLACE TEMP TABLE {CODE_TABLES[kind]} AS SELECT unnest($codes) AS code",
+             {"codes": sorted(codes)}) for kind, codes in (("country", COUNTRIES), ("currency", CURRENCIES))]
+
+
+def load_statement(width: int) -> str:
+    """Read a CSV file ($path) below its header, every cell as text, quoting as the csv module does."""
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    return (f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT * FROM read_csv($path, header = false, skip = 1,"
+            f" all_varchar = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"',"
+            f" strict_mode = true, null_padding = false, columns = {{{columns}}})")
+
+
+def _cell_rule(column, text: str, params: dict[str, object], index: int) -> tuple[str, str]:
+    """(value, broken) SQL for one column's cell text: its typed value, and when the cell breaks a rule."""
+    kind = column.type
+    if kind == "id":
+        return text, f"NOT is_id({text})"
+    if kind == "enum":
+        params[f"choices_{index}"] = list(column.choices)
+        return (f"lower({text})",
+                f"NOT (regexp_full_match({text}, '[A-Za-z_]+') AND list_contains($choices_{index}, lower({text})))")
+    if kind in ("country", "currency"):
+        codes = CODE_TABLES[kind]
+        return (f"upper({text})",
+                f"NOT (regexp_full_match({text}, '[A-Za-z]{{3}}') AND upper({text}) IN (SELECT code FROM {codes}))")
+    if kind == "partial_date":
+        return text, f"NOT is_partial_date({text})"
+    if kind in ("number", "integer"):
+        high = column.maximum if column.maximum is not None else (MAX_INTEGER if kind == "integer" else MAX_NUMBER)
+        low = column.minimum if column.minimum is not None else -high
+        params[f"low_{index}"], params[f"high_{index}"] = float(low), float(high)
+        number = f"number_of({text})"
+        broken = (f"coalesce(NOT isfinite({number}) OR {number} < $low_{index} OR {number} > $high_{index}"
+                  + (f" OR {number} <= 0" if column.name == "units_per_usd" else "")
+                  + (f" OR {number} <> floor({number})" if kind == "integer" else "") + ", true)")
+        return (f"TRY_CAST({number} AS BIGINT)" if kind == "integer" else number), broken
+    if kind == "url":
+        return text, f"NOT is_plain_url({text})"
+    if kind == "list":
+        return f"list_of({text})", "false"
+    if kind == "id_list":
+        every_id = f"list_bool_and(list_transform(list_of({text}), lambda item: is_id(item)))"
+        return f"list_of({text})", f"coalesce(NOT {every_id}, false)"
+    return text, "false"
+
+
+def _row_rules(sheet: str, params: dict[str, object]) -> list[str]:
+    """validate._check_row as SQL over the typed columns: true where a row breaks a rule across columns."""
+    rules = []
+    if sheet == "institutions":
+        params["located"] = list(LOCATED_KINDS)
+        rules.append("list_contains($located, kind) AND (latitude IS NULL OR longitude IS NULL)")
+        rules.append("NOT list_contains($located, kind) AND ((latitude IS NULL) <> (longitude IS NULL))")
+    if sheet == "programmes":
+        rules.append("date_last(end_date) < date_first(start_date)")
+    if sheet in ("programmes", "equipment"):
+        rules.append("cost_amount IS NOT NULL AND cost_currency IS NULL")
+    if sheet == "procedures":
+        rules.append("complications > cases")
+    return [f"coalesce({rule}, false)" for rule in rules]
+
+
+def typed_statement(sheet: Sheet, header: list[str]) -> tuple[str, dict[str, object]]:
+    """The sheet's rows as typed records, each with `broken`: true where a cell or the row breaks a rule.
+
+    Rows whose cells are all blank are dropped, as the row checker drops them. Rules across a row's columns
+    are evaluated only where its cells pass (a date that is no date would fail to convert).
+    """
+    params: dict[str, object] = {"max_cell_bytes": MAX_CELL_CHARS}
+    position = {name: index for index, name in enumerate(header)}
+    cells = ", ".join(f"unescaped_formula(c{i}) AS c{i}" for i in range(len(header)))
+    # Bytes, not characters: a cell over the limit in bytes may still fit, and then the row checker decides.
+    too_long = " OR ".join(f"coalesce(strlen(c{i}) > $max_cell_bytes, false)" for i in range(len(header))) or "false"
+    texts = ", ".join(f"cell_text(c{position[c.name]}) AS {quoted(c.name)}" if c.name in position
+                      else f"NULL::VARCHAR AS {quoted(c.name)}" for c in sheet.columns)
+    all_blank = " AND ".join(f"{quoted(name)} IS NULL" for name in header) or "true"
+    values, broken = [], []
+    for index, column in enumerate(sheet.columns):
+        text = quoted(column.name)
+        value, rule = _cell_rule(column, text, params, index)
+        values.append(f"CAST({value} AS {SQL_TYPES.get(column.type, 'VARCHAR')}) AS {text}")
+        # NULL would read as "not broken": a rule that cannot decide counts as broken.
+        broken.append(f"({text} IS NOT NULL AND coalesce({rule}, true))")
+        if column.required:
+            broken.append(f"({text} IS NULL)")
+    rows = " OR ".join(_row_rules(sheet.name, params)) or "false"
+    sql = f"""CREATE OR REPLACE TEMP TABLE {typed_table(sheet.name)} AS
+SELECT *, cells_broken OR CASE WHEN NOT cells_broken THEN {rows} END AS broken FROM (
+    SELECT row_index, {", ".join(values)}, {" OR ".join(broken)} OR too_long AS cells_broken FROM (
+        SELECT row_index, {too_long} AS too_long, {texts} FROM (
+            SELECT rowid AS row_index, {cells} FROM {RAW_TABLE}
+        )
+    ) WHERE NOT ({all_blank})
+)"""
+    return sql, params
+
+
+def _known(sheet: str, present: set[str]) -> str:
+    """The ids a reference to `sheet` may name: stored, or in this file."""
+    key = quoted(SHEETS[sheet].key[0])
+    stored = f"SELECT {key} AS id FROM {quoted(sheet)}"
+    return stored + (f" UNION ALL SELECT {key} FROM {typed_table(sheet)}" if sheet in present else "")
+
+
+def set_checks(sheet: Sheet, present: set[str]) -> list[tuple[str, dict[str, object]]]:
+    """Counts of what breaks a rule across rows: duplicate keys, unknown references, missing fx rates,
+    follow-ups of no participant or before their programme began. Every count must be 0."""
+    table = typed_table(sheet.name)
+    if sheet.name == "procedures":  # record_id, when given, is the whole key (validate.record_key)
+        key = ["record_id"] + [f"CASE WHEN record_id IS NULL THEN {quoted(c)} END" for c in sheet.key]
+        where = "true"
+    else:
+        key = [quoted(c) for c in sheet.key]
+        where = f"{key[0]} IS NOT NULL"
+    checks = [f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} GROUP BY {', '.join(key)}"
+              f" HAVING count(*) > 1)"]
+    for column in sheet.columns:
+        if column.refers_to:
+            name = quoted(column.name)
+            used = (f"SELECT unnest({name}) AS id FROM {table}" if column.type == "id_list"
+                    else f"SELECT {name} AS id FROM {table} WHERE {name} IS NOT NULL")
+            checks.append(f"SELECT count(*) FROM ({used}) AS used WHERE NOT EXISTS (SELECT 1 FROM"
+                          f" ({_known(column.refers_to, present)}) AS known WHERE known.id = used.id)")
+    if sheet.name in COSTED_SHEETS:
+        when = quoted(COSTED_SHEETS[sheet.name])
+        rates = "SELECT currency, year FROM fx_rates" + (
+            f" UNION ALL SELECT currency, year FROM {typed_table('fx_rates')}" if "fx_rates" in present else "")
+        checks.append(f"SELECT count(*) FROM {table} AS costs WHERE cost_amount IS NOT NULL AND cost_currency"
+                      f" IS NOT NULL AND {when} IS NOT NULL AND cost_currency <> $base_currency AND NOT EXISTS (SELECT 1"
+                      f" FROM ({rates}) AS rates WHERE rates.currency = costs.cost_currency"
+                      f" AND rates.year = CAST({when}[1:4] AS INTEGER))")
+    if sheet.name == "follow_ups":
+        in_file = "programmes" in present
+        starts = ("SELECT programme_id, start_date FROM programmes" + (
+            f" WHERE programme_id NOT IN (SELECT programme_id FROM {typed_table('programmes')})"
+            f" UNION ALL SELECT programme_id, start_date FROM {typed_table('programmes')}" if in_file else ""))
+        people = "SELECT programme_id, person_name, role FROM participants" + (
+            f" UNION ALL SELECT programme_id, person_name, role FROM {typed_table('participants')}"
+            if "participants" in present else "")
+        checks.append(f"SELECT count(*) FROM {table} AS follow_up JOIN ({starts}) AS starts USING (programme_id)"
+                      f" WHERE NOT EXISTS (SELECT 1 FROM ({people}) AS people WHERE people.programme_id ="
+                      f" follow_up.programme_id AND people.person_name = follow_up.person_name AND people.role ="
+                      f" follow_up.role) OR coalesce(date_last(follow_up.date) < date_first(starts.start_date),"
+                      f" false)")
+    return [(check, {"base_currency": BASE_CURRENCY} if "$base_currency" in check else {}) for check in checks]
+
+
+def records_query(sheet: Sheet) -> str:
+    """The clean records of a screened sheet, in the file's order."""
+    return (f"SELECT {', '.join(quoted(c) for c in sheet.column_names)} FROM {typed_table(sheet.name)}"
+            f" ORDER BY row_index")
+
+
+def screened_sheets(sheets: dict[str, SheetRows]) -> list[str]:
+    """The sheets the screen reads, in dependency order."""
+    return [name for name in SHEET_ORDER if name in sheets]
