@@ -57,7 +57,7 @@ overwrite = False
 if row.kind == "confirmation" and changes["status_code"].isin(("kept", "stale")).any():
     st.warning(t("review.confirmation_changed"))  # accepting would be refused: it confirmed an older record
 elif stale:
-    st.warning(t("review.stale_warning", count=stale))
+    st.warning(t("review.stale_warning", count=stale, overwrite=t("review.overwrite")))
     overwrite = st.checkbox(t("review.overwrite"), key="review_overwrite")
 records = submissions_ui.record_choices(chosen)
 kept = set(range(len(records)))

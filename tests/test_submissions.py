@@ -773,3 +773,32 @@ def test_the_review_queue_shows_every_column_a_decision_needs_at_1400_px(loaded_
         ui.GRID_WIDTH - ui.ROW_MARKERS
     assert shown[i18n.t("submissions.col_account")].tolist() == [f"KR-HOST · {PARTNER}"] * 2
     assert all(len(day) == 10 for day in shown[i18n.t("submissions.col_sent")])  # the day; the time reads below
+
+
+def stale_submission(write, database) -> int:
+    """A submission whose title the ministry changed too after it was sent (a stale field)."""
+    submission_id = submit(write, database, {"programmes": [programme(title="Host's title")]})
+    changed = valid_workbook()
+    changed["programmes"][0]["title"] = "Ministry's newer title"
+    import_workbook(write(changed, "newer"), database, "ministry")
+    return submission_id
+
+
+@pytest.mark.parametrize("language", ["en", "mn", "ko"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_stale_warning_says_accepting_is_refused_until_the_overwrite_box_is_ticked(loaded_db, write, monkeypatch,
+                                                                                      language):
+    from portal import i18n
+    from portal.i18n import t
+    from workbooks import open_app
+
+    i18n.set_language(language)
+    submission_id = stale_submission(write, loaded_db)
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id), "lang": language})
+    warning = app.warning[0].value
+    assert t("review.overwrite") in warning and t("review.overwrite") == app.checkbox(key="review_overwrite").label
+    app.button(key="review_accept").click().run()
+    assert app.error and not app.success  # refused, as the warning said
+    app.checkbox(key="review_overwrite").check().run()
+    app.button(key="review_accept").click().run()
+    assert app.success and not app.error
