@@ -11,7 +11,7 @@ from portal import access, db, stewardship_ui, submissions, ui
 from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
-from portal.display import markdown_text
+from portal.display import markdown_text, markdown_values
 from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
 from portal.workbook import cell_text
@@ -132,20 +132,23 @@ def prefilled_texts(record: dict | None) -> dict[str, str]:
 
 
 def send_record(sheet: str, values: dict[str, object],
-                prefilled: dict[str, str] | None = None) -> int | ImportRejected | db.WriteFailed:
+                prefilled: dict[str, str] | None = None) -> int | ImportRejected | StewardshipError | db.WriteFailed:
     """Keep one record a partner entered on the form as a pending submission; return its id, or why not."""
     user = access.viewer()
     try:
         return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values,
                                          prefilled)
-    except (ImportRejected, db.WriteFailed) as refused:
+    except (ImportRejected, StewardshipError, db.WriteFailed) as refused:
         return refused
 
 
-def show_refusal(outcome: ImportRejected | db.WriteFailed, what: str) -> None:
+def show_refusal(outcome: ImportRejected | StewardshipError | db.WriteFailed, what: str) -> None:
     """Why a submission was not kept: every problem (sheet, row, column, value, expected), or the write failure."""
     if isinstance(outcome, db.WriteFailed):
         st.error(stewardship_ui.write_failed_text(outcome))
+        return
+    if isinstance(outcome, StewardshipError):
+        st.error(t(outcome.message, **markdown_values(outcome.args_)))
         return
     st.error(t("submissions.rejected_file", file=markdown_text(what), count=outcome.count))
     ui.table(problems_frame(outcome.problems), stewardship_ui.PROBLEM_HEADERS, download="submission-problems")

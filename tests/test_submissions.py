@@ -802,3 +802,23 @@ def test_the_stale_warning_says_accepting_is_refused_until_the_overwrite_box_is_
     app.checkbox(key="review_overwrite").check().run()
     app.button(key="review_accept").click().run()
     assert app.success and not app.error
+
+
+@pytest.mark.parametrize("sheet, chosen", [
+    ("programmes", "P1"), ("participants", "P1 · Trainee One · trainee"),
+    ("procedures", "UB-TRAUMA · 2025-05 · microdiscectomy · microscopic · spine · EQ1")])
+def test_a_form_sent_with_nothing_changed_is_refused_and_nothing_is_kept(people_db, monkeypatch, viewer, sheet,
+                                                                        chosen):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    viewer(TRAUMA_PARTNER)
+    before = checksum(people_db)
+    app = open_app(monkeypatch, people_db, "pages/submissions.py", {"form_sheet": sheet})
+    app.selectbox(key=f"submission_existing_{sheet}_0").select(chosen).run()
+    next(b for b in app.button if b.key and f"submission_form_{sheet}_0_{chosen}" in b.key).click().run()
+    assert not app.exception and not app.success
+    assert [e.value.split(":")[0] for e in app.error] == [t("submissions.nothing_changed").split(":")[0]]
+    assert t("sheet." + sheet) in app.error[0].value
+    assert checksum(people_db) == before  # no submission, so no badge and no dispute
+    assert db.open_store(people_db).read("submissions_list", db.FULL_SCOPE, limit=5).empty
