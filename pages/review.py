@@ -24,7 +24,8 @@ ui.table(submissions_ui.queue_rows(queue), submissions_ui.QUEUE_HEADERS, downloa
 labels = submissions_ui.choices(queue)
 asked = st.query_params.get("submission")
 preset = list(labels).index(int(asked)) if asked and asked.isdigit() and int(asked) in labels else None
-chosen = st.selectbox(t("review.choose"), list(labels), index=preset, format_func=labels.get, key="review_choice")
+chosen = st.selectbox(t("review.choose"), list(labels), index=preset, format_func=labels.get, key="review_choice",
+                      placeholder=t("review.choose_placeholder"))
 if chosen is None:
     st.stop()
 row = next(queue[queue["submission_id"] == chosen].itertuples())

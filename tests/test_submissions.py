@@ -822,3 +822,21 @@ def test_a_form_sent_with_nothing_changed_is_refused_and_nothing_is_kept(people_
     assert t("sheet." + sheet) in app.error[0].value
     assert checksum(people_db) == before  # no submission, so no badge and no dispute
     assert db.open_store(people_db).read("submissions_list", db.FULL_SCOPE, limit=5).empty
+
+
+@pytest.mark.parametrize("language", ["mn", "ko"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_every_empty_choice_on_the_submission_pages_reads_a_translated_placeholder(loaded_db, write, monkeypatch,
+                                                                                   viewer, language):
+    from portal import i18n
+    from workbooks import open_app
+
+    i18n.set_language(language)
+    submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    review = open_app(monkeypatch, loaded_db, "pages/review.py", {"lang": language})
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "programmes", "lang": language})
+    empty = [box for app in (review, mine) for box in app.selectbox if box.value is None]
+    assert {box.key for box in empty} >= {"review_choice", "confirm_programme"}
+    # Streamlit's own placeholder ("Choose an option") shows where none is passed
+    assert [box.key for box in empty if not box.proto.placeholder.strip()] == []
