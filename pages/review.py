@@ -6,7 +6,7 @@ from portal import access, submissions_ui, ui
 from portal.display import markdown_text
 from portal.i18n import t
 
-ui.require(access.ADMINISTRATOR_ROLES)
+ui.require(access.ADMINISTRATOR_ROLES, "access.administrators_only")
 
 done = st.session_state.pop("review_done", None)
 queue = ui.read("submissions_list", limit=500)

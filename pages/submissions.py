@@ -7,7 +7,7 @@ from portal.contract import SHEETS
 from portal.display import markdown_text
 from portal.i18n import t
 
-ui.require(("partner",))
+ui.require(("partner",), "access.partners_only")
 
 generation = st.session_state.setdefault("submission_generation", 0)
 sent = st.session_state.pop("submission_sent", None)

@@ -230,7 +230,12 @@ def test_navigation_counts_pending_submissions(loaded_db, write, monkeypatch, vi
     submit(write, loaded_db, {"programmes": [programme(title="Two")]}, name="two")
     titles = []
     real_page = streamlit.Page
-    monkeypatch.setattr(streamlit, "Page", lambda *a, **k: titles.append(k["title"]) or real_page(*a, **k))
+
+    def menu_page(*args, **options):  # the menu's titles: a page reached only by a link is hidden from it
+        if options.get("visibility") != "hidden":
+            titles.append(options["title"])
+        return real_page(*args, **options)
+    monkeypatch.setattr(streamlit, "Page", menu_page)
     open_app(monkeypatch, loaded_db)
     assert f"{t('nav.review')} · {t('submissions.badge', count=2)}" in titles
     titles.clear()
@@ -396,7 +401,7 @@ def test_accepting_some_records_applies_them_and_rejects_the_others_with_the_rea
     assert (row["state"], row["reason"], row["records"], row["accepted_records"]) == \
         ("accepted", "P1's title stays", 2, 1)
     disputed = db.open_store(loaded_db).read("quality_records_disputed", db.FULL_SCOPE, limit=10)
-    assert list(zip(disputed["record"], disputed["state"])) == [("P1", "rejected")]
+    assert list(zip(disputed["record"], disputed["state"])) == [("programmes: P1", "rejected")]
     rejected = two_records(write, loaded_db, name="again")
     submissions.reject(loaded_db, rejected, "admin", "no")
     assert record_states(loaded_db, rejected) == [("P1", "rejected"), ("P-NEW", "rejected")]
@@ -840,3 +845,23 @@ def test_every_empty_choice_on_the_submission_pages_reads_a_translated_placehold
     assert {box.key for box in empty} >= {"review_choice", "confirm_programme"}
     # Streamlit's own placeholder ("Choose an option") shows where none is passed
     assert [box.key for box in empty if not box.proto.placeholder.strip()] == []
+
+
+@pytest.mark.parametrize("language", ["mn", "ko"])
+@pytest.mark.parametrize("who, page, message", [(None, "submissions", "access.partners_only"),
+                                                (None, "review", "access.administrators_only"),
+                                                (PARTNER_USER, "review", "access.administrators_only")])
+@pytest.mark.usefixtures("english_afterwards")
+def test_a_link_to_a_page_the_viewer_may_not_use_says_why_in_their_language_and_shows_nothing_else(
+        loaded_db, write, monkeypatch, viewer, language, who, page, message):
+    from portal import i18n
+    from portal.i18n import t
+    from workbooks import open_app
+
+    i18n.set_language(language)
+    submit(write, loaded_db, {"programmes": [programme(title="Secret host plan")]})
+    viewer(who)
+    app = open_app(monkeypatch, loaded_db, f"pages/{page}.py", {"lang": language}, linked=True)
+    assert [w.value for w in app.warning] == [t(message)]
+    assert not app.main.dataframe and not app.main.title and "Secret host plan" not in str(app)
+    assert not app.main.get("file_uploader") and not app.main.button
