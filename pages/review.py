@@ -9,6 +9,7 @@ from portal.i18n import t
 ui.require(access.ADMINISTRATOR_ROLES, "access.administrators_only")
 
 done = st.session_state.pop("review_done", None)
+decisions = st.session_state.setdefault("review_decisions", 0)  # a new choice box after each: none reads stale
 queue = ui.read("submissions_list", limit=500)
 
 st.title(t("review.title"))
@@ -24,7 +25,7 @@ ui.table(submissions_ui.queue_rows(queue), submissions_ui.QUEUE_HEADERS, downloa
 labels = submissions_ui.choices(queue)
 asked = st.query_params.get("submission")
 preset = list(labels).index(int(asked)) if asked and asked.isdigit() and int(asked) in labels else None
-chosen = st.selectbox(t("review.choose"), list(labels), index=preset, format_func=labels.get, key="review_choice",
+chosen = st.selectbox(t("review.choose"), list(labels), index=preset, format_func=labels.get, key=f"review_choice_{decisions}",
                       placeholder=t("review.choose_placeholder"))
 if chosen is None:
     st.stop()
@@ -34,7 +35,7 @@ st.markdown(t("review.sent", account=markdown_text(row.account), institution=mar
               how=submissions_ui.sent_as(row, markdown=True)))
 if row.state != "pending":
     st.markdown(t("review.decided", state=submissions_ui.state_of(row), reviewer=markdown_text(row.reviewer or "—"),
-                  when=str(row.reviewed_at)[:16]))
+                  when=submissions_ui.utc_time(row.reviewed_at)))
     if isinstance(row.reason, str):
         st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
 if row.kind == "confirmation":
@@ -78,4 +79,6 @@ if accepted or rejected:
     except ValueError as refused:
         st.error(str(refused))
         st.stop()
+    st.session_state["review_decisions"] = decisions + 1
+    st.query_params["submission"] = str(chosen)  # the new choice box opens the submission just decided
     st.rerun()

@@ -55,6 +55,11 @@ def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
                         sender=[f"{r.institution_id} · {r.account}" for r in queue.itertuples()])
 
 
+def utc_time(moment) -> str:
+    """A moment as the queue writes it: date, hours and minutes in UTC."""
+    return pd.to_datetime(moment, utc=True).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def choices(queue: pd.DataFrame) -> dict[int, str]:
     """Submissions labelled for a selectbox, pending first."""
     ordered = pd.concat([queue[queue["state"] == "pending"], queue[queue["state"] != "pending"]])

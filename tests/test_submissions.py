@@ -842,7 +842,7 @@ def test_every_empty_choice_on_the_submission_pages_reads_a_translated_placehold
     viewer(PARTNER_USER)
     mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "programmes", "lang": language})
     empty = [box for app in (review, mine) for box in app.selectbox if box.value is None]
-    assert {box.key for box in empty} >= {"review_choice", "confirm_programme"}
+    assert {box.key for box in empty} >= {"review_choice_0", "confirm_programme"}
     # Streamlit's own placeholder ("Choose an option") shows where none is passed
     assert [box.key for box in empty if not box.proto.placeholder.strip()] == []
 
@@ -865,3 +865,20 @@ def test_a_link_to_a_page_the_viewer_may_not_use_says_why_in_their_language_and_
     assert [w.value for w in app.warning] == [t(message)]
     assert not app.main.dataframe and not app.main.title and "Secret host plan" not in str(app)
     assert not app.main.get("file_uploader") and not app.main.button
+
+
+def test_after_a_decision_the_review_reads_it_at_once_with_the_time_in_utc(loaded_db, write, monkeypatch):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]})
+    app = open_app(monkeypatch, loaded_db, "pages/review.py")
+    app.selectbox(key="review_choice_0").select(submission_id).run()
+    app.text_input(key="review_reason").input("not ours").run()
+    app.button(key="review_reject").click().run()
+    assert app.success and not app.error
+    # a new choice box (the browser kept the old one's "pending" label), on the submission just decided
+    chosen = app.selectbox(key="review_choice_1")
+    assert chosen.value == submission_id and chosen.options[chosen.index].endswith(t("submissions.state_rejected"))
+    decided = next(as_read(m.value) for m in app.markdown if "tests@example.org" in as_read(m.value))
+    assert decided[0].isupper() and decided.endswith(" UTC: rejected.")
