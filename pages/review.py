@@ -45,7 +45,8 @@ if row.state != "pending":  # accepted records read as unchanged below: each one
     st.markdown(t("review.records_decided"))
     ui.static_table(ui.headed(submissions_ui.sent_records(chosen), submissions_ui.DECISION_HEADERS))
 
-changes = submissions_ui.field_changes(chosen)
+# a decided submission's proposed values may now be the stored ones: it shows what the decision did to each
+changes = submissions_ui.field_changes(chosen) if row.state == "pending" else submissions_ui.decided_changes(chosen)
 if not st.toggle(t("review.show_unchanged"), key="review_unchanged"):
     changes = changes[changes["status_code"] != "unchanged"]
 ui.table(changes, submissions_ui.FIELD_HEADERS, download=f"submission-{chosen}")

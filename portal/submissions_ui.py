@@ -113,6 +113,24 @@ def field_changes(submission_id: int) -> pd.DataFrame:
                                        "proposed"])
 
 
+def decided_changes(submission_id: int) -> pd.DataFrame:
+    """A decided submission's fields against the records now, each one the partner changed (from what it saw to
+    what it proposed) read as applied, not applied (its record rejected) or rolled back; the others unchanged."""
+    rows = ui.read("submission_records", submission_id=submission_id)
+    found = []
+    for (sheet, _, proposed, base), state in zip(submissions.records_of(rows), rows["state"]):
+        current = ui.store().current_record(sheet, proposed)
+        record = submissions.record_label(sheet, proposed)
+        for column in SHEETS[sheet].column_names:
+            was, new = (base or {}).get(column), proposed.get(column)
+            status = "unchanged" if base is not None and was == new else \
+                {"accepted": "applied", "rejected": "not_applied"}.get(state, state)
+            found.append((sheet, record, status, t(f"review.status_{status}"), column, cell_text(was),
+                          cell_text((current or {}).get(column)), cell_text(new)))
+    return pd.DataFrame(found, columns=["sheet", "record", "status_code", "status", "field", "base", "current",
+                                        "proposed"])
+
+
 def send(upload) -> int | ImportRejected | db.WriteFailed:
     """Keep a partner's upload as a pending submission; return its id, or why it was refused."""
     user = access.viewer()

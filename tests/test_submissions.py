@@ -882,3 +882,24 @@ def test_after_a_decision_the_review_reads_it_at_once_with_the_time_in_utc(loade
     assert chosen.value == submission_id and chosen.options[chosen.index].endswith(t("submissions.state_rejected"))
     decided = next(as_read(m.value) for m in app.markdown if "tests@example.org" in as_read(m.value))
     assert decided[0].isupper() and decided.endswith(" UTC: rejected.")
+
+
+def test_a_decided_submission_lists_each_field_the_partner_changed_with_what_became_of_it(loaded_db, write,
+                                                                                         monkeypatch):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    accepted = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    submissions.accept(loaded_db, accepted, "admin")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(accepted)})
+    shown = app.dataframe[1].value  # the proposed values are the stored ones now: not "unchanged"
+    assert list(zip(shown["Field"], shown["Change"], shown["When sent"], shown["Proposed"])) == [
+        ("title", t("review.status_applied"), "Spine training", "Host's correction")]
+    partly = two_records(write, loaded_db)
+    submissions.accept(loaded_db, partly, "admin", only={1}, reason="P1's title stays")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(partly)})
+    shown = app.dataframe[1].value
+    assert set(zip(shown["Record"], shown["Change"])) == {("P1", t("review.status_not_applied")),
+                                                          ("P-NEW", t("review.status_applied"))}
+    assert ("P1", "title", "Host's correction", "Corrected") in set(zip(shown["Record"], shown["Field"], shown["Now"],
+                                                                      shown["Proposed"]))  # rejected: as it was
