@@ -903,3 +903,12 @@ def test_a_decided_submission_lists_each_field_the_partner_changed_with_what_bec
                                                           ("P-NEW", t("review.status_applied"))}
     assert ("P1", "title", "Host's correction", "Corrected") in set(zip(shown["Record"], shown["Field"], shown["Now"],
                                                                       shown["Proposed"]))  # rejected: as it was
+
+
+def test_cli_history_names_the_partner_account_of_an_accepted_submission_as_the_history_page_does(loaded_db, write):
+    from portal.i18n import t
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    submissions.accept(loaded_db, submission_id, "admin@example.org")
+    listed = portal_cli("history", "--db", loaded_db).stdout
+    assert t("history.by_submission", reviewer="admin@example.org", partner=PARTNER) in listed
