@@ -47,9 +47,11 @@ def sent_as(row, markdown: bool = False) -> str:
 
 def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
     """Submissions as people read them: states named, how each was sent, times in UTC (and the day alone), who
-    sent each with its institution."""
+    sent each with its institution, no reason for a pending one."""
     sent = pd.to_datetime(queue["sent_at"], utc=True)
     return queue.assign(state=[state_of(r) for r in queue.itertuples()],
+                        # a pending submission has no reason yet: empty, not "not reported"
+                        reason=queue["reason"].astype(object).where(queue["state"] != "pending", ""),
                         file_name=[sent_as(r) for r in queue.itertuples()],
                         sent=sent.dt.strftime("%Y-%m-%d %H:%M UTC"), sent_on=sent.dt.strftime("%Y-%m-%d"),
                         sender=[f"{r.institution_id} · {r.account}" for r in queue.itertuples()])

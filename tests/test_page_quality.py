@@ -349,11 +349,11 @@ def test_records_a_side_disputes_and_programmes_no_partner_confirmed(open_page, 
                 for r in found["Records a side disputes"]]
     # the name as stored ("Settled", accepted), not the title each submission proposes; a new record's proposed one
     assert disputed == [
-        ("programmes: P-NEW", "Brand new (proposed, not stored yet)", "Test university hospital", "pending", None,
+        ("programmes: P-NEW", "Brand new (proposed, not stored yet)", "Test university hospital", "pending", "",
          f"review?submission={new}&lang=en", "programmes?programme=P-NEW"),
         ("programmes: P1", "Settled", "Test university hospital", "rejected", "our dates differ",
          f"review?submission={refused}&lang=en", "programmes?programme=P1"),
-        ("programmes: P1", "Settled", "Test university hospital", "pending", None,
+        ("programmes: P1", "Settled", "Test university hospital", "pending", "",
          f"review?submission={waiting}&lang=en", "programmes?programme=P1")]
     assert [r["Record"] for r in found["Programmes no partner has confirmed"]] == ["P1"]
 

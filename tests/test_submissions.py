@@ -912,3 +912,15 @@ def test_cli_history_names_the_partner_account_of_an_accepted_submission_as_the_
     submissions.accept(loaded_db, submission_id, "admin@example.org")
     listed = portal_cli("history", "--db", loaded_db).stdout
     assert t("history.by_submission", reviewer="admin@example.org", partner=PARTNER) in listed
+
+
+def test_a_pending_submission_has_no_reason_yet_where_a_rejected_one_reads_its_own(loaded_db, write, monkeypatch):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    submit(write, loaded_db, {"programmes": [programme(title="Waiting")]})
+    rejected = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]}, name="rejected")
+    submissions.reject(loaded_db, rejected, "admin", "not ours")
+    queue = open_app(monkeypatch, loaded_db, "pages/review.py").dataframe[0].value
+    assert dict(zip(queue[t("submissions.col_state")], queue[t("submissions.col_reason")])) == {
+        t("submissions.state_pending"): "", t("submissions.state_rejected"): "not ours"}

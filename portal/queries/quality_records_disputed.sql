@@ -40,7 +40,8 @@ SELECT d.sheet || ': ' || d.key AS record,
        d.stored_name IS NULL AND d.sheet IN ('programmes', 'institutions', 'equipment', 'events')
            OR d.sheet = 'procedures' AND d.proposed->>'record_id' IS NOT NULL AND d.stored_name IS NULL
            AS name_proposed,
-       i.name AS partner, d.state, d.reason, d.submission_id,
+       i.name AS partner, d.state, CASE WHEN d.state <> 'pending' THEN d.reason ELSE '' END AS reason,  -- none yet
+       d.submission_id,
        CASE WHEN d.sheet IN ('programmes', 'participants', 'follow_ups')
                 THEN 'programmes?programme=' || (d.proposed->>'programme_id')
             WHEN d.sheet = 'equipment' THEN 'equipment?equipment=' || (d.proposed->>'equipment_id')
