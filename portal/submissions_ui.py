@@ -227,9 +227,9 @@ def confirm(programme_id: str) -> str:
 
 
 def open_to_confirm(programmes: pd.DataFrame) -> list[str]:
-    """Programmes the partner has no confirmation pending for."""
-    pending = programmes["own_pending"].astype(object).fillna(False).astype(bool)
-    return programmes.loc[~pending, "programme_id"].tolist()
+    """Programmes the partner has no confirmation pending for, nor one accepted of the programme as it stands."""
+    settled = programmes[["own_pending", "own_confirmed"]].astype(object).fillna(False).astype(bool).any(axis=1)
+    return programmes.loc[~settled, "programme_id"].tolist()
 
 
 PROVENANCE_HEADERS = {"record": "data.col_record", "import_id": TableColumn("imports.col_id", "count"),

@@ -924,3 +924,18 @@ def test_a_pending_submission_has_no_reason_yet_where_a_rejected_one_reads_its_o
     queue = open_app(monkeypatch, loaded_db, "pages/review.py").dataframe[0].value
     assert dict(zip(queue[t("submissions.col_state")], queue[t("submissions.col_reason")])) == {
         t("submissions.state_pending"): "", t("submissions.state_rejected"): "not ours"}
+
+
+def test_a_programme_the_partners_side_confirmed_as_it_stands_is_not_offered_again_until_it_changes(
+        loaded_db, write, monkeypatch, viewer):
+    from workbooks import open_app
+
+    submissions.accept(loaded_db, submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1"), "admin")
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    assert "P1" not in app.selectbox(key="confirm_programme").options
+    changed = valid_workbook()
+    changed["programmes"][0]["end_date"] = "2025-06"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    assert "P1" in app.selectbox(key="confirm_programme").options  # it confirmed an older version
