@@ -15,9 +15,14 @@ access.settings_notice()
 ui.stop_unless_database_readable()  # a missing or damaged database is a message, never a stand-in
 role = viewer.role if viewer else None
 sections: dict[str, list] = {}
-for page in navigation.pages_for(role):
-    sections.setdefault(t(page.section), []).append(
-        st.Page(page.script, title=ui.badged_title(page), icon=page.icon, default=page.default))
+hidden = []  # pages reached only by a link, to say why the viewer may not use them: listed after the menu's
+for page, shown in navigation.addresses_for(role):
+    if shown:
+        sections.setdefault(t(page.section), []).append(
+            st.Page(page.script, title=ui.badged_title(page), icon=page.icon, default=page.default))
+    else:
+        hidden.append(st.Page(page.script, title=t(page.title), icon=page.icon, visibility="hidden"))
+sections[next(iter(sections))] += hidden  # a section of hidden pages alone would show its heading
 pages = st.navigation(sections)
 
 with st.sidebar:

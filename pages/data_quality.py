@@ -61,8 +61,9 @@ CHECKS = {
                                               "end_date": column("end_date", "date")},
     "costs_without_reporting_rate": COSTS,
     "costs_without_own_rate": COSTS,
-    "records_disputed": {"sheet": column("sheet"), **RECORD, "partner": column("partner"), "state": column("state"),
-                         "reason": column("reason"), "submission_id": column("submission_id", "count")},
+    # what settles a dispute first (the submission, its state and reason), then the record: all fit at 1,400 px
+    "records_disputed": {"submission_id": column("submission_id", "count"), "state": column("state"),
+                         "reason": column("reason"), **RECORD, "partner": column("partner")},
     "programmes_unconfirmed": {**RECORD, "home_name": column("home_name"), "host_name": column("host_name"),
                                "start_date": column("start_date", "date")},
 }
@@ -75,6 +76,11 @@ READ = {"institutions_without_coordinates": {"kind": partial(label, "institution
         "costs_without_reporting_rate": {"cost_kind": partial(label, "lane"), "year": str},
         "costs_without_own_rate": {"cost_kind": partial(label, "lane"), "year": str},
         "records_disputed": {"state": lambda state: t(f"submissions.state_{state}")}}
+# Readings that need the whole row: a record not stored yet has only the name the partner proposes.
+READ_ROWS = {"records_disputed": {"name": lambda row: t("quality.proposed_name", name=row.name)
+                                  if row.name_proposed else row.name}}
+# Administrators open a disputed record's submission on the Review queue (no one else may open it).
+REVIEW_LINKS = {"records_disputed": {"submission_id": column("submission_id", "link", link="review?submission={}")}}
 
 
 def findings_table(check: str, found: pd.DataFrame, total: int) -> None:
@@ -82,8 +88,11 @@ def findings_table(check: str, found: pd.DataFrame, total: int) -> None:
     if found.empty:
         st.success(t("quality.nothing_found"), icon=":material/check_circle:")
         return
-    read = found.assign(**{name: found[name].map(as_read) for name, as_read in READ.get(check, {}).items()})
-    ui.table(read, {"link": OPEN, **CHECKS[check]}, download=f"quality-{check}")
+    read = found.assign(**{name: found[name].map(as_read) for name, as_read in READ.get(check, {}).items()},
+                        **{name: [as_read(row) for row in found.itertuples()]
+                           for name, as_read in READ_ROWS.get(check, {}).items()})
+    ui.table(read, {"link": OPEN, **CHECKS[check], **(REVIEW_LINKS.get(check, {}) if reviewer else {})},
+             download=f"quality-{check}")
     ui.showing_note(len(found), total, "quality.showing")
 
 

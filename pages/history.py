@@ -45,8 +45,9 @@ if st.session_state.get("rollback_pending") != (target, undone_ids):
         st.rerun()
     st.stop()
 
-st.warning(t("history.rollback_warning", id=target, undone=", ".join(map(str, undone_ids))),
-           icon=":material/warning:")
+later = [change for change in undone_ids if change != target]
+st.warning(t("history.rollback_warning", id=target, undone=", ".join(map(str, later))) if later
+           else t("history.rollback_warning_alone", id=target), icon=":material/warning:")
 confirm, cancel, _ = st.columns([2, 1, 3])
 if cancel.button(t("history.rollback_cancel"), key="rollback_cancel"):
     st.session_state.pop("rollback_pending", None)

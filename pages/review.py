@@ -6,9 +6,10 @@ from portal import access, submissions_ui, ui
 from portal.display import markdown_text
 from portal.i18n import t
 
-ui.require(access.ADMINISTRATOR_ROLES)
+ui.require(access.ADMINISTRATOR_ROLES, "access.administrators_only")
 
 done = st.session_state.pop("review_done", None)
+decisions = st.session_state.setdefault("review_decisions", 0)  # a new choice box after each: none reads stale
 queue = ui.read("submissions_list", limit=500)
 
 st.title(t("review.title"))
@@ -24,7 +25,8 @@ ui.table(submissions_ui.queue_rows(queue), submissions_ui.QUEUE_HEADERS, downloa
 labels = submissions_ui.choices(queue)
 asked = st.query_params.get("submission")
 preset = list(labels).index(int(asked)) if asked and asked.isdigit() and int(asked) in labels else None
-chosen = st.selectbox(t("review.choose"), list(labels), index=preset, format_func=labels.get, key="review_choice")
+chosen = st.selectbox(t("review.choose"), list(labels), index=preset, format_func=labels.get, key=f"review_choice_{decisions}",
+                      placeholder=t("review.choose_placeholder"))
 if chosen is None:
     st.stop()
 row = next(queue[queue["submission_id"] == chosen].itertuples())
@@ -33,7 +35,7 @@ st.markdown(t("review.sent", account=markdown_text(row.account), institution=mar
               how=submissions_ui.sent_as(row, markdown=True)))
 if row.state != "pending":
     st.markdown(t("review.decided", state=submissions_ui.state_of(row), reviewer=markdown_text(row.reviewer or "—"),
-                  when=str(row.reviewed_at)[:16]))
+                  when=submissions_ui.utc_time(row.reviewed_at)))
     if isinstance(row.reason, str):
         st.markdown(t("review.reason_shown", reason=markdown_text(row.reason)))
 if row.kind == "confirmation":
@@ -43,7 +45,8 @@ if row.state != "pending":  # accepted records read as unchanged below: each one
     st.markdown(t("review.records_decided"))
     ui.static_table(ui.headed(submissions_ui.sent_records(chosen), submissions_ui.DECISION_HEADERS))
 
-changes = submissions_ui.field_changes(chosen)
+# a decided submission's proposed values may now be the stored ones: it shows what the decision did to each
+changes = submissions_ui.field_changes(chosen) if row.state == "pending" else submissions_ui.decided_changes(chosen)
 if not st.toggle(t("review.show_unchanged"), key="review_unchanged"):
     changes = changes[changes["status_code"] != "unchanged"]
 ui.table(changes, submissions_ui.FIELD_HEADERS, download=f"submission-{chosen}")
@@ -57,7 +60,7 @@ overwrite = False
 if row.kind == "confirmation" and changes["status_code"].isin(("kept", "stale")).any():
     st.warning(t("review.confirmation_changed"))  # accepting would be refused: it confirmed an older record
 elif stale:
-    st.warning(t("review.stale_warning", count=stale))
+    st.warning(t("review.stale_warning", count=stale, overwrite=t("review.overwrite")))
     overwrite = st.checkbox(t("review.overwrite"), key="review_overwrite")
 records = submissions_ui.record_choices(chosen)
 kept = set(range(len(records)))
@@ -77,4 +80,6 @@ if accepted or rejected:
     except ValueError as refused:
         st.error(str(refused))
         st.stop()
+    st.session_state["review_decisions"] = decisions + 1
+    st.query_params["submission"] = str(chosen)  # the new choice box opens the submission just decided
     st.rerun()

@@ -7,7 +7,7 @@ from portal.contract import SHEETS
 from portal.display import markdown_text
 from portal.i18n import t
 
-ui.require(("partner",))
+ui.require(("partner",), "access.partners_only")
 
 generation = st.session_state.setdefault("submission_generation", 0)
 sent = st.session_state.pop("submission_sent", None)
@@ -91,7 +91,7 @@ programmes = ui.read("programme_confirmations")
 ui.table(submissions_ui.confirmation_rows(programmes), submissions_ui.CONFIRMATION_HEADERS,
          download="programme-confirmations")
 chosen = st.selectbox(t("confirm.choose"), submissions_ui.open_to_confirm(programmes), index=None,
-                      key="confirm_programme")
+                      key="confirm_programme", placeholder=t("confirm.choose_placeholder"))
 if chosen and st.button(t("confirm.button"), key="confirm_send"):
     try:
         st.session_state["submission_confirmed"] = submissions_ui.confirm(chosen)

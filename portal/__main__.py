@@ -156,7 +156,8 @@ def run_history(args: argparse.Namespace, database: Path) -> int:
             status = t("cli.history_rolls_back", id=int(row.rolls_back))
         print(t("cli.history_row", id=row.import_id, action=t(f"history.action_{row.action}"),
                 when=pd.Timestamp(row.imported_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S UTC"),
-                by=row.imported_by, file=row.file_name or "-", sha=(row.file_sha256 or "-")[:12],
+                by=t("history.by_submission", reviewer=row.imported_by, partner=row.submitted_by)
+                if row.submitted_by else row.imported_by, file=row.file_name or "-", sha=(row.file_sha256 or "-")[:12],
                 added=row.added, changed=row.changed, unchanged=row.unchanged, removed=row.removed,
                 status=status).rstrip())
     return 0

@@ -25,6 +25,9 @@ class PortalPage:
     roles: tuple[str, ...] | None = EVERYONE
     default: bool = False
     badge: str | None = None  # a query whose `pending` count follows the title in the navigation
+    # True: a viewer who may not open it still reaches its address (a shared link), hidden from the menu, and the
+    # page says why, in the viewer's language, instead of Streamlit's English "Page not found"
+    explains_refusal: bool = False
 
     @property
     def name(self) -> str:
@@ -42,9 +45,9 @@ PAGES = (
     PortalPage("pages/data.py", "nav.data", ":material/upload_file:", DATA, ADMINISTRATOR_ROLES),
     PortalPage("pages/records.py", "nav.records", ":material/edit_note:", DATA, ADMINISTRATOR_ROLES),
     PortalPage("pages/review.py", "nav.review", ":material/inbox:", DATA, ADMINISTRATOR_ROLES,
-               badge="submissions_pending"),
+               badge="submissions_pending", explains_refusal=True),
     PortalPage("pages/submissions.py", "nav.submissions", ":material/outbox:", DATA, ("partner",),
-               badge="submissions_pending"),
+               badge="submissions_pending", explains_refusal=True),
     PortalPage("pages/history.py", "nav.history", ":material/history:", DATA, ADMINISTRATOR_ROLES),
     PortalPage("pages/data_quality.py", "nav.quality", ":material/fact_check:", DATA, MINISTRY_ROLES),
 )
@@ -58,3 +61,9 @@ def page(name: str) -> PortalPage:
 def pages_for(role: str | None) -> list[PortalPage]:
     """The pages a viewer with `role` (None: not signed in) may open, in navigation order."""
     return [p for p in PAGES if p.roles is EVERYONE or role in p.roles]
+
+
+def addresses_for(role: str | None) -> list[tuple[PortalPage, bool]]:
+    """Every page a viewer with `role` can reach by address, each with whether the menu shows it: theirs, and
+    those that explain a refusal (hidden)."""
+    return [(p, p in pages_for(role)) for p in PAGES if p in pages_for(role) or p.explains_refusal]

@@ -98,7 +98,17 @@ def submit_record(database: Path, account: str, institution_id: str, sheet: str,
             values = {c: stored.get(c) if v == prefilled.get(c) else v for c, v in values.items()}
         rows = SheetRows(sheet, list(values), [(2, list(values.values()))])  # row 2: the first under a header
         records = _checked_records(writer, {sheet: rows}, institution_id)
+        if all(base is not None and _as_stored(sheet, proposed) == _as_stored(sheet, base)
+               for sheet, _, proposed, base in records):
+            # it would only be counted as pending and disputed: refuse it, keeping nothing
+            raise StewardshipError("submissions.nothing_changed", sheet=t(f"sheet.{sheet}"),
+                                   record=record_label(sheet, records[0][2]))
         return writer.store_submission(account, institution_id, None, None, records, kind="form")
+
+
+def _as_stored(sheet: str, record: dict) -> dict:
+    """A record's fields as a submission keeps them (JSON), to compare a proposed one with the stored one."""
+    return json.loads(json.dumps({c: record.get(c) for c in SHEETS[sheet].column_names}, default=str))
 
 
 def fixed_columns(sheet: str, record: dict | None) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from portal import access, db, stewardship_ui, submissions, ui
 from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
-from portal.display import markdown_text
+from portal.display import markdown_text, markdown_values
 from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
 from portal.workbook import cell_text
@@ -47,12 +47,19 @@ def sent_as(row, markdown: bool = False) -> str:
 
 def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
     """Submissions as people read them: states named, how each was sent, times in UTC (and the day alone), who
-    sent each with its institution."""
+    sent each with its institution, no reason for a pending one."""
     sent = pd.to_datetime(queue["sent_at"], utc=True)
     return queue.assign(state=[state_of(r) for r in queue.itertuples()],
+                        # a pending submission has no reason yet: empty, not "not reported"
+                        reason=queue["reason"].astype(object).where(queue["state"] != "pending", ""),
                         file_name=[sent_as(r) for r in queue.itertuples()],
                         sent=sent.dt.strftime("%Y-%m-%d %H:%M UTC"), sent_on=sent.dt.strftime("%Y-%m-%d"),
                         sender=[f"{r.institution_id} · {r.account}" for r in queue.itertuples()])
+
+
+def utc_time(moment) -> str:
+    """A moment as the queue writes it: date, hours and minutes in UTC."""
+    return pd.to_datetime(moment, utc=True).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def choices(queue: pd.DataFrame) -> dict[int, str]:
@@ -108,6 +115,24 @@ def field_changes(submission_id: int) -> pd.DataFrame:
                                        "proposed"])
 
 
+def decided_changes(submission_id: int) -> pd.DataFrame:
+    """A decided submission's fields against the records now, each one the partner changed (from what it saw to
+    what it proposed) read as applied, not applied (its record rejected) or rolled back; the others unchanged."""
+    rows = ui.read("submission_records", submission_id=submission_id)
+    found = []
+    for (sheet, _, proposed, base), state in zip(submissions.records_of(rows), rows["state"]):
+        current = ui.store().current_record(sheet, proposed)
+        record = submissions.record_label(sheet, proposed)
+        for column in SHEETS[sheet].column_names:
+            was, new = (base or {}).get(column), proposed.get(column)
+            status = "unchanged" if base is not None and was == new else \
+                {"accepted": "applied", "rejected": "not_applied"}.get(state, state)
+            found.append((sheet, record, status, t(f"review.status_{status}"), column, cell_text(was),
+                          cell_text((current or {}).get(column)), cell_text(new)))
+    return pd.DataFrame(found, columns=["sheet", "record", "status_code", "status", "field", "base", "current",
+                                        "proposed"])
+
+
 def send(upload) -> int | ImportRejected | db.WriteFailed:
     """Keep a partner's upload as a pending submission; return its id, or why it was refused."""
     user = access.viewer()
@@ -132,20 +157,23 @@ def prefilled_texts(record: dict | None) -> dict[str, str]:
 
 
 def send_record(sheet: str, values: dict[str, object],
-                prefilled: dict[str, str] | None = None) -> int | ImportRejected | db.WriteFailed:
+                prefilled: dict[str, str] | None = None) -> int | ImportRejected | StewardshipError | db.WriteFailed:
     """Keep one record a partner entered on the form as a pending submission; return its id, or why not."""
     user = access.viewer()
     try:
         return submissions.submit_record(stewardship_ui.database(), user.email, user.institution_id, sheet, values,
                                          prefilled)
-    except (ImportRejected, db.WriteFailed) as refused:
+    except (ImportRejected, StewardshipError, db.WriteFailed) as refused:
         return refused
 
 
-def show_refusal(outcome: ImportRejected | db.WriteFailed, what: str) -> None:
+def show_refusal(outcome: ImportRejected | StewardshipError | db.WriteFailed, what: str) -> None:
     """Why a submission was not kept: every problem (sheet, row, column, value, expected), or the write failure."""
     if isinstance(outcome, db.WriteFailed):
         st.error(stewardship_ui.write_failed_text(outcome))
+        return
+    if isinstance(outcome, StewardshipError):
+        st.error(t(outcome.message, **markdown_values(outcome.args_)))
         return
     st.error(t("submissions.rejected_file", file=markdown_text(what), count=outcome.count))
     ui.table(problems_frame(outcome.problems), stewardship_ui.PROBLEM_HEADERS, download="submission-problems")
@@ -199,9 +227,9 @@ def confirm(programme_id: str) -> str:
 
 
 def open_to_confirm(programmes: pd.DataFrame) -> list[str]:
-    """Programmes the partner has no confirmation pending for."""
-    pending = programmes["own_pending"].astype(object).fillna(False).astype(bool)
-    return programmes.loc[~pending, "programme_id"].tolist()
+    """Programmes the partner has no confirmation pending for, nor one accepted of the programme as it stands."""
+    settled = programmes[["own_pending", "own_confirmed"]].astype(object).fillna(False).astype(bool).any(axis=1)
+    return programmes.loc[~settled, "programme_id"].tolist()
 
 
 PROVENANCE_HEADERS = {"record": "data.col_record", "import_id": TableColumn("imports.col_id", "count"),

@@ -81,10 +81,11 @@ def badged_title(page) -> str:
     return t(page.title) + (f" · {t('submissions.badge', count=pending)}" if pending else "")
 
 
-def require(roles: tuple[str, ...]) -> None:
-    """Stop the page, saying why, unless the viewer has one of these roles (the navigation hides it too)."""
+def require(roles: tuple[str, ...], why: str = "access.not_allowed") -> None:
+    """Stop the page, saying why (the message `why`), unless the viewer has one of these roles (the navigation
+    hides it too)."""
     if not access.may(roles):
-        st.warning(t("access.not_allowed"), icon=":material/lock:")
+        st.warning(t(why), icon=":material/lock:")
         st.stop()
 
 

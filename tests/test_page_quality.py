@@ -337,16 +337,24 @@ def test_records_a_side_disputes_and_programmes_no_partner_confirmed(open_page, 
         return submissions.submit_workbook(write({"programmes": [programme(title=title)]}, name), loaded_db,
                                            "host@example.org", "KR-HOST")
 
-    send("Waiting", "pending")
-    submissions.reject(loaded_db, send("Refused", "rejected"), "admin", "our dates differ")
+    waiting = send("Waiting", "pending")
+    refused = send("Refused", "rejected")
+    submissions.reject(loaded_db, refused, "admin", "our dates differ")
     submissions.accept(loaded_db, send("Settled", "accepted"), "admin")
+    new = submissions.submit_workbook(write({"programmes": [programme(programme_id="P-NEW", title="Brand new")]},
+                                            "new"), loaded_db, "host@example.org", "KR-HOST")
     found = tables(open_page(loaded_db))
-    disputed = [(r["Sheet"], r["Record"], r["Name or title"], r["Partner institution"], r["State"],
-                 r["Reason"] if isinstance(r["Reason"], str) else None, r["link"]) for r in found["Records a side disputes"]]
+    disputed = [(r["Record"], r["Name or title"], r["Partner institution"], r["State"],
+                 r["Reason"] if isinstance(r["Reason"], str) else None, r["Submission"], r["link"])
+                for r in found["Records a side disputes"]]
+    # the name as stored ("Settled", accepted), not the title each submission proposes; a new record's proposed one
     assert disputed == [
-        ("programmes", "P1", "Refused", "Test university hospital", "rejected", "our dates differ",
-         "programmes?programme=P1"),
-        ("programmes", "P1", "Waiting", "Test university hospital", "pending", None, "programmes?programme=P1")]
+        ("programmes: P-NEW", "Brand new (proposed, not stored yet)", "Test university hospital", "pending", "",
+         f"review?submission={new}&lang=en", "programmes?programme=P-NEW"),
+        ("programmes: P1", "Settled", "Test university hospital", "rejected", "our dates differ",
+         f"review?submission={refused}&lang=en", "programmes?programme=P1"),
+        ("programmes: P1", "Settled", "Test university hospital", "pending", "",
+         f"review?submission={waiting}&lang=en", "programmes?programme=P1")]
     assert [r["Record"] for r in found["Programmes no partner has confirmed"]] == ["P1"]
 
     confirmation = submissions.confirm_programme(loaded_db, "host@example.org", "KR-HOST", "P1")
@@ -354,7 +362,7 @@ def test_records_a_side_disputes_and_programmes_no_partner_confirmed(open_page, 
     submissions.accept(loaded_db, confirmation, "admin")
     found = tables(open_page(loaded_db))
     assert found["Programmes no partner has confirmed"] == []
-    assert len(found["Records a side disputes"]) == 2  # a confirmation disputes nothing
+    assert len(found["Records a side disputes"]) == 3  # a confirmation disputes nothing
 
 
 @pytest.mark.parametrize("role", ["administrator", "ministry"])
@@ -371,3 +379,29 @@ def test_only_administrators_are_told_to_settle_disputes_on_the_review_queue(ope
         assert told == [t("quality.records_disputed.why")]
     else:
         assert told == [] and t("quality.records_disputed.why_reader") in captions
+
+
+@pytest.mark.parametrize("language", ["en", "mn", "ko"])
+def test_disputed_records_show_submission_state_and_reason_at_1400_px(monkeypatch, loaded_db, write, language):
+    """Rows of one record differ by their submission, state and reason: none of them may start hidden."""
+    from portal import i18n, submissions
+    from workbooks import column_settings
+
+    def send(name, **changes):
+        records = [dict(valid_workbook()["programmes"][0], **changes),
+                   dict(valid_workbook()["programmes"][0], programme_id="P-NEW-LONGER-ID", title="A new programme")]
+        return submissions.submit_workbook(write({"programmes": records}, name), loaded_db, "host@example.org",
+                                           "KR-HOST")
+
+    send("pending", title="Waiting")
+    submissions.reject(loaded_db, send("rejected", end_date="2024-12"), "admin",
+                       "our records say November; send it again with the ministry's dates")
+    try:
+        i18n.set_language(language)
+        app = open_app(monkeypatch, loaded_db, PAGE, {"lang": language})
+        wanted = [i18n.t(f"quality.col_{name}") for name in ("submission_id", "state", "reason")]
+        table = next(d for d in app.dataframe if wanted[0] in d.value.columns)
+        settings = column_settings(table)
+    finally:
+        i18n.set_language("en")
+    assert [title for title in wanted if settings[title]["hidden"]] == []

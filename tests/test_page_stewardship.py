@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from workbooks import as_read, checksum, open_app, valid_workbook
 from portal.db import export_tables
 from portal.workbook import write_workbook
+from portal.i18n import t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -124,7 +125,7 @@ def test_a_rollback_says_what_it_undoes_and_waits_for_confirmation(monkeypatch, 
     assert [r["Import"] for r in table_rows(app, 1)] == [3, 2]  # the later change is undone too, and named
     app.button(key="rollback_button").click().run()
     assert checksum(loaded_db) == before  # asked, not done
-    assert "3" in app.warning[0].value
+    assert app.warning[0].value == t("history.rollback_warning", id=2, undone="3")  # the later one, not 2 itself
     app.button(key="rollback_cancel").click().run()
     assert checksum(loaded_db) == before and not [b for b in app.button if b.key == "rollback_confirm"]
     app.button(key="rollback_button").click().run()
@@ -172,3 +173,16 @@ def test_every_table_offers_csv_and_xlsx_downloads(monkeypatch, seed_db):
 def test_template_download_is_offered(monkeypatch, empty_db):
     app = open_page(monkeypatch, empty_db, "pages/data.py")
     assert "Download the empty workbook" in [b.proto.label for b in app.get("download_button")]
+
+
+def test_rolling_back_the_last_change_says_nothing_of_later_changes(monkeypatch, loaded_db, tmp_path):
+    from portal.importer import import_workbook
+
+    book = valid_workbook()
+    book["programmes"][0]["title"] = "Only change"
+    write_workbook(book, tmp_path / "only")
+    import_workbook(tmp_path / "only", loaded_db, "steward@example.org (administrator)")
+    app = open_page(monkeypatch, loaded_db, "pages/history.py")
+    app.selectbox(key="rollback_target").set_value(2).run()
+    app.button(key="rollback_button").click().run()
+    assert [w.value for w in app.warning] == [t("history.rollback_warning_alone", id=2)]

@@ -230,7 +230,12 @@ def test_navigation_counts_pending_submissions(loaded_db, write, monkeypatch, vi
     submit(write, loaded_db, {"programmes": [programme(title="Two")]}, name="two")
     titles = []
     real_page = streamlit.Page
-    monkeypatch.setattr(streamlit, "Page", lambda *a, **k: titles.append(k["title"]) or real_page(*a, **k))
+
+    def menu_page(*args, **options):  # the menu's titles: a page reached only by a link is hidden from it
+        if options.get("visibility") != "hidden":
+            titles.append(options["title"])
+        return real_page(*args, **options)
+    monkeypatch.setattr(streamlit, "Page", menu_page)
     open_app(monkeypatch, loaded_db)
     assert f"{t('nav.review')} · {t('submissions.badge', count=2)}" in titles
     titles.clear()
@@ -396,7 +401,7 @@ def test_accepting_some_records_applies_them_and_rejects_the_others_with_the_rea
     assert (row["state"], row["reason"], row["records"], row["accepted_records"]) == \
         ("accepted", "P1's title stays", 2, 1)
     disputed = db.open_store(loaded_db).read("quality_records_disputed", db.FULL_SCOPE, limit=10)
-    assert list(zip(disputed["record"], disputed["state"])) == [("P1", "rejected")]
+    assert list(zip(disputed["record"], disputed["state"])) == [("programmes: P1", "rejected")]
     rejected = two_records(write, loaded_db, name="again")
     submissions.reject(loaded_db, rejected, "admin", "no")
     assert record_states(loaded_db, rejected) == [("P1", "rejected"), ("P-NEW", "rejected")]
@@ -773,3 +778,164 @@ def test_the_review_queue_shows_every_column_a_decision_needs_at_1400_px(loaded_
         ui.GRID_WIDTH - ui.ROW_MARKERS
     assert shown[i18n.t("submissions.col_account")].tolist() == [f"KR-HOST · {PARTNER}"] * 2
     assert all(len(day) == 10 for day in shown[i18n.t("submissions.col_sent")])  # the day; the time reads below
+
+
+def stale_submission(write, database) -> int:
+    """A submission whose title the ministry changed too after it was sent (a stale field)."""
+    submission_id = submit(write, database, {"programmes": [programme(title="Host's title")]})
+    changed = valid_workbook()
+    changed["programmes"][0]["title"] = "Ministry's newer title"
+    import_workbook(write(changed, "newer"), database, "ministry")
+    return submission_id
+
+
+@pytest.mark.parametrize("language", ["en", "mn", "ko"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_the_stale_warning_says_accepting_is_refused_until_the_overwrite_box_is_ticked(loaded_db, write, monkeypatch,
+                                                                                      language):
+    from portal import i18n
+    from portal.i18n import t
+    from workbooks import open_app
+
+    i18n.set_language(language)
+    submission_id = stale_submission(write, loaded_db)
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id), "lang": language})
+    warning = app.warning[0].value
+    assert t("review.overwrite") in warning and t("review.overwrite") == app.checkbox(key="review_overwrite").label
+    app.button(key="review_accept").click().run()
+    assert app.error and not app.success  # refused, as the warning said
+    app.checkbox(key="review_overwrite").check().run()
+    app.button(key="review_accept").click().run()
+    assert app.success and not app.error
+
+
+@pytest.mark.parametrize("sheet, chosen", [
+    ("programmes", "P1"), ("participants", "P1 · Trainee One · trainee"),
+    ("procedures", "UB-TRAUMA · 2025-05 · microdiscectomy · microscopic · spine · EQ1")])
+def test_a_form_sent_with_nothing_changed_is_refused_and_nothing_is_kept(people_db, monkeypatch, viewer, sheet,
+                                                                        chosen):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    viewer(TRAUMA_PARTNER)
+    before = checksum(people_db)
+    app = open_app(monkeypatch, people_db, "pages/submissions.py", {"form_sheet": sheet})
+    app.selectbox(key=f"submission_existing_{sheet}_0").select(chosen).run()
+    next(b for b in app.button if b.key and f"submission_form_{sheet}_0_{chosen}" in b.key).click().run()
+    assert not app.exception and not app.success
+    assert [e.value.split(":")[0] for e in app.error] == [t("submissions.nothing_changed").split(":")[0]]
+    assert t("sheet." + sheet) in app.error[0].value
+    assert checksum(people_db) == before  # no submission, so no badge and no dispute
+    assert db.open_store(people_db).read("submissions_list", db.FULL_SCOPE, limit=5).empty
+
+
+@pytest.mark.parametrize("language", ["mn", "ko"])
+@pytest.mark.usefixtures("english_afterwards")
+def test_every_empty_choice_on_the_submission_pages_reads_a_translated_placeholder(loaded_db, write, monkeypatch,
+                                                                                   viewer, language):
+    from portal import i18n
+    from workbooks import open_app
+
+    i18n.set_language(language)
+    submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    review = open_app(monkeypatch, loaded_db, "pages/review.py", {"lang": language})
+    viewer(PARTNER_USER)
+    mine = open_app(monkeypatch, loaded_db, "pages/submissions.py", {"form_sheet": "programmes", "lang": language})
+    empty = [box for app in (review, mine) for box in app.selectbox if box.value is None]
+    assert {box.key for box in empty} >= {"review_choice_0", "confirm_programme"}
+    # Streamlit's own placeholder ("Choose an option") shows where none is passed
+    assert [box.key for box in empty if not box.proto.placeholder.strip()] == []
+
+
+@pytest.mark.parametrize("language", ["mn", "ko"])
+@pytest.mark.parametrize("who, page, message", [(None, "submissions", "access.partners_only"),
+                                                (None, "review", "access.administrators_only"),
+                                                (PARTNER_USER, "review", "access.administrators_only")])
+@pytest.mark.usefixtures("english_afterwards")
+def test_a_link_to_a_page_the_viewer_may_not_use_says_why_in_their_language_and_shows_nothing_else(
+        loaded_db, write, monkeypatch, viewer, language, who, page, message):
+    from portal import i18n
+    from portal.i18n import t
+    from workbooks import open_app
+
+    i18n.set_language(language)
+    submit(write, loaded_db, {"programmes": [programme(title="Secret host plan")]})
+    viewer(who)
+    app = open_app(monkeypatch, loaded_db, f"pages/{page}.py", {"lang": language}, linked=True)
+    assert [w.value for w in app.warning] == [t(message)]
+    assert not app.main.dataframe and not app.main.title and "Secret host plan" not in str(app)
+    assert not app.main.get("file_uploader") and not app.main.button
+
+
+def test_after_a_decision_the_review_reads_it_at_once_with_the_time_in_utc(loaded_db, write, monkeypatch):
+    from portal.i18n import t
+    from workbooks import as_read, open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]})
+    app = open_app(monkeypatch, loaded_db, "pages/review.py")
+    app.selectbox(key="review_choice_0").select(submission_id).run()
+    app.text_input(key="review_reason").input("not ours").run()
+    app.button(key="review_reject").click().run()
+    assert app.success and not app.error
+    # a new choice box (the browser kept the old one's "pending" label), on the submission just decided
+    chosen = app.selectbox(key="review_choice_1")
+    assert chosen.value == submission_id and chosen.options[chosen.index].endswith(t("submissions.state_rejected"))
+    decided = next(as_read(m.value) for m in app.markdown if "tests@example.org" in as_read(m.value))
+    assert decided[0].isupper() and decided.endswith(" UTC: rejected.")
+
+
+def test_a_decided_submission_lists_each_field_the_partner_changed_with_what_became_of_it(loaded_db, write,
+                                                                                         monkeypatch):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    accepted = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    submissions.accept(loaded_db, accepted, "admin")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(accepted)})
+    shown = app.dataframe[1].value  # the proposed values are the stored ones now: not "unchanged"
+    assert list(zip(shown["Field"], shown["Change"], shown["When sent"], shown["Proposed"])) == [
+        ("title", t("review.status_applied"), "Spine training", "Host's correction")]
+    partly = two_records(write, loaded_db)
+    submissions.accept(loaded_db, partly, "admin", only={1}, reason="P1's title stays")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(partly)})
+    shown = app.dataframe[1].value
+    assert set(zip(shown["Record"], shown["Change"])) == {("P1", t("review.status_not_applied")),
+                                                          ("P-NEW", t("review.status_applied"))}
+    assert ("P1", "title", "Host's correction", "Corrected") in set(zip(shown["Record"], shown["Field"], shown["Now"],
+                                                                      shown["Proposed"]))  # rejected: as it was
+
+
+def test_cli_history_names_the_partner_account_of_an_accepted_submission_as_the_history_page_does(loaded_db, write):
+    from portal.i18n import t
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    submissions.accept(loaded_db, submission_id, "admin@example.org")
+    listed = portal_cli("history", "--db", loaded_db).stdout
+    assert t("history.by_submission", reviewer="admin@example.org", partner=PARTNER) in listed
+
+
+def test_a_pending_submission_has_no_reason_yet_where_a_rejected_one_reads_its_own(loaded_db, write, monkeypatch):
+    from portal.i18n import t
+    from workbooks import open_app
+
+    submit(write, loaded_db, {"programmes": [programme(title="Waiting")]})
+    rejected = submit(write, loaded_db, {"programmes": [programme(title="Wrong")]}, name="rejected")
+    submissions.reject(loaded_db, rejected, "admin", "not ours")
+    queue = open_app(monkeypatch, loaded_db, "pages/review.py").dataframe[0].value
+    assert dict(zip(queue[t("submissions.col_state")], queue[t("submissions.col_reason")])) == {
+        t("submissions.state_pending"): "", t("submissions.state_rejected"): "not ours"}
+
+
+def test_a_programme_the_partners_side_confirmed_as_it_stands_is_not_offered_again_until_it_changes(
+        loaded_db, write, monkeypatch, viewer):
+    from workbooks import open_app
+
+    submissions.accept(loaded_db, submissions.confirm_programme(loaded_db, PARTNER, "KR-HOST", "P1"), "admin")
+    viewer(PARTNER_USER)
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    assert "P1" not in app.selectbox(key="confirm_programme").options
+    changed = valid_workbook()
+    changed["programmes"][0]["end_date"] = "2025-06"
+    import_workbook(write(changed, "newer"), loaded_db, "ministry")
+    app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
+    assert "P1" in app.selectbox(key="confirm_programme").options  # it confirmed an older version

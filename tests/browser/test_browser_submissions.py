@@ -204,3 +204,33 @@ def test_the_review_queue_reads_in_full_at_1400_px_in_every_language(browser, se
         assert admin.exceptions() == []
     finally:
         admin.page.close()
+
+
+def test_a_decision_shows_at_once_in_the_choice_of_submission_and_a_signed_out_link_says_why(browser, server, queue):
+    """Last: it rejects the pending submission the tests above read."""
+    from portal.i18n import catalog, t
+
+    _, ids = queue
+    admin = PortalPage(browser, server)
+    try:
+        admin.open("/")
+        admin.sign_in("admin@example.org")
+        admin.open(f"/review?submission={ids['pending']}")
+        admin.page.get_by_role("textbox", name=t("review.reason")).fill("our title stays")
+        admin.page.get_by_role("textbox", name=t("review.reason")).press("Enter")
+        admin.settle(charts=False)
+        admin.page.get_by_role("button", name=t("review.reject")).click()
+        admin.page.wait_for_timeout(500)
+        admin.settle(charts=False)
+        chosen = admin.page.get_by_role("combobox", name=t("review.choose")).input_value()
+        assert chosen.startswith(f"#{ids['pending']} ") and chosen.endswith(t("submissions.state_rejected")), chosen
+        assert admin.exceptions() == []
+    finally:
+        admin.page.close()
+    visitor = PortalPage(browser, server)
+    try:
+        visitor.open("/submissions?lang=ko")
+        text = visitor.text()
+        assert "Page not found" not in text and catalog("ko")["access.partners_only"] in text
+    finally:
+        visitor.page.close()
