@@ -126,13 +126,16 @@ class PortalPage:
             ".every(c => c.querySelector('.js-plotly-plot .main-svg'))", timeout=60_000)
         # A map's shapes (static/topojson) arrive after the plot's first draw: wait until each map has its land.
         # Bounded, so a map that never gets its shapes fails the test that looks at it (maps()), not this wait.
+        # Tables, too, load their code lazily: wait until each has drawn its grid (a canvas).
         try:
             page.wait_for_function(
                 "() => [...document.querySelectorAll('g.geo')]"
-                ".every(g => (g.querySelector('g.land path')?.getAttribute('d') || '').length > 0)", timeout=5_000)
+                ".every(g => (g.querySelector('g.land path')?.getAttribute('d') || '').length > 0)"
+                " && [...document.querySelectorAll('[data-testid=stDataFrame]')].every(d => d.querySelector('canvas'))",
+                timeout=5_000)
         except PlaywrightTimeout:
             pass
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(300)
 
     def maps(self) -> list[dict]:
         """Every geo subplot on the page, with the length of its drawn country outlines."""
