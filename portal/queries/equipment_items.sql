@@ -1,7 +1,7 @@
 -- Equipment investments acquired in the year range that match the filters, most recent first: the
 -- $limit most recent, with how many match in all (lane_total). Each row carries its timeline columns,
 -- its cost as recorded and converted (with both rates of the acquisition year, in units per US dollar),
--- the titles of the visible programmes it supports, and the procedure cases recorded with it (NULL when none are recorded). An empty quantity means 1 (the contract).
+-- the titles of the visible programmes it supports, and the procedure cases recorded with it (from procedure_totals; NULL when none are recorded). An empty quantity means 1 (the contract).
 WITH selected AS (
     SELECT * FROM selected_equipment($scope, $reporting_currency, $year_from, $year_to, $categories, $institutions,
                                      $countries)
@@ -17,7 +17,7 @@ WITH selected AS (
     GROUP BY r.equipment_id
 ), cases AS (
     SELECT equipment_id, sum(cases) AS cases
-    FROM visible_procedures($scope)
+    FROM visible_procedure_totals($scope)
     WHERE equipment_id IN (SELECT equipment_id FROM recent)
     GROUP BY equipment_id
 )
