@@ -60,8 +60,7 @@ def peak_memory() -> int:
 
 
 def write_part(sorted_db: Path, out: Path, part: int, imports: int, seed: int) -> Path:
-    """Import `part` of `imports` of the procedure rows of `sorted_db` and their institutions, as CSV files in
-    the .zip `out`."""
+    """Part `part` of `imports` of `sorted_db`'s procedure rows, with their institutions, as the CSV .zip `out`."""
     connection = duckdb.connect(":memory:", config={"memory_limit": EXPORT_MEMORY})
     try:
         connection.execute("ATTACH $path AS sorted (READ_ONLY)", {"path": str(sorted_db)})
