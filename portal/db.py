@@ -762,14 +762,14 @@ def _sheet_query(name: str) -> str:
         columns=", ".join(sheet.column_names), table=name, order=order)
 
 
-def export_tables(path: Path) -> dict[str, list[dict[str, object]]]:
-    """Every sheet's records, in a stable order, as the contract names them."""
+def export_tables(path: Path, sheets: tuple[str, ...] = SHEET_ORDER) -> dict[str, list[dict[str, object]]]:
+    """Every record of `sheets` (default: all), in a stable order, as the contract names them."""
     connection = duckdb.connect(":memory:")
     try:
         connection.execute("ATTACH $path AS portal (READ_ONLY)", {"path": str(path)})
         connection.execute("USE portal")
         tables = {}
-        for name in SHEET_ORDER:
+        for name in sheets:
             rows = connection.execute(_sheet_query(name)).fetchall()
             tables[name] = [dict(zip(SHEETS[name].column_names, row)) for row in rows]
         return tables
