@@ -50,6 +50,10 @@ if saved:
     st.rerun()
 
 if not creating:
+    # Read only when asked: the change log of a national database is long.
+    if st.toggle(t("records.provenance"), key=f"records_provenance_{sheet}"):
+        ui.table(stewardship_ui.record_provenance(sheet, current), stewardship_ui.PROVENANCE_HEADERS,
+                 download="record-provenance")
     with st.expander(t("records.delete")):
         st.caption(t("records.delete_help"))
         if st.button(t("records.delete_button"), key="delete_record"):

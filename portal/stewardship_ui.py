@@ -125,6 +125,10 @@ HISTORY_HEADERS = {"import_id": TableColumn("imports.col_id", "count"), "action"
                    "unchanged": TableColumn("imports.col_unchanged", "count", optional=True),
                    "removed": TableColumn("imports.col_removed", "count"), "status": "imports.col_status"}
 
+# Where a record's values came from (record_provenance): the changes that wrote it, and whether each holds.
+PROVENANCE_HEADERS = {"import_id": TableColumn("imports.col_id", "count"), "action": "imports.col_action",
+                      "when": "imports.col_at", "imported_by": "imports.col_by", "file_name": "imports.col_file",
+                      "status": "imports.col_status"}
 UNDONE_HEADERS = {"import_id": "imports.col_id", "action": "imports.col_action", "when": "imports.col_at",
                   "imported_by": "imports.col_by", "file_name": "imports.col_file"}
 
@@ -145,6 +149,16 @@ def history_rows(history: pd.DataFrame) -> pd.DataFrame:
         imported_by=by, action=[t(f"history.action_{a}") for a in history["action"]],
         when=pd.to_datetime(history["imported_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"),
         status=[status(r) for r in history.itertuples()])
+
+
+def record_provenance(sheet: str, record: dict[str, object]) -> pd.DataFrame:
+    """Where a stored record's values came from: each change that wrote it, newest first, as History reads it."""
+    key = record_key(sheet, record)
+    columns = ("record_id",) if key[:1] == ("record_id",) else SHEETS[sheet].key
+    values = key[1:] if key[:1] == ("record_id",) else key
+    found = ui.read("record_provenance", sheet=sheet, key_columns=list(columns),
+                    key_values=[None if v is None else cell_text(v) for v in values])
+    return history_rows(found.assign(rolls_back=None))
 
 
 def rollback_choices(history: pd.DataFrame) -> dict[int, str]:

@@ -14,6 +14,7 @@ from portal.i18n import t
 from portal.display import markdown_text, markdown_values
 from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
+from portal.validate import record_key
 from portal.workbook import cell_text
 
 # The administrators' queue: what a decision needs, in full at 1,400 px (who sent it with its institution in one
@@ -232,21 +233,16 @@ def open_to_confirm(programmes: pd.DataFrame) -> list[str]:
     return programmes.loc[~settled, "programme_id"].tolist()
 
 
-PROVENANCE_HEADERS = {"record": "data.col_record", "import_id": TableColumn("imports.col_id", "count"),
-                      "action": "imports.col_action", "when": "imports.col_at", "imported_by": "imports.col_by",
-                      "file_name": "imports.col_file"}
+PROVENANCE_HEADERS = {"record": "data.col_record", **stewardship_ui.PROVENANCE_HEADERS}
 
 
 def provenance(submission_id: int) -> pd.DataFrame:
-    """For each record of a submission with a one-column key: the changes that wrote its stored values."""
+    """For each record of a submission: the changes that wrote its stored values."""
     records = submissions.records_of(ui.read("submission_records", submission_id=submission_id))
     parts = []
     for sheet, _, proposed, _ in records:
-        if len(SHEETS[sheet].key) != 1:
-            continue
-        column = SHEETS[sheet].key[0]
-        found = ui.read("record_provenance", sheet=sheet, key_column=column, record_id=proposed[column])
+        found = stewardship_ui.record_provenance(sheet, proposed)
         if not found.empty:
-            parts.append(stewardship_ui.history_rows(found.assign(rolls_back=None)).assign(
-                record=f"{sheet} {proposed[column]}"))
+            key = " | ".join(cell_text(v) for v in record_key(sheet, proposed) if v is not None and v != "record_id")
+            parts.append(found.assign(record=f"{sheet} {key}"))
     return pd.concat(parts) if parts else pd.DataFrame(columns=list(PROVENANCE_HEADERS))

@@ -186,3 +186,28 @@ def test_rolling_back_the_last_change_says_nothing_of_later_changes(monkeypatch,
     app.selectbox(key="rollback_target").set_value(2).run()
     app.button(key="rollback_button").click().run()
     assert [w.value for w in app.warning] == [t("history.rollback_warning_alone", id=2)]
+
+
+def test_a_record_says_where_its_values_came_from(monkeypatch, loaded_db, write):
+    """Two participants of P1 (a key of three columns): the fixture's import wrote both; an edit of the first in
+    the app names the signed-in account first, and the second's sources stay the imports alone."""
+    from portal.importer import import_workbook
+
+    book = valid_workbook()
+    book["participants"].append({"programme_id": "P1", "person_name": "Trainee Two", "role": "trainee"})
+    import_workbook(write(book, "second"), loaded_db, "registrar@example.org")
+
+    def sources(position: int) -> list[tuple[str, str]]:
+        app = open_page(monkeypatch, loaded_db, "pages/records.py")
+        app.selectbox(key="records_sheet").set_value("participants").run()
+        app.selectbox(key="records_pick_participants").set_value(position).run()
+        assert not app.dataframe  # read only when asked
+        app.toggle(key="records_provenance_participants").set_value(True).run()
+        return [(row["Action"], row["By"]) for row in table_rows(app, 0)], app
+
+    first, app = sources(0)
+    assert first == [("import", "fixture")]
+    next(i for i in app.text_input if i.label == "Position").input("attending surgeon")
+    next(b for b in app.button if b.label == "Save changes").click().run()
+    assert sources(0)[0] == [("edit", "tests@example.org (administrator)"), ("import", "fixture")]
+    assert sources(1)[0] == [("import", "registrar@example.org")]
