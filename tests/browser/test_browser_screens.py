@@ -110,7 +110,7 @@ def photograph_every_page(portal, viewer: str, role: str | None) -> dict[str, li
                 problems += portal.page.evaluate(CUT_CELLS)
             photograph(portal, folder / f"{page}.png", 1400)
             portal.page.set_viewport_size({"width": 1000, "height": portal.page.viewport_size["height"]})
-            portal.page.wait_for_timeout(700)
+            portal.page.wait_for_timeout(400)  # tiles and the sidebar lay out at once; charts redraw for the photograph
             problems += portal.page.evaluate(WIDTH_ONLY, TEXTS)
             photograph(portal, folder / f"{page}-1000px.png", 1000)
             found[page] = problems
