@@ -256,6 +256,11 @@ class Writer:
         # True when procedure_totals must be rebuilt whole at commit: a fresh database, or one from before
         # the table existed. A bulk writer (the synthetic build) that refreshes as it goes may clear it.
         self.totals_missing = totals_missing
+        # Institutions whose procedure rows this writer's merges added or changed, read off each merge itself:
+        # DuckDB 2.0.0 can miss rows its own transaction appended in bulk to a large `changes` table when
+        # filtering on import_id (a 10M-row database built by 50 imports kept empty totals), so the change log
+        # is not the only source.
+        self.merged_institutions: set[str] = set()
 
     def refresh_procedure_totals(self, institutions: list[str] | None = None) -> None:
         """Rebuild procedure_totals for these institutions (None: all) from the procedure rows."""
@@ -270,7 +275,7 @@ class Writer:
             " WHERE sheet = 'procedures' AND (list_contains($ids, import_id) OR import_id IN"
             " (SELECT import_id FROM imports WHERE list_contains($ids, rolled_back_by)))",  # what a rollback undid
             {"ids": self.change_ids}).fetchall()
-        return [row[0] for row in rows if row[0] is not None]
+        return sorted({row[0] for row in rows if row[0] is not None} | self.merged_institutions)
 
     def bring_totals_in_step(self) -> None:
         """Make procedure_totals equal the procedure rows again, for what this writer changed."""
@@ -454,6 +459,11 @@ class Writer:
             self.connection.register("incoming", tables[name])
             try:
                 self.run_script(_statement(template, sheet), {"import_id": import_id})
+                if name == "procedures":
+                    self.merged_institutions.update(row[0] for row in self.connection.execute(
+                        "SELECT institution_id FROM merge_status WHERE merge_status <> 'unchanged' UNION"
+                        " SELECT json_extract_string(before_image, '$.institution_id') FROM merge_status"
+                        " WHERE merge_status = 'changed'").fetchall() if row[0] is not None)
                 added, changed, unchanged = self.connection.execute(
                     "SELECT count(*) FILTER (merge_status = 'added'), count(*) FILTER (merge_status = 'changed'),"
                     " count(*) FILTER (merge_status = 'unchanged') FROM merge_status").fetchall()[0]
