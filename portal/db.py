@@ -245,6 +245,10 @@ def open_store(path: Path | None = None) -> Store:
 # ---------------------------------------------------------------- writing
 
 
+# The records per sheet a merge keeps aside for a preview (importer.PREVIEW_RECORDS reads at most this many).
+SAMPLED_CHANGES = 1000
+
+
 class Writer:
     """A read-write connection on a working copy of the database, for one change to it."""
 
@@ -261,6 +265,9 @@ class Writer:
         # filtering on import_id (a 10M-row database built by 50 imports kept empty totals), so the change log
         # is not the only source.
         self.merged_institutions: set[str] = set()
+        # The first records per sheet each merge added or changed, for a preview (read off the merge for the same
+        # reason: the change log's own new rows may not be found by import_id inside the transaction).
+        self.merged_samples: list[pd.DataFrame] = []
 
     def refresh_procedure_totals(self, institutions: list[str] | None = None) -> None:
         """Rebuild procedure_totals for these institutions (None: all) from the procedure rows."""
@@ -459,6 +466,10 @@ class Writer:
             self.connection.register("incoming", tables[name])
             try:
                 self.run_script(_statement(template, sheet), {"import_id": import_id})
+                self.merged_samples.append(self.connection.execute(
+                    "SELECT $sheet AS sheet, before_image::VARCHAR AS before, after_image::VARCHAR AS after"
+                    " FROM merge_status WHERE merge_status <> 'unchanged' LIMIT $limit",
+                    {"sheet": name, "limit": SAMPLED_CHANGES}).df())
                 if name == "procedures":
                     self.merged_institutions.update(row[0] for row in self.connection.execute(
                         "SELECT institution_id FROM merge_status WHERE merge_status <> 'unchanged' UNION"
@@ -484,12 +495,13 @@ class Writer:
             [{"id": import_id, "sheet": sheet, "added": c.added, "changed": c.changed, "unchanged": c.unchanged,
               "removed": c.removed} for sheet, c in counts.items()])
 
-    def changes(self, import_id: int, per_sheet: int) -> pd.DataFrame:
-        """The first `per_sheet` records per sheet a change touched: sheet, before and after images (JSON text)."""
-        return self.connection.execute(
-            "SELECT sheet, before::VARCHAR AS before, after::VARCHAR AS after FROM changes WHERE import_id = $id"
-            " QUALIFY row_number() OVER (PARTITION BY sheet ORDER BY rowid) <= $per_sheet ORDER BY rowid",
-            {"id": import_id, "per_sheet": per_sheet}).df()
+    def changes(self, per_sheet: int) -> pd.DataFrame:
+        """The first `per_sheet` (at most SAMPLED_CHANGES) records per sheet this writer's merges added or changed:
+        sheet, before and after images (JSON text)."""
+        if not self.merged_samples:
+            return pd.DataFrame(columns=["sheet", "before", "after"])
+        return pd.concat(self.merged_samples, ignore_index=True).groupby("sheet", sort=False).head(per_sheet) \
+            .reset_index(drop=True)
 
     def undo(self, import_id: int, rollback_id: int) -> dict[str, Counts]:
         """Reverse one change's effect on every sheet and mark it rolled back by `rollback_id`."""

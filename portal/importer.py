@@ -114,7 +114,7 @@ def _import(source: Path, unpacked: Path, database: Path, user: str, action: str
             import_id = writer.begin(action, user, file_name or source.name, checksum)
             counts = writer.merge(import_id, checked.tables, progress)
             if preview:
-                raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(import_id, PREVIEW_RECORDS),
+                raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(PREVIEW_RECORDS),
                                                 writer.base_version))
     except _PreviewDone as done:
         return done.result
