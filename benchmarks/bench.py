@@ -949,7 +949,7 @@ def compare_replicas(database: Path, sessions: int, import_rows: int, counts: li
         raise BenchError(t("cli.no_database", database=database))
     results = []
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
-        for replicas in [0, *counts]:
+        for replicas in dict.fromkeys([0, *counts]):  # one process alone first, once, even when asked for 0
             progress(say("bench.progress_replicas", sessions=sessions, setup=_setup(replicas)))
             work = Path(folder) / f"setup-{replicas}"
             work.mkdir()

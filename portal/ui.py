@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from portal import access, charts, db, downloads
 from portal.display import (Column, is_missing, markdown_text, markdown_values, money, not_reported, not_reported_note,
@@ -169,6 +170,7 @@ def forget_results() -> None:
     does all its work again."""
     st.cache_data.clear()
     _figure.clear()
+    _shared_table_frames.clear()
 
 
 def plot(builder: Callable, *args: object, key: str, select: bool = False, **kwargs: object):
@@ -375,6 +377,15 @@ def _column_config(title: str, column: Column) -> dict:
     return st.column_config.TextColumn(title)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_digest})
+def _shared_table_frames(frame: pd.DataFrame, headers: dict, language: str, costs_shown: bool, names_shown: bool):
+    # What table_frames reads besides its arguments is in the key: shared by every session, never changed after
+    # (st.dataframe copies the column settings), because formatting cells and converting them to Arrow (as
+    # st.dataframe would, with Streamlit's own conversion) were a large part of a crowd's CPU.
+    shown, download, config, wrapped = table_frames(frame, headers)
+    return shown, download, config, wrapped, dataframe_util.convert_pandas_df_to_arrow_table(shown)
+
+
 def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str = "table", **dataframe_options):
     """Show a table with translated headers and typed columns, "not reported" in missing cells, "not shown" in
     hidden ones, and CSV/.xlsx downloads of every row and column.
@@ -382,8 +393,8 @@ def table(frame: pd.DataFrame, headers: dict[str, str | Column], download: str =
     `headers` maps a column of `frame` to its header's message id or a Column. `download` names the downloaded
     files. Returns what st.dataframe returns (the selection, when `on_select` is among the options).
     """
-    shown, full, config, wrapped = table_frames(frame, headers)
-    data = shown
+    shown, full, config, wrapped, data = _shared_table_frames(frame, headers, language(), costs_visible(),
+                                                              names_visible())
     hashes = [title for title, spec in zip(shown.columns, headers.values()) if _column(spec).kind == "hash"]
     if hashes:  # the full value stays in the cell (copied, opened) and under the table (full_values); the start shows
         data = shown.style.format(lambda v: v if is_missing(v) else f"{str(v)[:HASH_SHOWN]}…", subset=hashes)

@@ -53,3 +53,41 @@ def test_a_figure_is_built_once_for_every_session_and_rebuilt_for_new_input_or_l
     session(rows=4)
     session(language="mn")
     assert BUILT == [("en", 3), ("en", 4), ("mn", 3)]
+
+
+
+def table_page() -> None:
+    """A page showing one table of costs, none reported, to the session's viewer in the session's language."""
+    import pandas as pd
+    import streamlit as st
+
+    from portal import ui
+    from portal.display import Column
+    from portal.i18n import set_language
+
+    set_language(st.session_state["language"])
+    ui.table(pd.DataFrame({"cost": [None, None], "people": [None, None]}),
+             {"cost": Column("programmes.col_converted", kind="money", currency="USD"),
+              "people": Column("programmes.col_participants", kind="person")})
+
+
+def test_a_formatted_table_is_shared_only_with_viewers_who_may_see_the_same_and_read_the_same_language():
+    """Tables are formatted once for every session (ui.table): the same query result, nothing reported in it, reads
+    "not shown" to a visitor who may not see costs or names and empty ("not reported") to a ministry official,
+    each in the reader's language."""
+    from portal import auth, ui
+    from portal.i18n import set_language, t
+
+    def cells(user: auth.User | None, language: str = "en") -> list[list]:
+        app = AppTest.from_function(table_page, default_timeout=30)
+        app.session_state["language"], app.session_state["viewer"] = language, user
+        rows = app.run().dataframe[0].value
+        return [[None if pd.isna(cell) else cell for cell in rows[title]] for title in rows.columns]
+
+    ui.forget_results()
+    official = auth.User("official@moh.example", "ministry", None)
+    assert cells(official) == [[None, None], [None, None]]
+    assert cells(None) == [["not shown"] * 2] * 2
+    assert cells(official) == [[None, None], [None, None]]
+    set_language("mn")
+    assert cells(None, "mn") == [[t("value.hidden")] * 2] * 2 != [["not shown"] * 2] * 2
