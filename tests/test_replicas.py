@@ -1,11 +1,13 @@
 """The replicated deployment for real (deploy/start-local: PostgreSQL, two replicas, HAProxy): a session and an API
-token made through one replica work through the other until they are ended, and an import reaches both replicas
-while they serve pages."""
+token made through one replica work through the other until they are ended, an import reaches both replicas
+while they serve pages, and the stewardship pages (Load data, History, My submissions, Review) work whichever
+replica serves them."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,29 +19,37 @@ import pytest
 
 from benchmarks.replicas import missing_packages, running_deployment
 from browser.portal_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PortalPage
-from portal import auth, tokens
+from portal import auth, db, tokens
 from portal.workbook import write_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_sign_in]
 
 OFFICIAL = "official@moh.example"
+ADMINISTRATOR = "admin@example.org"
+PARTNER = "partner@nctd.example"  # MNG-NCTD: home of NCTD-2024-SCH, the programme of PAGE
 PAGE = "/programmes?programme=NCTD-2024-SCH"  # one programme's page: light to draw on a busy machine
 NEW_HOST = {"institution_id": "KOR-REPLICA", "name": "Replica test hospital", "kind": "hospital", "city": "Incheon",
             "country": "KOR", "latitude": 37.456, "longitude": 126.705, "source": "tests/test_replicas.py"}
 NEW_PROGRAMME = {"programme_id": "REPLICA-2026", "title": "Replica training in Incheon", "kind": "training_abroad",
                  "home_institution_id": "MNG-NCTD", "host_institution_id": "KOR-REPLICA", "start_date": "2026-01",
                  "status": "ongoing", "source": "tests/test_replicas.py"}
+UPLOADED_HOST = dict(NEW_HOST, institution_id="KOR-UPLOADED", name="Uploaded test hospital")
+UPLOADED_PROGRAMME = dict(NEW_PROGRAMME, programme_id="UPLOADED-2026", title="Uploaded training in Incheon",
+                          host_institution_id="KOR-UPLOADED")
 
 
 @pytest.fixture(scope="module")
 def deployment(seed_db_master, tmp_path_factory):
-    """deploy/start-local on a copy of the seed database, with an official's account in its PostgreSQL."""
+    """deploy/start-local on a copy of the seed database, with an official's, an administrator's and a partner's
+    accounts in its PostgreSQL."""
     if missing := missing_packages():
         pytest.skip(f"Debian packages {missing} are not installed (scripts/test installs them)")
     database = tmp_path_factory.mktemp("replicas") / "portal.duckdb"
     shutil.copyfile(seed_db_master, database)
     with running_deployment(database) as running:
         auth.add_user(running.accounts_url, OFFICIAL, "ministry", None, PASSWORD)
+        auth.add_user(running.accounts_url, ADMINISTRATOR, "administrator", None, PASSWORD)
+        auth.add_user(running.accounts_url, PARTNER, "partner", "MNG-NCTD", PASSWORD)
         yield running
 
 
@@ -79,15 +89,28 @@ def shows(tab: PortalPage, *texts: str) -> None:
         timeout=60_000)
 
 
-def sign_in_on(tab: PortalPage, replica: str, email: str) -> None:
-    """Sign in through the sidebar's form on the named replica, and wait until the server has set the cookie."""
-    open_on(tab, replica, PAGE)
+def sign_in_on(tab: PortalPage, replica: str, email: str, path: str = PAGE) -> None:
+    """Sign in through the sidebar's form of `path` on the named replica, and wait until the server has set the
+    cookie."""
+    open_on(tab, replica, path)
     tab.page.get_by_role("button", name="Sign in").first.click()
     tab.page.get_by_role("textbox", name="Email").fill(email)
     tab.page.get_by_role("textbox", name="Password").fill(PASSWORD)
     tab.page.get_by_role("button", name="Sign in").last.click()
     shows(tab, f"Signed in as {email}")
     assert session_cookie(tab, present=True), "the server set no session cookie"
+
+
+def upload_on(tab: PortalPage, path) -> None:
+    """Give the open page's file uploader the file at `path`."""
+    tab.page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+
+
+def programme_ids(deployment, replica: str) -> set[str]:
+    """The programmes the API lists through the named replica."""
+    status, answer = api_get(deployment, replica, "/api/v1/programmes?limit=1000")
+    assert status == 200
+    return {row.get("item_id") for row in answer["data"]}
 
 
 def session_cookie(tab: PortalPage, present: bool | None = None) -> dict | None:
@@ -195,3 +218,61 @@ def test_an_import_while_both_replicas_serve_pages_reaches_both(deployment, tab,
         status, answer = api_get(deployment, replica, "/api/v1/programmes?limit=1000")
         assert status == 200 and NEW_PROGRAMME["programme_id"] in {row.get("item_id") for row in answer["data"]}
 
+
+def test_an_upload_through_one_replica_shows_on_the_other_and_is_rolled_back_there(deployment, tab, tmp_path):
+    first, second = deployment.replica_names
+    programme_page = f"/programmes?programme={UPLOADED_PROGRAMME['programme_id']}"
+    workbook = tmp_path / "replica-upload.xlsx"
+    write_workbook({"institutions": [UPLOADED_HOST], "programmes": [UPLOADED_PROGRAMME]}, workbook)
+
+    sign_in_on(tab, first, ADMINISTRATOR)
+    open_on(tab, first, "/data")  # (a page a visitor cannot reach by address: Streamlit's "Page not found")
+    upload_on(tab, workbook)  # the upload and its preview stay in the first replica's session
+    shows(tab, "replica-upload.xlsx follows the contract")
+    tab.page.get_by_role("button", name="Apply the import").click()
+    shows(tab, "applied. Every page now shows the new data")
+
+    assert UPLOADED_PROGRAMME["title"] in open_on(tab, second, programme_page)
+    for replica in (first, second):  # the first replica, too, has read the database with the import
+        assert UPLOADED_PROGRAMME["programme_id"] in programme_ids(deployment, replica)
+
+    text = open_on(tab, second, "/history")  # the same browser: its sign-in holds on the other replica
+    assert f"Signed in as {ADMINISTRATOR}" in text
+    tab.page.locator("[data-testid=stSelectbox]").filter(has_text="Change to roll back").click()
+    tab.page.get_by_role("option").filter(has_text="replica-upload.xlsx").click()
+    tab.page.get_by_role("button", name=re.compile(r"^Roll back change \d+$")).click()
+    tab.page.get_by_role("button", name="Yes, undo these 1 change(s)").click()
+    shows(tab, "done: undid")
+
+    text = open_on(tab, first, programme_page)
+    assert f'No programme "{UPLOADED_PROGRAMME["programme_id"]}"' in text and UPLOADED_PROGRAMME["title"] not in text
+    assert UPLOADED_PROGRAMME["programme_id"] not in programme_ids(deployment, first)
+
+
+def test_a_submission_sent_through_one_replica_is_accepted_on_the_other(deployment, browser, tab, tmp_path):
+    """Last: it changes the title of PAGE's programme."""
+    first, second = deployment.replica_names
+    stored = db.open_store(deployment.database).current_record("programmes", {"programme_id": "NCTD-2024-SCH"})
+    corrected = f"{stored['title']} (corrected across replicas)"
+    workbook = tmp_path / "replica-submission.xlsx"
+    write_workbook({"programmes": [dict(stored, title=corrected)]}, workbook)
+
+    sign_in_on(tab, first, PARTNER, "/submissions")
+    upload_on(tab, workbook)
+    tab.page.get_by_role("button", name="Send for review").click()
+    shows(tab, "sent. It waits for review")
+    submission = re.search(r"Submission (\d+) sent", tab.text()).group(1)
+
+    administrator = PortalPage(browser, deployment.url)
+    try:
+        sign_in_on(administrator, second, ADMINISTRATOR, f"/review?submission={submission}")
+        accept = administrator.page.get_by_role("button", name="Accept the whole submission")
+        accept.wait_for(timeout=60_000)
+        administrator.settle(charts=False)
+        assert corrected in administrator.text()  # the proposed title, in the table of changes
+        accept.click()
+        shows(administrator, f"Submission {submission} accepted as change")
+    finally:
+        administrator.page.close()
+
+    assert corrected in open_on(tab, first, PAGE)
