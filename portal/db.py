@@ -312,7 +312,7 @@ class Writer:
             names = screen.screened_sheets(sheets)
             for name in names:
                 if not self._screen_sheet(cursor, name, sheets[name]) or \
-                        cursor.execute(f"SELECT bool_or(broken) FROM {screen.typed_table(name)}").fetchall()[0][0]:
+                        cursor.execute(screen.any_broken(name)).fetchall()[0][0]:
                     return None
             for name in names:
                 for check, params in screen.set_checks(SHEETS[name], set(names)):
@@ -323,7 +323,7 @@ class Writer:
                 sheet = SHEETS[name]
                 schema = sheet.records_table([]).schema
                 tables[name] = cursor.sql(screen.records_query(sheet)).to_arrow_table().cast(schema)
-                cursor.execute(f"DROP TABLE {screen.typed_table(name)}")
+                cursor.execute(screen.drop_typed(name))
             return CheckedWorkbook(tables, [], [])
         return None  # a DuckDB error: the row checker reads the file
 
@@ -332,9 +332,7 @@ class Writer:
         of the row fails) and the typed columns; None when the screen leaves the file to the row checker."""
         with self._screening() as cursor:
             if self._screen_sheet(cursor, name, rows):
-                columns = ", ".join(screen.quoted(c) for c in SHEETS[name].column_names)
-                return cursor.sql(f"SELECT row_index + 2 AS row, broken, {columns} FROM {screen.typed_table(name)}"
-                                  f" ORDER BY row_index").to_arrow_table()
+                return cursor.sql(screen.typed_rows(SHEETS[name])).to_arrow_table()
         return None
 
     @contextmanager
@@ -360,12 +358,12 @@ class Writer:
         if lines is None:
             return False
         cursor.execute(screen.load_statement(len(rows.header)), {"path": str(rows.csv_path)})
-        read = cursor.execute(f"SELECT count(*) FROM {screen.RAW_TABLE}").fetchall()[0][0]
+        read = cursor.execute(screen.RAW_ROW_COUNT).fetchall()[0][0]
         if read + 1 != lines or read + 1 > MAX_ROWS:  # blank lines, or more rows than allowed
             return False
         statement, params = screen.typed_statement(SHEETS[name], rows.header)
         cursor.execute(statement, params)
-        cursor.execute(f"DROP TABLE {screen.RAW_TABLE}")
+        cursor.execute(screen.DROP_RAW)
         return True
 
     def run_script(self, script: str, params: dict[str, object]) -> None:

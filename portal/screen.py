@@ -34,6 +34,26 @@ def typed_table(sheet: str) -> str:
     return quoted(f"screen_{sheet}")
 
 
+# Statements on the screen's own tables, named from the contract's fixed sheet list (portal/db.py runs them).
+RAW_ROW_COUNT = f"SELECT count(*) FROM {quoted(RAW_TABLE)}"
+DROP_RAW = f"DROP TABLE {quoted(RAW_TABLE)}"
+
+
+def any_broken(sheet: str) -> str:
+    """Whether any row of a typed sheet breaks a cell or row rule."""
+    return f"SELECT bool_or(broken) FROM {typed_table(sheet)}"
+
+
+def drop_typed(sheet: str) -> str:
+    return f"DROP TABLE {typed_table(sheet)}"
+
+
+def typed_rows(sheet: Sheet) -> str:
+    """A typed sheet's rows in file order: `row` (as a spreadsheet numbers it), `broken`, and its columns."""
+    columns = ", ".join(quoted(c) for c in sheet.column_names)
+    return f"SELECT row_index + 2 AS row, broken, {columns} FROM {typed_table(sheet.name)} ORDER BY row_index"
+
+
 def worth_screening(sheets: dict[str, SheetRows]) -> bool:
     """Whether the workbook's CSV files are large enough for the screen to be the faster check."""
     return sum(rows.csv_path.stat().st_size for rows in sheets.values() if rows.csv_path) >= SCREEN_FROM_BYTES
