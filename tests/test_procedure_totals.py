@@ -18,11 +18,12 @@ SELECT institution_id, department, CASE WHEN length(period) = 4 THEN period ELSE
        procedure, technique, equipment_id, is_illustrative(source) AS illustrative, sum(cases) AS cases,
        count(*) AS records, sum(cases) FILTER (mean_length_of_stay_days IS NOT NULL) AS cases_with_los,
        round(sum(mean_length_of_stay_days * cases) FILTER (mean_length_of_stay_days IS NOT NULL), 6) AS days,
-       sum(cases) FILTER (complications IS NOT NULL) AS cases_with_complications, sum(complications) AS complications
+       sum(cases) FILTER (complications IS NOT NULL) AS cases_with_complications, sum(complications) AS complications,
+       count(*) FILTER (source IS NULL) AS records_without_source
 FROM procedures GROUP BY ALL ORDER BY ALL"""
 STORED = """
 SELECT institution_id, department, month, procedure, technique, equipment_id, illustrative, cases, records,
-       cases_with_los, round(case_days_of_stay, 6), cases_with_complications, complications
+       cases_with_los, round(case_days_of_stay, 6), cases_with_complications, complications, records_without_source
 FROM procedure_totals ORDER BY ALL"""
 INSTITUTIONS = ("UB-TRAUMA", "KR-HOST")
 
@@ -39,7 +40,7 @@ def random_row(rng: random.Random, number: int) -> dict[str, object]:
             "technique": rng.choice(["open", "microscopic", "endoscopic"]), "cases": rng.randint(1, 9),
             "mean_length_of_stay_days": rng.choice([None, 3.5, 6.0]), "complications": rng.choice([None, 0, 1]),
             "equipment_id": rng.choice([None, "EQ1"]) if True else None, "record_id": f"R{number}",
-            "source": rng.choice(["test fixture", "illustrative test"])}
+            "source": rng.choice(["test fixture", "illustrative test", None])}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -192,3 +193,14 @@ def test_window_queries_on_the_totals_give_the_rows_the_detail_gives(tmp_path, w
                 cut += int(((new["cases_before"] > 0) & (new["cases_after"] > 0)).sum())
     # The windows do split the cases: a comparison of empty sides would prove nothing.
     assert compared > 200 and cut > 5
+
+
+def test_a_database_from_before_the_source_counts_gets_them_when_upgraded(loaded_db):
+    with duckdb.connect(str(loaded_db)) as connection:  # as the code before the column left it
+        connection.execute("ALTER TABLE procedure_totals DROP COLUMN records_without_source")
+        connection.execute("UPDATE schema_version SET sha256 = 'older'")
+    assert db.upgrade(loaded_db) is True
+    assert_in_step(loaded_db)
+    contents = db.open_store(loaded_db).read("database_contents", db.FULL_SCOPE).set_index("sheet")
+    assert contents.loc["procedures", "without_source"] == 1  # the workbook's procedure row cites none
+    assert db.upgrade(loaded_db) is False
