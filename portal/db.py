@@ -258,7 +258,8 @@ class Writer:
         self.base_version = base_version  # the identity of the database file this copy was made from
         self.change_ids: list[int] = []  # the changes logged through this writer
         # True when procedure_totals must be rebuilt whole at commit: a fresh database, or one from before
-        # the table existed. A bulk writer (the synthetic build) that refreshes as it goes may clear it.
+        # the table or one of its columns existed. A bulk writer (the synthetic build) that refreshes as it goes
+        # may clear it.
         self.totals_missing = totals_missing
         # Institutions whose procedure rows this writer's merges added or changed, read off each merge itself:
         # DuckDB 2.0.0 can miss rows its own transaction appended in bulk to a large `changes` table when
@@ -641,6 +642,13 @@ def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("INSERT INTO schema_version VALUES ($sha)", {"sha": schema_sha256()})
 
 
+def procedure_totals_columns(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The columns procedure_totals has in this file (none: the table does not exist yet)."""
+    return [row[0] for row in connection.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'procedure_totals' ORDER BY column_index"
+    ).fetchall()]
+
+
 def schema_sha256() -> str:
     """The identity of this code's schema (portal/sql/schema.sql): a file written by older code has another."""
     return hashlib.sha256(_sql("schema").encode()).hexdigest()
@@ -695,9 +703,10 @@ def writing(path: Path, fresh: bool = False) -> Iterator[Writer]:
             connection = duckdb.connect(str(working), config={"memory_limit": WRITER_MEMORY})
             # No progress bar: DuckDB would draw it on the command line's output between the portal's messages.
             connection.execute("SET enable_progress_bar = false")
-            totals_missing = not connection.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'procedure_totals'").fetchall()[0][0]
+            totals_columns = procedure_totals_columns(connection)
             create_schema(connection)
+            # The schema created the table or added a column to it (a file from older code): rebuild it whole.
+            totals_missing = procedure_totals_columns(connection) != totals_columns
             connection.execute("BEGIN TRANSACTION")
             writer = Writer(connection, base_version, totals_missing)
             yield writer

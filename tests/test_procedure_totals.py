@@ -18,11 +18,12 @@ SELECT institution_id, department, CASE WHEN length(period) = 4 THEN period ELSE
        procedure, technique, equipment_id, is_illustrative(source) AS illustrative, sum(cases) AS cases,
        count(*) AS records, sum(cases) FILTER (mean_length_of_stay_days IS NOT NULL) AS cases_with_los,
        round(sum(mean_length_of_stay_days * cases) FILTER (mean_length_of_stay_days IS NOT NULL), 6) AS days,
-       sum(cases) FILTER (complications IS NOT NULL) AS cases_with_complications, sum(complications) AS complications
+       sum(cases) FILTER (complications IS NOT NULL) AS cases_with_complications, sum(complications) AS complications,
+       count(*) FILTER (source IS NULL) AS records_without_source
 FROM procedures GROUP BY ALL ORDER BY ALL"""
 STORED = """
 SELECT institution_id, department, month, procedure, technique, equipment_id, illustrative, cases, records,
-       cases_with_los, round(case_days_of_stay, 6), cases_with_complications, complications
+       cases_with_los, round(case_days_of_stay, 6), cases_with_complications, complications, records_without_source
 FROM procedure_totals ORDER BY ALL"""
 INSTITUTIONS = ("UB-TRAUMA", "KR-HOST")
 
@@ -39,7 +40,7 @@ def random_row(rng: random.Random, number: int) -> dict[str, object]:
             "technique": rng.choice(["open", "microscopic", "endoscopic"]), "cases": rng.randint(1, 9),
             "mean_length_of_stay_days": rng.choice([None, 3.5, 6.0]), "complications": rng.choice([None, 0, 1]),
             "equipment_id": rng.choice([None, "EQ1"]) if True else None, "record_id": f"R{number}",
-            "source": rng.choice(["test fixture", "illustrative test"])}
+            "source": rng.choice(["test fixture", "illustrative test", None])}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -192,3 +193,90 @@ def test_window_queries_on_the_totals_give_the_rows_the_detail_gives(tmp_path, w
                 cut += int(((new["cases_before"] > 0) & (new["cases_after"] > 0)).sum())
     # The windows do split the cases: a comparison of empty sides would prove nothing.
     assert compared > 200 and cut > 5
+
+
+# What Overview and Data quality read about sources, now off procedure_totals; their old text counts the rows.
+SOURCE_READS = [("database_contents", {}), ("quality_rows_without_source", {"limit": 500}),
+                ("quality_rows_without_source", {"limit": 3}), ("quality_rows_without_source", {"limit": 12})]
+SOURCE_SCOPES = [(db.FULL_SCOPE, True), (db.FULL_SCOPE, False),
+                 (db.Scope(role="partner", institution_id="UB-TRAUMA"), True),
+                 (db.Scope(role="partner", institution_id="KR-HOST"), False),
+                 (db.Scope(role="anonymous", names_visible=False, costs_visible=False), False)]
+
+
+def procedures_without_source(store: db.Store) -> list[tuple[str, str]]:
+    """Each procedure row without a source, as (record_id, institution_id)."""
+    return list(store.read_sql("SELECT record_id, institution_id FROM procedures WHERE source IS NULL"
+                               " AND record_id IS NOT NULL ORDER BY ALL", db.FULL_SCOPE).itertuples(index=False))
+
+
+def assert_source_reads_unchanged(database) -> int:
+    """The new source reads give exactly the old ones' rows for every scope; how many procedure rows they listed."""
+    assert_in_step(database)
+    store = db.open_store(database)
+    listed = 0
+    for scope, illustrative in SOURCE_SCOPES:
+        for query, params in SOURCE_READS:
+            new = store.read(query, scope, include_illustrative=illustrative, **params)
+            old = store.read_sql((DETAIL_QUERIES / f"{query}.sql").read_text(), scope,
+                                 include_illustrative=illustrative, **params)
+            pd.testing.assert_frame_equal(new, old, obj=f"{query} {params} {scope} {illustrative}")
+            if query != "database_contents":
+                listed += int((new["sheet"] == "procedures").sum())
+    return listed
+
+
+@pytest.mark.parametrize("fixture, seed", [("loaded", 1), ("loaded", 2), ("synthetic", 3), ("synthetic", 4)])
+def test_contents_and_rows_without_source_read_off_the_totals_equal_the_rows_through_every_change(
+        loaded_db, tmp_path, write, fixture, seed):
+    from benchmarks import synth
+    from portal import submissions
+    rng = random.Random(seed)
+    database = loaded_db
+    if fixture == "synthetic":
+        database = tmp_path / "synth.duckdb"
+        synth.build(database, 20_000, seed=seed, sizes=synth.Sizes(programmes=300, participants=1_000,
+                                                                   equipment=120, events=400))
+        with db.writing(database) as writer:  # synth cites a source everywhere: some sites' rows lose it
+            writer.connection.execute("UPDATE procedures SET source = NULL WHERE hash(institution_id) % 5 = 0"
+                                      " AND hash(department, period) % 3 = 0")
+            writer.refresh_procedure_totals(None)
+    listed = assert_source_reads_unchanged(database)
+    book = valid_workbook()
+    book["procedures"] = [random_row(rng, number) for number in range(40)]
+    import_workbook(write(book, "procedures"), database, "tester")
+    listed += assert_source_reads_unchanged(database)
+    store = db.open_store(database)
+    # an edit gives a source to a row that had none
+    record_id, _ = rng.choice([row for row in procedures_without_source(store) if row[0].startswith("R")])
+    edited = {k: v for k, v in book["procedures"][int(record_id[1:])].items() if v is not None}
+    save_record(database, "procedures", {**edited, "source": "hospital records 2025"}, "tester", creating=False)
+    assert (record_id, edited["institution_id"]) not in procedures_without_source(store)
+    listed += assert_source_reads_unchanged(database)
+    # a partner's accepted submission takes the source off one of its own rows
+    own = next(row for row in book["procedures"] if row["institution_id"] == "KR-HOST" and row["source"])
+    submission_id = submissions.submit_record(database, "host@example.org", "KR-HOST", "procedures",
+                                              {**own, "source": None})
+    accepted = submissions.accept(database, submission_id, "admin@example.org")
+    assert (own["record_id"], "KR-HOST") in procedures_without_source(store)
+    listed += assert_source_reads_unchanged(database)
+    # rolling the submission back gives the source back
+    rollback(database, accepted, "tester")
+    assert (own["record_id"], "KR-HOST") not in procedures_without_source(store)
+    listed += assert_source_reads_unchanged(database)
+    rollback(database, None, "tester")  # and the edit: the row is without a source again
+    assert (record_id, edited["institution_id"]) in procedures_without_source(store)
+    listed += assert_source_reads_unchanged(database)
+    # The comparisons listed procedure rows without a source, not only empty tables.
+    assert listed > 20
+
+
+def test_a_database_from_before_the_source_counts_gets_them_when_upgraded(loaded_db):
+    with duckdb.connect(str(loaded_db)) as connection:  # as the code before the column left it
+        connection.execute("ALTER TABLE procedure_totals DROP COLUMN records_without_source")
+        connection.execute("UPDATE schema_version SET sha256 = 'older'")
+    assert db.upgrade(loaded_db) is True
+    assert_in_step(loaded_db)
+    contents = db.open_store(loaded_db).read("database_contents", db.FULL_SCOPE).set_index("sheet")
+    assert contents.loc["procedures", "without_source"] == 1  # the workbook's procedure row cites none
+    assert db.upgrade(loaded_db) is False

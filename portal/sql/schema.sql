@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS procedure_totals (
     records BIGINT NOT NULL, cases_with_los BIGINT, case_days_of_stay DOUBLE, cases_with_complications BIGINT,
     complications BIGINT
 );
+-- The procedure rows that cite no source, per group (Overview's contents, Data quality's rows without a source);
+-- added last so older databases gain it in place, and db.writing rebuilds the totals that lack it.
+ALTER TABLE procedure_totals ADD COLUMN IF NOT EXISTS records_without_source BIGINT;
 CREATE TABLE IF NOT EXISTS fx_rates (
     currency VARCHAR NOT NULL, year INTEGER NOT NULL, units_per_usd DOUBLE NOT NULL, source VARCHAR
 );
