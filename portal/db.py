@@ -14,6 +14,7 @@ import fcntl
 import glob
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -34,6 +35,8 @@ from portal import screen
 from portal.contract import SHEET_ORDER, SHEETS, Sheet, SheetRows
 from portal.validate import CheckedWorkbook, Existing
 from portal.workbook import MAX_ROWS, plain_csv_lines
+
+_log = logging.getLogger(__name__)  # what operators may want to see, off unless logging is configured
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "portal.duckdb"
@@ -309,37 +312,43 @@ class Writer:
         anything or cannot read the files exactly, and the row checker must name the problems."""
         if not screen.screenable(sheets):
             return None
-        with self._screening() as cursor:
-            names = screen.screened_sheets(sheets)
-            for name in names:
-                if not self._screen_sheet(cursor, name, sheets[name]) or \
-                        cursor.execute(screen.any_broken(name)).fetchall()[0][0]:
-                    return None
-            for name in names:
-                for check, params in screen.set_checks(SHEETS[name], set(names)):
-                    if cursor.execute(check, params).fetchall()[0][0]:
+        try:
+            with self._screening() as cursor:
+                names = screen.screened_sheets(sheets)
+                for name in names:
+                    if not self._screen_sheet(cursor, name, sheets[name]) or \
+                            cursor.execute(screen.any_broken(name)).fetchall()[0][0]:
                         return None
-            tables = {}
-            for name in names:
-                sheet = SHEETS[name]
-                schema = sheet.records_table([]).schema
-                tables[name] = cursor.sql(screen.records_query(sheet)).to_arrow_table().cast(schema)
-                cursor.execute(screen.drop_typed(name))
-            return CheckedWorkbook(tables, [], [])
-        return None  # a DuckDB error: the row checker reads the file
+                for name in names:
+                    for check, params in screen.set_checks(SHEETS[name], set(names)):
+                        if cursor.execute(check, params).fetchall()[0][0]:
+                            return None
+                tables = {}
+                for name in names:
+                    sheet = SHEETS[name]
+                    schema = sheet.records_table([]).schema
+                    tables[name] = cursor.sql(screen.records_query(sheet)).to_arrow_table().cast(schema)
+                    cursor.execute(screen.drop_typed(name))
+                return CheckedWorkbook(tables, [], [])
+        except duckdb.Error as error:  # a file DuckDB cannot read exactly, or a fault: the row checker reads it
+            _log.info("import screen left the file to the row checker: %s", error)
+        return None
 
     def screened_rows(self, name: str, rows: SheetRows) -> pa.Table | None:
         """One CSV sheet as the screen types it: `row` (as a spreadsheet numbers it), `broken` (a cell or a rule
         of the row fails) and the typed columns; None when the screen leaves the file to the row checker."""
-        with self._screening() as cursor:
-            if self._screen_sheet(cursor, name, rows):
-                return cursor.sql(screen.typed_rows(SHEETS[name])).to_arrow_table()
+        try:
+            with self._screening() as cursor:
+                if self._screen_sheet(cursor, name, rows):
+                    return cursor.sql(screen.typed_rows(SHEETS[name])).to_arrow_table()
+        except duckdb.Error as error:
+            _log.info("import screen left the file to the row checker: %s", error)
         return None
 
     @contextmanager
     def _screening(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor with the screen's macros and code tables. Its own: a statement that fails there leaves the
-        writer's transaction usable (DuckDB errors end the block, and its caller gets None)."""
+        """A cursor of its own with the screen's macros and code tables: a statement that fails there leaves the
+        writer's transaction usable."""
         cursor = self.connection.cursor()
         try:
             cursor.execute("SET enable_progress_bar = false")
@@ -347,8 +356,6 @@ class Writer:
             for statement, params in screen.code_statements():
                 cursor.execute(statement, params)
             yield cursor
-        except duckdb.Error:
-            pass
         finally:
             cursor.close()
 

@@ -456,6 +456,16 @@ def test_a_large_clean_csv_import_never_runs_the_row_checker(monkeypatch, empty_
     assert import_workbook(archive, empty_db, "test").counts["procedures"].unchanged == 20_000
 
 
+
+def test_when_the_screen_cannot_even_start_the_row_checker_imports_the_file(monkeypatch, empty_db, tmp_path, caplog):
+    """A DuckDB error while the screen sets up (here a broken code table) leaves the file to the row checker,
+    and the log says so: the import goes through, never a traceback."""
+    monkeypatch.setattr(screen, "code_statements", lambda: [("SELECT * FROM no_such_code_table", {})])
+    folder = write_csv(tmp_path / "book", large_workbook())
+    with caplog.at_level("INFO", logger="portal.db"):
+        assert import_workbook(folder, empty_db, "test").counts["procedures"].added == 20_000
+    assert "left the file to the row checker" in caplog.text and "no_such_code_table" in caplog.text
+
 def test_a_small_workbook_goes_to_the_row_checker(monkeypatch, empty_db, tmp_path):
     def screen_called(*args, **kwargs):
         raise AssertionError("the screen ran")
