@@ -480,9 +480,16 @@ async def _not_found(request: Request) -> Response:
     return Refused(404, "not_found", "No such API endpoint; see /api/v1/openapi.json.").response()
 
 
+async def _method_not_allowed(request: Request) -> Response:
+    return Refused(405, "method_not_allowed", "The API is read-only: only GET (and HEAD).",
+                   {"Allow": "GET, HEAD"}).response()
+
+
 def routes() -> list[Route]:
     """The API's routes, for st.App(routes=...): GET only (any other method is 405)."""
     return [Route(f"{PREFIX}/openapi.json", _openapi, methods=["GET"]),
             *[Route(f"{PREFIX}/{name}", _list(name, endpoint), methods=["GET"])
               for name, endpoint in ENDPOINTS.items()],
-            Route(PREFIX + "/{rest:path}", _not_found, methods=["GET"])]
+            Route(PREFIX + "/{rest:path}", _not_found, methods=["GET"]),
+            # Starlette's own 405 is plain text: every other method gets the API's JSON error instead.
+            Route(PREFIX + "/{rest:path}", _method_not_allowed, methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])]

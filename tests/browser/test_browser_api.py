@@ -260,9 +260,12 @@ def test_revoked_and_expired_tokens_get_401(served):
 
 
 def test_only_reading_is_allowed(served, role_tokens):
+    """Any other method than GET is refused with 405 and the API's JSON error, as every error is."""
     url, _, _ = served
     for method in ("POST", "PUT", "DELETE", "PATCH"):
-        assert call(url, "/api/v1/programmes", role_tokens["administrator"], method=method)[0] == 405
+        for path in ("/api/v1/programmes", "/api/v1/no-such-list"):
+            status, headers, body = call(url, path, role_tokens["administrator"], method=method)
+            assert (status, json.loads(body)["error"], headers["Allow"]) == (405, "method_not_allowed", "GET, HEAD")
 
 
 def test_rate_limits_per_token_and_per_address_answer_429_with_retry_after(served):
