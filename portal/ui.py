@@ -668,14 +668,16 @@ LANGUAGE_NAMES = {"en": "English", "mn": "Монгол", "ko": "한국어"}  # e
 def choose_language() -> str:
     """The viewer's language: ?lang= in the URL, else their earlier choice, else the browser's preference.
 
-    It is written back to the URL, so a shared link opens in the same language.
+    The sidebar's switch writes a choice into the URL (pages keep it), so a shared link opens in that language.
+    An address without ?lang= stays as it is: writing it would add a browser history step, and Back would
+    then take two presses to leave the page.
     """
     asked = st.query_params.get("lang")
     language = asked if asked in languages() else st.session_state.get("lang") or \
         preferred_language(_browser_languages())
     set_language(language)
     st.session_state["lang"] = language
-    if st.query_params.get("lang") != language:
+    if asked is not None and asked != language:  # an unknown language in the address is corrected
         st.query_params["lang"] = language
     return language
 

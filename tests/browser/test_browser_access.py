@@ -60,3 +60,12 @@ def test_anonymous_visitors_see_no_names_and_sign_out_ends_a_session(portal, see
     portal.open("/programmes?programme=NCTD-SCH-JOINT")
     assert "Im Soo-bin" not in portal.text() and "Not signed in" in portal.text()
     assert portal.outside_requests == [] and portal.exceptions() == []
+
+
+def test_back_leaves_a_page_opened_without_a_language_in_one_step(portal):
+    """An address without ?lang= (a bookmark) is not rewritten: one Back press leaves it, as on any site."""
+    portal.page.goto("about:blank")
+    portal.open("/programmes")
+    assert portal.page.evaluate("history.length") == 2 and "lang=" not in portal.page.url
+    portal.page.go_back()
+    assert portal.page.url == "about:blank"
