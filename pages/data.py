@@ -9,7 +9,7 @@ from portal.importer import (DatabaseChanged, ImportRejected, field_changes, imp
                              problems_frame)
 from portal.workbook import MAX_FILE_BYTES
 
-ui.require(access.ADMINISTRATOR_ROLES)
+ui.require(access.ADMINISTRATOR_ROLES, "access.administrators_page")
 
 generation = st.session_state.setdefault("upload_generation", 0)
 applied = st.session_state.pop("applied_import", None)

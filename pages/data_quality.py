@@ -9,7 +9,7 @@ import streamlit as st
 from portal import access, display, ui
 from portal.i18n import label, t
 
-ui.require(access.MINISTRY_ROLES)
+ui.require(access.MINISTRY_ROLES, "access.ministry_page")
 
 TABLE_LIMIT = 500  # rows of each check's table: enough to work through, bounded in bytes
 ONGOING_GRACE_DAYS = 90  # an "ongoing" programme is listed once its end date is more than this many days past

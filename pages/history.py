@@ -7,7 +7,7 @@ from portal.display import markdown_values
 from portal.i18n import t
 from portal.stewardship import StewardshipError, rollback
 
-ui.require(access.ADMINISTRATOR_ROLES)
+ui.require(access.ADMINISTRATOR_ROLES, "access.administrators_page")
 
 done = st.session_state.pop("rollback_done", None)
 history = ui.read("import_history", limit=500)

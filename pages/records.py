@@ -10,7 +10,7 @@ from portal.ror_ui import dump_upload, ror_lookup
 from portal.importer import ImportRejected, problems_frame
 from portal.stewardship import StewardshipError, delete_record, save_record
 
-ui.require(access.ADMINISTRATOR_ROLES)
+ui.require(access.ADMINISTRATOR_ROLES, "access.administrators_page")
 
 message = st.session_state.pop("records_message", None)
 

@@ -42,14 +42,18 @@ PAGES = (
     PortalPage("pages/equipment.py", "nav.equipment", ":material/biotech:"),
     PortalPage("pages/impact.py", "nav.impact", ":material/monitoring:"),
     PortalPage("pages/trainees.py", "nav.trainees", ":material/school:"),
-    PortalPage("pages/data.py", "nav.data", ":material/upload_file:", DATA, ADMINISTRATOR_ROLES),
-    PortalPage("pages/records.py", "nav.records", ":material/edit_note:", DATA, ADMINISTRATOR_ROLES),
+    PortalPage("pages/data.py", "nav.data", ":material/upload_file:", DATA, ADMINISTRATOR_ROLES,
+               explains_refusal=True),
+    PortalPage("pages/records.py", "nav.records", ":material/edit_note:", DATA, ADMINISTRATOR_ROLES,
+               explains_refusal=True),
     PortalPage("pages/review.py", "nav.review", ":material/inbox:", DATA, ADMINISTRATOR_ROLES,
                badge="submissions_pending", explains_refusal=True),
     PortalPage("pages/submissions.py", "nav.submissions", ":material/outbox:", DATA, ("partner",),
                badge="submissions_pending", explains_refusal=True),
-    PortalPage("pages/history.py", "nav.history", ":material/history:", DATA, ADMINISTRATOR_ROLES),
-    PortalPage("pages/data_quality.py", "nav.quality", ":material/fact_check:", DATA, MINISTRY_ROLES),
+    PortalPage("pages/history.py", "nav.history", ":material/history:", DATA, ADMINISTRATOR_ROLES,
+               explains_refusal=True),
+    PortalPage("pages/data_quality.py", "nav.quality", ":material/fact_check:", DATA, MINISTRY_ROLES,
+               explains_refusal=True),
 )
 
 

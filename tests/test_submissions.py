@@ -850,7 +850,11 @@ def test_every_empty_choice_on_the_submission_pages_reads_a_translated_placehold
 @pytest.mark.parametrize("language", ["mn", "ko"])
 @pytest.mark.parametrize("who, page, message", [(None, "submissions", "access.partners_only"),
                                                 (None, "review", "access.administrators_only"),
-                                                (PARTNER_USER, "review", "access.administrators_only")])
+                                                (PARTNER_USER, "review", "access.administrators_only"),
+                                                (None, "history", "access.administrators_page"),
+                                                (None, "records", "access.administrators_page"),
+                                                (PARTNER_USER, "data", "access.administrators_page"),
+                                                (PARTNER_USER, "data_quality", "access.ministry_page")])
 @pytest.mark.usefixtures("english_afterwards")
 def test_a_link_to_a_page_the_viewer_may_not_use_says_why_in_their_language_and_shows_nothing_else(
         loaded_db, write, monkeypatch, viewer, language, who, page, message):

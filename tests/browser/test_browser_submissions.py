@@ -229,8 +229,10 @@ def test_a_decision_shows_at_once_in_the_choice_of_submission_and_a_signed_out_l
         admin.page.close()
     visitor = PortalPage(browser, server)
     try:
-        visitor.open("/submissions?lang=ko")
-        text = visitor.text()
-        assert "Page not found" not in text and catalog("ko")["access.partners_only"] in text
+        for address, language, message in (("/submissions", "ko", "access.partners_only"),
+                                           ("/history", "mn", "access.administrators_page")):
+            visitor.open(f"{address}?lang={language}")
+            text = visitor.text()
+            assert "Page not found" not in text and catalog(language)[message] in text, address
     finally:
         visitor.page.close()
