@@ -35,6 +35,11 @@ class Deployment:
         """The names HAProxy gives the replicas (its cookie PORTAL_REPLICA and header X-Portal-Replica)."""
         return [f"replica{number}" for number in range(1, len(self.replica_urls) + 1)]
 
+    @property
+    def log(self) -> Path:
+        """What start-local wrote to its standard output and error (beside the run folder, which it may clear)."""
+        return self.run_dir.with_name(self.run_dir.name + ".log")
+
 
 def missing_packages() -> list[str]:
     """The Debian packages start-local needs that are not installed (it would install them itself)."""
@@ -86,6 +91,16 @@ def replica_pids(deployment: Deployment) -> list[int]:
         if parent == deployment.process.pid and b"portal.serve" in command:
             found.append(int(status.parent.name))
     return sorted(found)
+
+
+def replica_pid(deployment: Deployment, name: str) -> int:
+    """The process id of the named replica (HAProxy's name, "replica1"...): the one serving its port."""
+    port = deployment.replica_urls[deployment.replica_names.index(name)].rsplit(":", 1)[1]
+    for pid in replica_pids(deployment):
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if command[command.index(b"--server.port") + 1].decode() == port:
+            return pid
+    raise LookupError(f"no running replica serves port {port}")
 
 
 def _wait_until_ready(process: subprocess.Popen, run_dir: Path, log: Path, timeout: float) -> None:

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from benchmarks.replicas import missing_packages, running_deployment
+from benchmarks.replicas import missing_packages, replica_pid, running_deployment
 from browser.portal_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PortalPage
 from portal import auth, db, tokens
 from portal.workbook import write_workbook
@@ -250,7 +251,7 @@ def test_an_upload_through_one_replica_shows_on_the_other_and_is_rolled_back_the
 
 
 def test_a_submission_sent_through_one_replica_is_accepted_on_the_other(deployment, browser, tab, tmp_path):
-    """Last: it changes the title of PAGE's programme."""
+    """After the others: it changes the title of PAGE's programme."""
     first, second = deployment.replica_names
     stored = db.open_store(deployment.database).current_record("programmes", {"programme_id": "NCTD-2024-SCH"})
     corrected = f"{stored['title']} (corrected across replicas)"
@@ -276,3 +277,17 @@ def test_a_submission_sent_through_one_replica_is_accepted_on_the_other(deployme
         administrator.page.close()
 
     assert corrected in open_on(tab, first, PAGE)
+
+
+def test_a_browser_whose_replica_dies_goes_on_signed_in_on_the_other(deployment, tab):
+    """Last: it kills a replica."""
+    first, second = deployment.replica_names
+    sign_in_on(tab, first, OFFICIAL)
+    os.kill(replica_pid(deployment, first), signal.SIGKILL)
+
+    response = tab.page.goto(tab.base_url + PAGE)  # the browser's cookie still names the dead replica
+    assert response.status == 200 and response.headers["x-portal-replica"] == second
+    shows(tab, f"Signed in as {OFFICIAL}")
+    port = deployment.replica_urls[0].rsplit(":", 1)[1]
+    assert deployment.process.poll() is None  # start-local goes on with the replica that lives
+    assert f"replica on port {port} stopped (status 137); the others go on serving" in deployment.log.read_text()
