@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import access, db, stewardship_ui, submissions, ui
+from portal.charts.programmes import CONFIRMATIONS
 from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
@@ -207,11 +208,7 @@ CONFIRMATION_HEADERS = {"programme_id": "confirm.col_programme", "title": "confi
 
 def confirmation_rows(programmes: pd.DataFrame) -> pd.DataFrame:
     """Each programme's confirmation in words: by both, by the host, by the home institution, or not."""
-    def words(row) -> str:
-        home, host = row.home_confirmed is True, row.host_confirmed is True
-        key = "by_both" if home and host else "by_host" if host else "by_home" if home else "none"
-        return t(f"confirm.{key}")
-    return programmes.assign(confirmation=[words(r) for r in programmes.astype(object).itertuples()])
+    return programmes.assign(confirmation=[t(CONFIRMATIONS[code]) for code in programmes["confirmation"]])
 
 
 def confirm(programme_id: str) -> str:

@@ -15,7 +15,8 @@ keyed AS (
 SELECT r.position, i.import_id, i.action, i.imported_at, i.imported_by, i.submitted_by, i.file_name,
        i.rolled_back_by
 FROM records AS r
-JOIN keyed AS c ON c.sheet = r.sheet AND c.key_columns = r.key_columns AND c.key_values IS NOT DISTINCT FROM r.key_values
+JOIN keyed AS c
+    ON c.sheet = r.sheet AND c.key_columns = r.key_columns AND c.key_values IS NOT DISTINCT FROM r.key_values
 JOIN imports AS i USING (import_id)
 WHERE $scope['institution'] IS NULL
 ORDER BY r.position, i.import_id DESC
