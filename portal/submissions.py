@@ -254,6 +254,12 @@ def sent_as(kind: str, file_name: object, name=lambda text: text) -> str:
     return t("submissions.how_confirmation") if kind == "confirmation" else t("submissions.how_form")
 
 
+def disputed_names(disputed: pd.DataFrame) -> list[str]:
+    """Disputed records' names (quality_records_disputed rows): one not stored yet reads as the name proposed."""
+    return [t("quality.proposed_name", name=name) if proposed else name
+            for name, proposed in zip(disputed["name"], disputed["name_proposed"])]
+
+
 def record_label(sheet: str, record: dict) -> str:
     """A record as the review names it: its key's values (`P1`, `P1 | Trainee One | trainee`)."""
     return " | ".join(cell_text(v) for v in record_key(sheet, record) if v is not None)
