@@ -970,3 +970,14 @@ def test_the_review_page_reads_no_more_for_a_submission_of_many_records(loaded_d
             submissions.reject(loaded_db, submission_id, "admin@example.org", "Not now")
         sizes[count] = review_reads(monkeypatch, loaded_db, submission_id)
     assert sizes[12] == sizes[2]
+
+
+def test_provenance_names_a_record_by_its_key_values_even_one_that_reads_record_id(loaded_db, write, monkeypatch):
+    from workbooks import open_app
+
+    person = {"programme_id": "P1", "person_name": "record_id", "role": "trainee"}
+    first = submit(write, loaded_db, {"participants": [person]})
+    submissions.accept(loaded_db, first, "admin@example.org")
+    second = submit(write, loaded_db, {"participants": [person]}, name="again")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(second)})
+    assert set(app.dataframe[-1].value["Record"]) == {"participants P1 | record_id | trainee"}
