@@ -6,7 +6,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from portal import access, display, ui
+from portal import access, display, submissions, ui
 from portal.i18n import label, t
 
 ui.require(access.MINISTRY_ROLES, "access.ministry_page")
@@ -76,9 +76,8 @@ READ = {"institutions_without_coordinates": {"kind": partial(label, "institution
         "costs_without_reporting_rate": {"cost_kind": partial(label, "lane"), "year": str},
         "costs_without_own_rate": {"cost_kind": partial(label, "lane"), "year": str},
         "records_disputed": {"state": lambda state: t(f"submissions.state_{state}")}}
-# Readings that need the whole row: a record not stored yet has only the name the partner proposes.
-READ_ROWS = {"records_disputed": {"name": lambda row: t("quality.proposed_name", name=row.name)
-                                  if row.name_proposed else row.name}}
+# Readings that need the whole table: a record not stored yet has only the name the partner proposes.
+READ_TABLES = {"records_disputed": {"name": submissions.disputed_names}}
 # Administrators open a disputed record's submission on the Review queue (no one else may open it).
 REVIEW_LINKS = {"records_disputed": {"submission_id": column("submission_id", "link", link="review?submission={}")}}
 
@@ -89,8 +88,7 @@ def findings_table(check: str, found: pd.DataFrame, total: int) -> None:
         st.success(t("quality.nothing_found"), icon=":material/check_circle:")
         return
     read = found.assign(**{name: found[name].map(as_read) for name, as_read in READ.get(check, {}).items()},
-                        **{name: [as_read(row) for row in found.itertuples()]
-                           for name, as_read in READ_ROWS.get(check, {}).items()})
+                        **{name: as_read(found) for name, as_read in READ_TABLES.get(check, {}).items()})
     ui.table(read, {"link": OPEN, **CHECKS[check], **(REVIEW_LINKS.get(check, {}) if reviewer else {})},
              download=f"quality-{check}")
     ui.showing_note(len(found), total, "quality.showing")

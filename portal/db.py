@@ -206,6 +206,11 @@ class Store:
         with self.cursor() as cursor:
             return _record(cursor, sheet, key)
 
+    def current_records(self, sheet: str, keys: list[dict[str, object]]) -> list[dict[str, object] | None]:
+        """The stored records of `sheet` with these keys now, in their order (None for one not stored), in one read."""
+        with self.cursor() as cursor:
+            return _records(cursor, sheet, keys)
+
     def read(self, query: str, scope: Scope, **params: object) -> pd.DataFrame:
         """Run portal/queries/QUERY.sql for this scope, values bound, and return its rows."""
         return self.read_sql(query_text(query), scope, **params)
@@ -584,17 +589,28 @@ class Writer:
 
 def _record(connection: duckdb.DuckDBPyConnection, sheet: str, key: dict[str, object]) -> dict[str, object] | None:
     """The stored record of `sheet` with this key (other fields of `key` are ignored), or None."""
-    key = {c: key.get(c) for c in SHEETS[sheet].key + (("record_id",) if sheet == "procedures" else ())}
-    connection.register("incoming", SHEETS[sheet].records_table([key]))
+    return _records(connection, sheet, [key])[0]
+
+
+def _records(connection: duckdb.DuckDBPyConnection, sheet: str,
+             keys: list[dict[str, object]]) -> list[dict[str, object] | None]:
+    """The stored records of `sheet` with these keys, in their order (None where none is stored)."""
+    columns = SHEETS[sheet].key + (("record_id",) if sheet == "procedures" else ())
+    incoming = SHEETS[sheet].records_table([{c: key.get(c) for c in columns} for key in keys])
+    # each key's position, to give every key its record (or None) in the order asked
+    connection.register("incoming", incoming.append_column("key_position", pa.array(range(len(keys)), pa.int64())))
     try:
-        statement = "SELECT existing.* FROM {table} AS existing, incoming WHERE {key_match}".format(
-            table=sheet, key_match=_key_match(SHEETS[sheet]))
+        statement = "SELECT incoming.key_position, existing.* FROM {table} AS existing, incoming WHERE {match}".format(
+            table=sheet, match=_key_match(SHEETS[sheet]))
         cursor = connection.execute(statement)
         rows = cursor.fetchall()
-        names = [d[0] for d in cursor.description]
+        names = [d[0] for d in cursor.description][1:]
     finally:
         connection.unregister("incoming")
-    return dict(zip(names, rows[0])) if rows else None
+    found: list[dict[str, object] | None] = [None] * len(keys)
+    for position, *values in rows:
+        found[position] = dict(zip(names, values))
+    return found
 
 
 def _json(record: dict[str, object]) -> str:

@@ -21,7 +21,7 @@ from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
 from portal.display import Column as TableColumn
-from portal.validate import record_key
+from portal.validate import key_fields, record_key
 from portal.workbook import MAX_FILE_BYTES, cell_text
 
 PROBLEM_HEADERS = {"sheet": "data.col_sheet", "row": "data.col_row", "column": "data.col_column",
@@ -153,11 +153,9 @@ def history_rows(history: pd.DataFrame) -> pd.DataFrame:
 
 def record_provenance(sheet: str, record: dict[str, object]) -> pd.DataFrame:
     """Where a stored record's values came from: each change that wrote it, newest first, as History reads it."""
-    key = record_key(sheet, record)
-    columns = ("record_id",) if key[:1] == ("record_id",) else SHEETS[sheet].key
-    values = key[1:] if key[:1] == ("record_id",) else key
-    found = ui.read("record_provenance", sheet=sheet, key_columns=list(columns),
-                    key_values=[None if v is None else cell_text(v) for v in values])
+    key = key_fields(sheet, record)
+    found = ui.read("record_provenance", sheet=sheet, key_columns=list(key),
+                    key_values=[None if v is None else cell_text(v) for v in key.values()])
     return history_rows(found.assign(rolls_back=None))
 
 

@@ -17,7 +17,7 @@ from portal.contract import SHEETS, Problem, SheetRows
 from portal.i18n import t
 from portal.importer import ImportRejected
 from portal.stewardship import StewardshipError
-from portal.validate import check_workbook, record_key
+from portal.validate import check_workbook, key_fields, record_key
 from portal.workbook import WorkbookError, cell_text, file_checksum, read_workbook
 
 # A partner's file may be this large (PORTAL_PARTNER_UPLOAD_MB) and hold this many rows in all
@@ -189,9 +189,9 @@ def scope_problems(writer: db.Writer, institution_id: str,
         elif base is not None and not takes_part(sheet, base):
             # The partner's own row, but its id is another institution's record: say the id is taken, in the
             # import's words for a clash, never whose it is or what it holds.
-            columns = ("record_id",) if record_key(sheet, proposed)[0] == "record_id" else SHEETS[sheet].key
-            problems.append(Problem(sheet, row, ", ".join(columns),
-                                    " | ".join(cell_text(proposed.get(c)) for c in columns), "submission.id_taken"))
+            key = key_fields(sheet, proposed)
+            problems.append(Problem(sheet, row, ", ".join(key), " | ".join(cell_text(v) for v in key.values()),
+                                    "submission.id_taken"))
     return problems
 
 
@@ -204,10 +204,19 @@ def records_of(rows) -> list[tuple[str, int | None, dict, dict | None]]:
 def review_changes(store: db.Store, records: list[tuple[str, int | None, dict, dict | None]]) -> list[FieldChange]:
     """Every field of a submission against the records stored now: added, changed, unchanged or stale."""
     changes = []
-    for sheet, _, proposed, base in records:
-        current = store.current_record(sheet, proposed)
+    for (sheet, _, proposed, base), current in zip(records, current_records(store, records)):
         changes.extend(_field_changes(sheet, proposed, base, current))
     return changes
+
+
+def current_records(store: db.Store, records: list[tuple[str, int | None, dict, dict | None]]) -> list[dict | None]:
+    """The record stored now for each of a submission's records, in their order: one read per sheet."""
+    found: list[dict | None] = [None] * len(records)
+    for sheet in dict.fromkeys(sheet for sheet, _, _, _ in records):
+        positions = [i for i, (name, _, _, _) in enumerate(records) if name == sheet]
+        for position, current in zip(positions, store.current_records(sheet, [records[i][2] for i in positions])):
+            found[position] = current
+    return found
 
 
 def _field_changes(sheet: str, proposed: dict, base: dict | None, current: dict | None) -> list[FieldChange]:
@@ -243,6 +252,12 @@ def sent_as(kind: str, file_name: object, name=lambda text: text) -> str:
     if isinstance(file_name, str):
         return t("submissions.how_file", file=name(file_name))
     return t("submissions.how_confirmation") if kind == "confirmation" else t("submissions.how_form")
+
+
+def disputed_names(disputed: pd.DataFrame) -> list[str]:
+    """Disputed records' names (quality_records_disputed rows): one not stored yet reads as the name proposed."""
+    return [t("quality.proposed_name", name=name) if proposed else name
+            for name, proposed in zip(disputed["name"], disputed["name_proposed"])]
 
 
 def record_label(sheet: str, record: dict) -> str:

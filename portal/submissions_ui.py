@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from portal import access, db, stewardship_ui, submissions, ui
+from portal.charts.programmes import CONFIRMATIONS
 from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
 from portal.display import markdown_text, markdown_values
 from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
-from portal.validate import record_key
+from portal.validate import key_fields
 from portal.workbook import cell_text
 
 # The administrators' queue: what a decision needs, in full at 1,400 px (who sent it with its institution in one
@@ -120,16 +121,16 @@ def decided_changes(submission_id: int) -> pd.DataFrame:
     """A decided submission's fields against the records now, each one the partner changed (from what it saw to
     what it proposed) read as applied, not applied (its record rejected) or rolled back; the others unchanged."""
     rows = ui.read("submission_records", submission_id=submission_id)
+    records = submissions.records_of(rows)
+    # review_changes gives each record's fields in the sheet's column order: each field's record state beside it
+    decisions = [(state, base is None) for (sheet, _, _, base), state in zip(records, rows["state"])
+                 for _ in SHEETS[sheet].column_names]
     found = []
-    for (sheet, _, proposed, base), state in zip(submissions.records_of(rows), rows["state"]):
-        current = ui.store().current_record(sheet, proposed)
-        record = submissions.record_label(sheet, proposed)
-        for column in SHEETS[sheet].column_names:
-            was, new = (base or {}).get(column), proposed.get(column)
-            status = "unchanged" if base is not None and was == new else \
-                {"accepted": "applied", "rejected": "not_applied"}.get(state, state)
-            found.append((sheet, record, status, t(f"review.status_{status}"), column, cell_text(was),
-                          cell_text((current or {}).get(column)), cell_text(new)))
+    for change, (state, new_record) in zip(submissions.review_changes(ui.store(), records), decisions):
+        status = "unchanged" if not new_record and change.base == change.proposed else \
+            {"accepted": "applied", "rejected": "not_applied"}.get(state, state)
+        found.append((change.sheet, change.record, status, t(f"review.status_{status}"), change.field,
+                      cell_text(change.base), cell_text(change.current), cell_text(change.proposed)))
     return pd.DataFrame(found, columns=["sheet", "record", "status_code", "status", "field", "base", "current",
                                         "proposed"])
 
@@ -207,11 +208,7 @@ CONFIRMATION_HEADERS = {"programme_id": "confirm.col_programme", "title": "confi
 
 def confirmation_rows(programmes: pd.DataFrame) -> pd.DataFrame:
     """Each programme's confirmation in words: by both, by the host, by the home institution, or not."""
-    def words(row) -> str:
-        home, host = row.home_confirmed is True, row.host_confirmed is True
-        key = "by_both" if home and host else "by_host" if host else "by_home" if home else "none"
-        return t(f"confirm.{key}")
-    return programmes.assign(confirmation=[words(r) for r in programmes.astype(object).itertuples()])
+    return programmes.assign(confirmation=[t(CONFIRMATIONS[code]) for code in programmes["confirmation"]])
 
 
 def confirm(programme_id: str) -> str:
@@ -237,12 +234,15 @@ PROVENANCE_HEADERS = {"record": "data.col_record", **stewardship_ui.PROVENANCE_H
 
 
 def provenance(submission_id: int) -> pd.DataFrame:
-    """For each record of a submission: the changes that wrote its stored values."""
+    """For each record of a submission: the changes that wrote its stored values (one read for them all)."""
     records = submissions.records_of(ui.read("submission_records", submission_id=submission_id))
-    parts = []
-    for sheet, _, proposed, _ in records:
-        found = stewardship_ui.record_provenance(sheet, proposed)
-        if not found.empty:
-            key = " | ".join(cell_text(v) for v in record_key(sheet, proposed) if v is not None and v != "record_id")
-            parts.append(found.assign(record=f"{sheet} {key}"))
-    return pd.concat(parts) if parts else pd.DataFrame(columns=list(PROVENANCE_HEADERS))
+    keys = [key_fields(sheet, proposed) for sheet, _, proposed, _ in records]
+    found = ui.read("submission_provenance", positions=list(range(len(records))),
+                    sheets=[sheet for sheet, _, _, _ in records], key_columns=[list(key) for key in keys],
+                    key_values=[[None if v is None else cell_text(v) for v in key.values()] for key in keys])
+    if found.empty:
+        return pd.DataFrame(columns=list(PROVENANCE_HEADERS))
+    names = [f"{sheet} " + " | ".join(cell_text(v) for v in key.values() if v is not None)
+             for (sheet, _, _, _), key in zip(records, keys)]
+    return stewardship_ui.history_rows(found.assign(rolls_back=None)).assign(
+        record=[names[position] for position in found["position"]]).drop(columns="position")

@@ -411,6 +411,12 @@ def record_key(sheet: str, record: dict[str, object]) -> tuple:
     return tuple(record.get(c) for c in SHEETS[sheet].key)
 
 
+def key_fields(sheet: str, record: dict[str, object]) -> dict[str, object]:
+    """The columns that identify a record, with its values (procedures: record_id alone when given)."""
+    columns = ("record_id",) if sheet == "procedures" and record.get("record_id") else SHEETS[sheet].key
+    return {column: record.get(column) for column in columns}
+
+
 def _check_key(sheet: Sheet, record: dict[str, object], row: int, first_row: dict[tuple, int]) -> list[Problem]:
     """A record whose key an earlier row of the sheet already has (`first_row`: key -> its row)."""
     key = record_key(sheet.name, record)

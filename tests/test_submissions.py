@@ -943,3 +943,45 @@ def test_a_programme_the_partners_side_confirmed_as_it_stands_is_not_offered_aga
     import_workbook(write(changed, "newer"), loaded_db, "ministry")
     app = open_app(monkeypatch, loaded_db, "pages/submissions.py")
     assert "P1" in app.selectbox(key="confirm_programme").options  # it confirmed an older version
+
+
+def review_reads(monkeypatch, database, submission_id) -> int:
+    """How many database reads one run of the Review page makes for a submission (nothing cached before it)."""
+    import streamlit as st
+
+    from workbooks import open_app
+
+    calls = []
+    for name in ("read", "current_record", "current_records"):
+        method = getattr(db.Store, name, None)
+        if method is not None:
+            def counted(self, *args, _method=method, **params):
+                calls.append(args[0])
+                return _method(self, *args, **params)
+            monkeypatch.setattr(db.Store, name, counted)
+    st.cache_data.clear()
+    open_app(monkeypatch, database, "pages/review.py", {"submission": str(submission_id)})
+    return len(calls)
+
+
+@pytest.mark.parametrize("decided", [False, True])
+def test_the_review_page_reads_no_more_for_a_submission_of_many_records(loaded_db, write, monkeypatch, decided):
+    sizes = {}
+    for count in (2, 12):
+        submission_id = submit(write, loaded_db, {"programmes": [programme(programme_id=f"P-MANY-{count}-{n}")
+                                                                 for n in range(count)]}, name=f"many-{count}")
+        if decided:
+            submissions.reject(loaded_db, submission_id, "admin@example.org", "Not now")
+        sizes[count] = review_reads(monkeypatch, loaded_db, submission_id)
+    assert sizes[12] == sizes[2]
+
+
+def test_provenance_names_a_record_by_its_key_values_even_one_that_reads_record_id(loaded_db, write, monkeypatch):
+    from workbooks import open_app
+
+    person = {"programme_id": "P1", "person_name": "record_id", "role": "trainee"}
+    first = submit(write, loaded_db, {"participants": [person]})
+    submissions.accept(loaded_db, first, "admin@example.org")
+    second = submit(write, loaded_db, {"participants": [person]}, name="again")
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(second)})
+    assert set(app.dataframe[-1].value["Record"]) == {"participants P1 | record_id | trainee"}

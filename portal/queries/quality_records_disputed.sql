@@ -18,18 +18,20 @@ keyed AS (
                             d.proposed->>'technique'))
                         ELSE d.proposed->>'programme_id' END AS key,
            -- the record's name as stored now: a partner's proposed title is what is disputed, not what it is
-           CASE d.sheet WHEN 'programmes' THEN (SELECT p.title FROM visible_programmes($scope) AS p
-                                                WHERE p.programme_id = d.proposed->>'programme_id')
-                        WHEN 'institutions' THEN (SELECT n.name FROM visible_institutions($scope) AS n
-                                                  WHERE n.institution_id = d.proposed->>'institution_id')
-                        WHEN 'equipment' THEN (SELECT e.name FROM visible_equipment($scope) AS e
-                                               WHERE e.equipment_id = d.proposed->>'equipment_id')
-                        WHEN 'events' THEN (SELECT v.title FROM visible_events($scope) AS v
-                                            WHERE v.event_id = d.proposed->>'event_id')
-                        WHEN 'procedures' THEN (SELECT any_value(c.procedure) FROM visible_procedures($scope) AS c
-                                                WHERE c.record_id = d.proposed->>'record_id')
-           END AS stored_name
+           CASE d.sheet WHEN 'programmes' THEN p.title WHEN 'institutions' THEN n.name WHEN 'equipment' THEN e.name
+                        WHEN 'events' THEN v.title WHEN 'procedures' THEN c.procedure END AS stored_name
     FROM disputed AS d
+    LEFT JOIN visible_programmes($scope) AS p
+        ON d.sheet = 'programmes' AND p.programme_id = d.proposed->>'programme_id'
+    LEFT JOIN visible_institutions($scope) AS n
+        ON d.sheet = 'institutions' AND n.institution_id = d.proposed->>'institution_id'
+    LEFT JOIN visible_equipment($scope) AS e ON d.sheet = 'equipment' AND e.equipment_id = d.proposed->>'equipment_id'
+    LEFT JOIN visible_events($scope) AS v ON d.sheet = 'events' AND v.event_id = d.proposed->>'event_id'
+    -- only the procedures a disputed record names: the table may hold millions
+    LEFT JOIN (SELECT record_id, any_value(procedure) AS procedure FROM visible_procedures($scope)
+               WHERE record_id IN (SELECT proposed->>'record_id' FROM disputed WHERE sheet = 'procedures')
+               GROUP BY record_id) AS c
+        ON d.sheet = 'procedures' AND c.record_id = d.proposed->>'record_id'
 )
 SELECT d.sheet || ': ' || d.key AS record,
        CASE WHEN d.sheet IN ('participants', 'follow_ups') THEN
