@@ -153,10 +153,14 @@ def test_a_form_with_another_institutions_ids_is_refused_naming_the_columns(tab,
     for label, value in typed.items():
         tab.page.get_by_role("textbox", name=label, exact=True).fill(value)
     tab.page.get_by_role("button", name="Send this record for review").click()
-    tab.page.wait_for_timeout(500)
+    tab.page.get_by_text("record was not sent: 2 problem(s)").wait_for(timeout=60_000)
     tab.settle(charts=False)
     assert tab.page.get_by_text("record was not sent: 2 problem(s)").count() == 1
-    problems = tab.table_text(0)
+    for _ in range(50):  # the table of problems draws after the message, above the list of submissions
+        problems = tab.table_text(0)
+        if "home_institution_id" in problems:
+            break
+        tab.page.wait_for_timeout(200)
     assert "home_institution_id MNG-SSC" in problems and "host_institution_id KOR-MBS" in problems
     text = tab.text()
     # Only what the partner typed may come back: the ids, never the database's names or records for them.
