@@ -55,7 +55,8 @@ def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
                         reason=queue["reason"].astype(object).where(queue["state"] != "pending", ""),
                         file_name=[sent_as(r) for r in queue.itertuples()],
                         sent=[utc_time(moment) for moment in sent], sent_on=sent.dt.strftime("%Y-%m-%d"),
-                        sender=[f"{r.institution_id} · {r.account}" for r in queue.itertuples()])
+                        sender=[t("review.sender", institution=r.institution_id, account=r.account)
+                                for r in queue.itertuples()])
 
 
 def choices(queue: pd.DataFrame) -> dict[int, str]:
