@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import resource
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks import say, synth
+from benchmarks.bench import rss_bytes
 from portal import db
 from portal.contract import SHEET_ORDER, SHEETS
 from portal.importer import import_workbook
@@ -52,11 +52,6 @@ class ScatteredResult:
     imports: list[tuple[str, int, float]]
     seconds: float
     peak_bytes: int
-
-
-def peak_memory() -> int:
-    """This process's peak resident memory so far, in bytes (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def write_part(sorted_db: Path, out: Path, part: int, imports: int, seed: int) -> Path:
@@ -106,7 +101,7 @@ def build(database: Path, procedures: int, imports: int, seed: int = 1, sizes: s
             timed.append((workbook.name, rows, time.perf_counter() - began))
             report(say("scattered.import", file=workbook.name, rows=f"{rows:,}", seconds=f"{timed[-1][2]:.1f}"))
             workbook.unlink()
-    return ScatteredResult(timed, time.perf_counter() - started, peak_memory())
+    return ScatteredResult(timed, time.perf_counter() - started, rss_bytes("self", "VmHWM"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ if chosen is None:
     st.stop()
 row = next(queue[queue["submission_id"] == chosen].itertuples())
 st.markdown(t("review.sent", account=markdown_text(row.account), institution=markdown_text(row.institution_id),
-              when=submissions_ui.queue_rows(queue[queue["submission_id"] == chosen])["sent"].iloc[0],
+              when=submissions_ui.utc_time(row.sent_at),
               how=submissions_ui.sent_as(row, markdown=True)))
 if row.state != "pending":
     st.markdown(t("review.decided", state=submissions_ui.state_of(row), reviewer=markdown_text(row.reviewer or "—"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from portal import auth, db, ror, seed, submissions
+from portal.display import utc_time
 from portal.iati import export as iati_export
 from portal.i18n import t
 from portal.importer import ImportRejected, import_workbook, omitted_lines
@@ -235,7 +236,7 @@ def run_review(args: argparse.Namespace, database: Path) -> int:
             for row in store.read("submissions_list", db.FULL_SCOPE, limit=500).itertuples():
                 print(t("cli.review_row", id=row.submission_id, state=submissions.state_text(row),
                         account=row.account, institution=row.institution_id, records=row.records,
-                        when=pd.Timestamp(row.sent_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")))
+                        when=utc_time(row.sent_at)))
         elif args.review_command == "show":
             records = store.read("submission_records", db.FULL_SCOPE, submission_id=args.submission_id)
             if records.empty:

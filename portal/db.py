@@ -253,10 +253,6 @@ def open_store(path: Path | None = None) -> Store:
 # ---------------------------------------------------------------- writing
 
 
-# The records per sheet a merge keeps aside for a preview (importer.PREVIEW_RECORDS reads at most this many).
-SAMPLED_CHANGES = 1000
-
-
 class Writer:
     """A read-write connection on a working copy of the database, for one change to it."""
 
@@ -274,8 +270,9 @@ class Writer:
         # filtering on import_id (a 10M-row database built by 50 imports kept empty totals), so the change log
         # is not the only source.
         self.merged_institutions: set[str] = set()
-        # The first records per sheet each merge added or changed, for a preview (read off the merge for the same
-        # reason: the change log's own new rows may not be found by import_id inside the transaction).
+        # The first records per sheet a merge added or changed, kept only when a preview will read them (read off
+        # the merge for the same reason: the change log's own new rows may not be found by import_id inside the
+        # transaction).
         self.merged_samples: list[pd.DataFrame] = []
 
     def refresh_procedure_totals(self, institutions: list[str] | None = None) -> None:
@@ -464,8 +461,9 @@ class Writer:
              for position, rowid in enumerate(rowids)])
 
     def merge(self, import_id: int, tables: dict[str, pa.Table],
-              progress: Callable[[str], None] | None = None) -> dict[str, Counts]:
-        """Add or update every record (checked tables, by sheet), logging each change; return the counts per sheet."""
+              progress: Callable[[str], None] | None = None, sample: int = 0) -> dict[str, Counts]:
+        """Add or update every record (checked tables, by sheet), logging each change, keeping the first `sample`
+        added or changed records per sheet for `changes`; return the counts per sheet."""
         counts = {}
         template = _sql("merge")
         for name in SHEET_ORDER:
@@ -477,10 +475,11 @@ class Writer:
             self.connection.register("incoming", tables[name])
             try:
                 self.run_script(_statement(template, sheet), {"import_id": import_id})
-                self.merged_samples.append(self.connection.execute(
-                    "SELECT $sheet AS sheet, before_image::VARCHAR AS before, after_image::VARCHAR AS after"
-                    " FROM merge_status WHERE merge_status <> 'unchanged' LIMIT $limit",
-                    {"sheet": name, "limit": SAMPLED_CHANGES}).df())
+                if sample:
+                    self.merged_samples.append(self.connection.execute(
+                        "SELECT $sheet AS sheet, before_image::VARCHAR AS before, after_image::VARCHAR AS after"
+                        " FROM merge_status WHERE merge_status <> 'unchanged' LIMIT $limit",
+                        {"sheet": name, "limit": sample}).df())
                 if name == "procedures":
                     self.merged_institutions.update(row[0] for row in self.connection.execute(
                         "SELECT institution_id FROM merge_status WHERE merge_status <> 'unchanged' UNION"
@@ -506,13 +505,12 @@ class Writer:
             [{"id": import_id, "sheet": sheet, "added": c.added, "changed": c.changed, "unchanged": c.unchanged,
               "removed": c.removed} for sheet, c in counts.items()])
 
-    def changes(self, per_sheet: int) -> pd.DataFrame:
-        """The first `per_sheet` (at most SAMPLED_CHANGES) records per sheet this writer's merges added or changed:
-        sheet, before and after images (JSON text)."""
+    def changes(self) -> pd.DataFrame:
+        """The added or changed records this writer's merges kept (their `sample` per sheet): sheet, before and
+        after images (JSON text)."""
         if not self.merged_samples:
             return pd.DataFrame(columns=["sheet", "before", "after"])
-        return pd.concat(self.merged_samples, ignore_index=True).groupby("sheet", sort=False).head(per_sheet) \
-            .reset_index(drop=True)
+        return pd.concat(self.merged_samples, ignore_index=True)
 
     def undo(self, import_id: int, rollback_id: int) -> dict[str, Counts]:
         """Reverse one change's effect on every sheet and mark it rolled back by `rollback_id`."""

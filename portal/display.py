@@ -200,6 +200,13 @@ def date_range(start: str | None, end: str | None) -> str:
              end=t("date.end_not_reported") if is_missing(end) else date_text(end))
 
 
+def utc_time(moment: object) -> str:
+    """A moment as the portal writes it, "2024-03-14 09:30 UTC" (a time without a zone is taken as UTC)."""
+    if is_missing(moment):
+        return not_reported()
+    return pd.to_datetime(moment, utc=True).strftime("%Y-%m-%d %H:%M UTC")
+
+
 # ---------------------------------------------------------------- fx rates
 
 RATE_DIGITS = 6  # significant digits of a rate: every digit a workbook usually gives, and no float noise

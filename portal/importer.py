@@ -112,9 +112,10 @@ def _import(source: Path, unpacked: Path, database: Path, user: str, action: str
             if checked.problems:
                 raise ImportRejected(checked.problems, checked.warnings, checked.omitted)
             import_id = writer.begin(action, user, file_name or source.name, checksum)
-            counts = writer.merge(import_id, checked.tables, progress)
+            # only a preview reads changed records: an import keeps none aside
+            counts = writer.merge(import_id, checked.tables, progress, sample=PREVIEW_RECORDS if preview else 0)
             if preview:
-                raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(PREVIEW_RECORDS),
+                raise _PreviewDone(ImportResult(None, counts, checked.warnings, writer.changes(),
                                                 writer.base_version))
     except _PreviewDone as done:
         return done.result

@@ -70,4 +70,5 @@ def pages_for(role: str | None) -> list[PortalPage]:
 def addresses_for(role: str | None) -> list[tuple[PortalPage, bool]]:
     """Every page a viewer with `role` can reach by address, each with whether the menu shows it: theirs, and
     those that explain a refusal (hidden)."""
-    return [(p, p in pages_for(role)) for p in PAGES if p in pages_for(role) or p.explains_refusal]
+    theirs = pages_for(role)
+    return [(p, p in theirs) for p in PAGES if p in theirs or p.explains_refusal]

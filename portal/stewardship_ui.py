@@ -16,7 +16,7 @@ import streamlit as st
 
 from portal import access, db, i18n, ui
 from portal.contract import SHEET_ORDER, SHEETS, Column
-from portal.display import markdown_values
+from portal.display import markdown_values, utc_time
 from portal.i18n import t
 from portal.importer import ImportRejected, ImportResult, import_workbook
 from portal.template import column_rule, write_template
@@ -147,7 +147,7 @@ def history_rows(history: pd.DataFrame) -> pd.DataFrame:
               for r, p in zip(history["imported_by"], history["submitted_by"])]
     return history.assign(
         imported_by=by, action=[t(f"history.action_{a}") for a in history["action"]],
-        when=pd.to_datetime(history["imported_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"),
+        when=[utc_time(moment) for moment in history["imported_at"]],
         status=[status(r) for r in history.itertuples()])
 
 

@@ -12,7 +12,7 @@ from portal.charts.programmes import CONFIRMATIONS
 from portal.contract import SHEETS
 from portal.display import Column as TableColumn
 from portal.i18n import t
-from portal.display import markdown_text, markdown_values
+from portal.display import markdown_text, markdown_values, utc_time
 from portal.importer import ImportRejected, omitted_lines, problems_frame
 from portal.stewardship import StewardshipError
 from portal.validate import key_fields
@@ -55,13 +55,9 @@ def queue_rows(queue: pd.DataFrame) -> pd.DataFrame:
                         # a pending submission has no reason yet: empty, not "not reported"
                         reason=queue["reason"].astype(object).where(queue["state"] != "pending", ""),
                         file_name=[sent_as(r) for r in queue.itertuples()],
-                        sent=sent.dt.strftime("%Y-%m-%d %H:%M UTC"), sent_on=sent.dt.strftime("%Y-%m-%d"),
-                        sender=[f"{r.institution_id} · {r.account}" for r in queue.itertuples()])
-
-
-def utc_time(moment) -> str:
-    """A moment as the queue writes it: date, hours and minutes in UTC."""
-    return pd.to_datetime(moment, utc=True).strftime("%Y-%m-%d %H:%M UTC")
+                        sent=[utc_time(moment) for moment in sent], sent_on=sent.dt.strftime("%Y-%m-%d"),
+                        sender=[t("review.sender", institution=r.institution_id, account=r.account)
+                                for r in queue.itertuples()])
 
 
 def choices(queue: pd.DataFrame) -> dict[int, str]:

@@ -18,7 +18,7 @@ from streamlit import dataframe_util
 
 from portal import access, charts, db, downloads
 from portal.display import (Column, is_missing, markdown_text, markdown_values, money, not_reported, not_reported_note,
-                            not_shown, number)
+                            not_shown, number, utc_time)
 from portal.contract import BASE_CURRENCY
 from portal.i18n import language, languages, preferred_language, set_language, t
 
@@ -450,8 +450,7 @@ def data_as_of() -> None:
     if latest.empty:
         st.caption(t("sidebar.no_data"))
     else:
-        when = pd.Timestamp(latest["imported_at"].iloc[0]).tz_convert("UTC")
-        st.caption(t("sidebar.data_as_of", when=when.strftime("%Y-%m-%d %H:%M UTC")))
+        st.caption(t("sidebar.data_as_of", when=utc_time(latest["imported_at"].iloc[0])))
 
 
 def illustrative_notice() -> None:

@@ -134,6 +134,17 @@ def test_the_benchmark_workbook_is_valid_as_csv_and_xlsx(tmp_path, name):
     assert result.counts["procedures"].added == 300 and result.counts["institutions"].added == 20
 
 
+def test_the_import_stages_say_when_the_screen_leaves_a_workbook_to_the_row_checker(tmp_path):
+    from benchmarks import import_speed
+
+    screened = import_speed._one("stages", str(write_procedure_workbook(tmp_path / "book.zip", 200)),
+                                 str(tmp_path / "zip.duckdb"))
+    assert screened["screened"] is True and "merge" in screened["stages"] and screened["peak_mb"] > 0
+    left = import_speed._one("stages", str(write_procedure_workbook(tmp_path / "book.xlsx", 200)),
+                             str(tmp_path / "xlsx.duckdb"))  # the screen reads CSV only
+    assert left["screened"] is False and "merge" not in left["stages"]
+
+
 @pytest.mark.browser
 def test_cold_start_and_sessions_during_an_import(small_db, tmp_path):
     started = bench.cold_start(small_db, tmp_path, charts=2, starts=2)

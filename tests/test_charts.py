@@ -22,6 +22,14 @@ def test_date_text_says_what_is_not_reported():
     assert display.date_text(None) == "not reported"
 
 
+def test_utc_time_writes_every_moment_in_utc_to_the_minute():
+    seoul = pd.Timestamp("2024-03-14 18:30:59", tz="Asia/Seoul")
+    assert display.utc_time(seoul) == "2024-03-14 09:30 UTC"
+    assert display.utc_time(pd.Timestamp("2024-03-14 09:30")) == "2024-03-14 09:30 UTC"  # no zone: taken as UTC
+    assert display.utc_time("2024-03-14T23:59:00-01:00") == "2024-03-15 00:59 UTC"
+    assert display.utc_time(pd.NaT) == "not reported"
+
+
 def test_timeline_spans_an_imprecise_year_and_marks_it():
     figure = charts.timeline(items(
         ("programme", "P1", "Training", "training_abroad", "2024", None, date(2024, 1, 1), date(2024, 12, 31),

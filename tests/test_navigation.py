@@ -32,6 +32,15 @@ def sidebar_keys(app) -> set[str]:
     return {getattr(element, "key", None) for element in app.sidebar}
 
 
+def test_a_viewer_reaches_their_pages_in_the_menu_and_the_refusing_pages_by_address_only():
+    shown = {(p.name, in_menu) for p, in_menu in navigation.addresses_for("partner")}
+    assert {(p.name, True) for p in navigation.pages_for("partner")} <= shown
+    assert ("review", False) in shown and ("submissions", True) in shown
+    assert not {"history", "data", "records"} & {name for name, _ in shown}
+    administrator = dict((p.name, in_menu) for p, in_menu in navigation.addresses_for("administrator"))
+    assert administrator["review"] and not administrator["submissions"]
+
+
 def test_a_link_opened_first_runs_app_py_with_sidebar_language_and_scope(monkeypatch, seed_db, viewer):
     viewer(None)
     app = open_app(monkeypatch, seed_db, navigation.page("programmes").script, LINK, linked=True,

@@ -9,6 +9,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from portal import db
 from portal.contract import SHEETS
 from portal.db import Counts, export_tables
 from portal.importer import DatabaseChanged, ImportRejected, import_workbook
@@ -91,6 +92,22 @@ def test_preview_lists_a_few_records_per_sheet_and_counts_them_all(empty_db, wri
     preview = import_workbook(write(valid_workbook()), empty_db, "test", preview=True)
     assert preview.changes.groupby("sheet").size().max() == 2 and (preview.changes["sheet"] == "institutions").sum() == 2
     assert preview.counts["institutions"].added > 2 and set(preview.changes["sheet"]) == set(preview.counts)
+
+
+def test_only_a_preview_keeps_changed_records_aside_and_only_as_many_as_it_lists(empty_db, write, monkeypatch):
+    kept = []
+    merge = db.Writer.merge
+
+    def merge_and_count_kept(writer, *args, **kwargs):
+        counts = merge(writer, *args, **kwargs)
+        kept.append(sum(len(sample) for sample in writer.merged_samples))
+        return counts
+
+    monkeypatch.setattr(db.Writer, "merge", merge_and_count_kept)
+    monkeypatch.setattr("portal.importer.PREVIEW_RECORDS", 2)
+    preview = import_workbook(write(valid_workbook()), empty_db, "test", preview=True)
+    import_workbook(write(valid_workbook(), "applied"), empty_db, "test")
+    assert kept == [len(preview.changes), 0] and 0 < len(preview.changes) <= 2 * len(preview.counts)
 
 
 def test_preview_reports_field_changes_and_writes_nothing(loaded_db, write):

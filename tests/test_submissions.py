@@ -192,6 +192,18 @@ def test_review_page_shows_the_diff_and_accepts_with_both_accounts_in_history(lo
     assert any(PARTNER in str(v) for v in history.dataframe[0].value.iloc[:, 3])
 
 
+def test_review_page_names_who_sent_a_submission_and_when_in_utc(loaded_db, write, monkeypatch):
+    from workbooks import open_app
+
+    submission_id = submit(write, loaded_db, {"programmes": [programme(title="Host's correction")]})
+    sent_at = db.open_store(loaded_db).read("submissions_list", db.FULL_SCOPE, limit=1)["sent_at"].iloc[0]
+    app = open_app(monkeypatch, loaded_db, "pages/review.py", {"submission": str(submission_id)})
+    queue = app.dataframe[0].value
+    assert queue["Sent by"].tolist() == [f"KR-HOST · {PARTNER}"]
+    when = sent_at.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    assert any(f"at {when}," in m.value for m in app.markdown), [m.value for m in app.markdown]
+
+
 def test_review_page_rejects_with_a_reason_the_partner_then_reads(loaded_db, write, monkeypatch, viewer):
     from workbooks import open_app
 

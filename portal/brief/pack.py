@@ -21,7 +21,7 @@ from portal.brief.styles import MARGIN, MUTED, PAGE_WIDTH, RULE, STYLES, WIDTH, 
 from portal.brief.tables import cost_section, flag_section, institution_section, retention_section, source_section
 from portal.brief.text import institution_text, marked, missing_note, place, record_dates
 from portal.brief.timeline import timeline_section
-from portal.display import is_missing, not_reported, not_shown, number, text_or_not_reported
+from portal.display import is_missing, not_reported, not_shown, number, text_or_not_reported, utc_time
 from portal.i18n import country_name, label, t
 
 PER_KIND = 60  # records of each kind in a pack: enough to read, bounded in pages
@@ -94,7 +94,7 @@ def _render(subject_kind: str, subject_id: str, records: pd.DataFrame, currency:
 def _data_as_of(value: object) -> str:
     if is_missing(value):
         return t("brief.no_import")
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    return utc_time(value)
 
 
 class _FooterCanvas(Canvas):
