@@ -82,14 +82,14 @@ class Walker:
     def t(self, key: str) -> str:
         return message(self.language, key)
 
-    def settle(self) -> None:
-        self.portal.settle(charts=False)  # a walk checks what the page says, not how its charts draw
+    def settle(self, loaded: bool = False) -> None:
+        self.portal.settle(charts=False, loaded=loaded)  # a walk checks what the page says, not how its charts draw
 
     def goto(self, path: str) -> None:
         joiner = "&" if "?" in path else "?"
         self.page.goto(f"{self.portal.base_url}{path}{joiner}lang={self.language}")
         self.visited += 1
-        self.settle()
+        self.settle(loaded=True)
 
     # ------------------------------------------------------------ the steps
 
