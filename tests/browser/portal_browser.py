@@ -105,16 +105,21 @@ class PortalPage:
     def open(self, path: str = "/") -> None:
         """Open a page and wait until the script has finished and every chart has drawn."""
         self.page.goto(self.base_url + path)
-        self.settle()
+        self.settle(loaded=True)
 
-    def settle(self, charts: bool = True) -> None:
-        """Wait until the script has finished; with `charts`, also until every chart and map has drawn."""
+    def settle(self, charts: bool = True, loaded: bool = False) -> None:
+        """Wait until the script has finished; with `charts`, also until every chart and map has drawn. `loaded`:
+        the page has just been loaded (not clicked on), so its first run is still to come."""
         # Playwright's sync API only serves routes while it is called, so wait with its own timers.
         page = self.page
         page.wait_for_selector("[data-testid=stApp]")
-        page.wait_for_timeout(500 if charts else 300)
+        # Streamlit marks its app with the state of the script run, "initial" until a newly loaded page's first
+        # run: so that page needs no pause. A click's rerun is not marked until the server answers: pause first.
+        if not loaded:
+            page.wait_for_timeout(500 if charts else 300)
         page.wait_for_function(
-            "() => !document.querySelector('[data-testid=stStatusWidget]') "
+            "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning' "
+            "&& !document.querySelector('[data-testid=stStatusWidget]') "
             "&& !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
         if not charts:
             page.wait_for_timeout(200)
@@ -126,12 +131,14 @@ class PortalPage:
             ".every(c => c.querySelector('.js-plotly-plot .main-svg'))", timeout=60_000)
         # A map's shapes (static/topojson) arrive after the plot's first draw: wait until each map has its land.
         # Bounded, so a map that never gets its shapes fails the test that looks at it (maps()), not this wait.
-        # Tables, too, load their code lazily: wait until each has drawn its grid (a canvas).
+        # Tables, too, load their code lazily: wait until each shown one has drawn its grid (a canvas); one in a
+        # closed expander draws none until opened, and waiting for it cost every such page the whole 5 s.
         try:
             page.wait_for_function(
                 "() => [...document.querySelectorAll('g.geo')]"
                 ".every(g => (g.querySelector('g.land path')?.getAttribute('d') || '').length > 0)"
-                " && [...document.querySelectorAll('[data-testid=stDataFrame]')].every(d => d.querySelector('canvas'))",
+                " && [...document.querySelectorAll('[data-testid=stDataFrame]')]"
+                ".every(d => !d.checkVisibility() || d.querySelector('canvas'))",
                 timeout=5_000)
         except PlaywrightTimeout:
             pass

@@ -28,6 +28,8 @@ def test_the_first_request_after_a_start_is_a_deep_link_and_gets_the_whole_app(
             body = tab.text()
             assert MN["nav.programmes"] in body and MN["programme_kind.fellowship"] in body  # the linked filter
             assert MN["value.hidden"] in body  # an anonymous visitor's scope: costs not shown
+            # app.py's notice once: the page ran inside app.py's chrome, not beside a second one
+            assert tab.page.get_by_text(MN["illustrative.notice"].split(":")[0]).count() == 1
             assert "kind=fellowship" in tab.page.url and "lang=mn" in tab.page.url
             assert not tab.exceptions() and not tab.outside_requests
         finally:

@@ -1,4 +1,5 @@
-"""Every page in headless Chromium: no request leaves the machine, every map draws, nothing breaks."""
+"""In headless Chromium: no request leaves the machine, every map draws, nothing breaks (every other page, in every
+language: test_browser_screens.py), the chart library loads once, and the illustrative data hides."""
 
 from __future__ import annotations
 
@@ -6,16 +7,9 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PAGES = {
-    "overview": "/",
-    "programmes": "/programmes",
-    "programme_detail": "/programmes?programme=NCTD-SCH-JOINT",
-    "partners": "/partners",
-    "partner_detail": "/partners?institution=MNG-NCTD",
-    "equipment": "/equipment",
-    "impact": "/impact",
-}
-PAGES_WITH_MAPS = {"overview", "partners", "partner_detail"}
+# The pages test_browser_screens.py does not open (it opens the partners page at a record).
+PAGES = {"partners": "/partners"}
+PAGES_WITH_MAPS = {"partners"}
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -56,29 +50,3 @@ def test_hiding_illustrative_data_in_the_browser(portal):
     assert programmes.locator("[data-testid=stMetricValue]").inner_text() == "3"
     portal.screenshot("overview_real_case_only")
     assert portal.outside_requests == []
-
-
-def test_a_shared_link_opened_first_after_a_restart_gets_the_whole_app(browser, seed_db_master, tmp_path_factory):
-    """The first request a fresh server gets is a deep link: it must still run app.py's chrome."""
-    from portal_browser import PortalPage, running_portal
-
-    with running_portal(seed_db_master, tmp_path_factory) as url:
-        portal = PortalPage(browser, url)
-        portal.open("/programmes?kind=fellowship")
-        # app.py's sidebar is there (a first run on a cold server may take a while on a loaded machine)
-        portal.page.get_by_role("switch", name="Show illustrative data").wait_for(timeout=60_000)
-        assert portal.page.get_by_text("Illustrative data is shown").count() == 1
-        assert portal.exceptions() == [] and portal.outside_requests == []
-        portal.page.close()
-
-
-@pytest.mark.parametrize("language, title", [("en", "Overview"), ("mn", None), ("ko", None)])
-def test_overview_in_each_language(portal, language, title):
-    from portal.i18n import catalog
-
-    portal.open(f"/?lang={language}")
-    expected = title or catalog(language)["overview.title"]
-    assert portal.page.get_by_role("heading", name=expected).count() >= 1
-    assert f"lang={language}" in portal.page.url
-    portal.screenshot(f"overview_{language}")
-    assert portal.outside_requests == [] and portal.exceptions() == []

@@ -1,7 +1,8 @@
 """In a real browser: every page in every language, for an anonymous visitor and a partner, photographed whole into
 test-artifacts/screens/ and checked for what a reader would find hard to read: labels cut with an ellipsis,
 charts without hover text, tables that need horizontal scrolling or cut a cell's text at 1,400 px, metric tiles
-and sidebar items cut at 1,400 and 1,000 px."""
+and sidebar items cut at 1,400 and 1,000 px; and that each works offline (no request leaves the machine, every map
+draws its shapes, nothing breaks) and keeps its language (in the address, and the overview's title)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import pytest
 
 from portal import navigation
+from portal.i18n import catalog
 from portal_browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -21,6 +23,8 @@ DETAILS = {"programme": "/programmes?programme=NCTD-SCH-JOINT"}
 LANGUAGES = ("en", "mn", "ko")
 # Tables whose drawn cells are checked one by one (the canvas holds them: see DRAWN_TEXT).
 CELLS_CHECKED = ("programmes", "equipment")
+# Pages that show a map (the partners page at a record: AT_A_RECORD; its list: test_browser_offline.py).
+PAGES_WITH_MAPS = ("overview", "partners")
 
 
 def pages_of(role: str | None) -> dict[str, str]:
@@ -106,6 +110,7 @@ def photograph_every_page(portal, viewer: str, role: str | None) -> dict[str, li
             portal.page.set_viewport_size({"width": 1400, "height": 1800})
             portal.open(path + ("&" if "?" in path else "?") + f"lang={language}")
             problems = portal.page.evaluate(PROBLEMS, TEXTS) + [f"exception: {e}" for e in portal.exceptions()]
+            problems += offline_problems(portal, name, language)
             if name in CELLS_CHECKED:
                 problems += portal.page.evaluate(CUT_CELLS)
             photograph(portal, folder / f"{page}.png", 1400)
@@ -116,6 +121,21 @@ def photograph_every_page(portal, viewer: str, role: str | None) -> dict[str, li
             found[page] = problems
     (folder / f"{viewer}-problems.json").write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
     return found
+
+
+def offline_problems(portal, name: str, language: str) -> list[str]:
+    """A map without its shapes (blank on an air-gapped network), a map missing, the language lost."""
+    maps = portal.maps()
+    # A map whose shapes failed to load has empty outlines.
+    problems = [f"map without its shapes: {drawn}" for drawn in maps
+                if drawn["countries"] <= 10_000 or drawn["land"] <= 10_000]
+    if name in PAGES_WITH_MAPS and not maps:
+        problems.append("the page shows no map")
+    if f"lang={language}" not in portal.page.url:
+        problems.append(f"the language left the address: {portal.page.url}")
+    if name == "overview" and not portal.page.get_by_role("heading", name=catalog(language)["overview.title"]).count():
+        problems.append("the overview's title is not in this language")
+    return problems
 
 
 def photograph(portal, path, width: int) -> None:
