@@ -3,7 +3,7 @@
 import streamlit as st
 
 from portal import access, charts, display, ui
-from portal.i18n import by_name, country_name, t
+from portal.i18n import by_name, country_name, language, t
 
 contents = ui.read("database_contents")
 
@@ -42,11 +42,11 @@ if clicked:  # a marker opens its institution, an arc lists its programmes
     st.session_state.pop("overview_flow_map", None)  # or the click would act again on the way back
     kind, ids = clicked
     if kind == "institution":
-        st.switch_page("pages/partners.py", query_params={"institution": ids[0], "lang": st.query_params["lang"]})
+        st.switch_page("pages/partners.py", query_params={"institution": ids[0], "lang": language()})
     # Exactly that flow (home and host, each at its own end); the years chosen here go along with the slider's
     # state (the Programmes page's slider has the same key), which Streamlit keeps when the page changes.
     st.switch_page("pages/programmes.py", query_params={"home": ids[0], "host": ids[1], "kind": ids[2],
-                                                        "lang": st.query_params["lang"]})
+                                                        "lang": language()})
 st.caption(t("overview.flows_caption"))
 ui.showing_note(len(flows), flows["flows_total"].max(), "overview.flows_cut")
 
