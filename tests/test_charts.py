@@ -234,6 +234,27 @@ def test_map_labels_go_to_the_busiest_skip_close_neighbours_and_stay_inside_the_
     assert placed["Tashkent"] == "middle right" and placed["UB"] == placed["Hanoi"] == "top center"
 
 
+
+def test_a_map_label_is_left_out_rather_than_drawn_over_another():
+    """Two hospitals 5 degrees apart on one latitude, by the map's right edge: both names would read leftwards
+    over each other, so the busier is named and the other only on hover."""
+    from portal.charts import geometry
+
+    points = {"east": (129.0, 36.0), "west": (124.0, 36.3)}
+    weights = {"east": 2, "west": 1}
+    assert list(geometry.labelled(points, weights, limit=6, gap=4, frame=(60, 145))) == ["east", "west"]
+    long_names = {"east": (30.0, 1.4), "west": (30.0, 1.4)}  # each label 30 degrees wide
+    assert geometry.labelled(points, weights, limit=6, gap=4, frame=(60, 145), extents=long_names) == {
+        "east": "middle left"}
+    figure = charts.flow_map(pd.DataFrame([
+        flows(host_name="Kingfisher Bay Orthopaedic Hospital (illustrative)", host_latitude=36.0,
+              host_longitude=129.0, programmes=2, weight=2),
+        flows(host_id="K2", host_name="Maple Canal University Hospital (illustrative)", host_latitude=36.3,
+              host_longitude=124.0, programmes=1, weight=1)]))
+    [ends] = [trace for trace in figure.data if trace.name == "Institutions"]
+    texts = dict(zip(ends.customdata, ends.text))
+    assert texts["institution:K"] and not texts["institution:K2"]
+
 def test_flow_map_labels_one_of_two_institutions_in_one_city_and_keeps_the_eastern_name_inside():
     figure = charts.flow_map(pd.DataFrame([
         flows(), flows(host_id="K2", host_name="Host two", host_latitude=37.45, host_longitude=126.75, programmes=1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from datetime import timedelta
 
 import pandas as pd
@@ -193,14 +194,27 @@ def _lon_frame(lon) -> tuple[float, float]:
     return max(-180.0, float(min(lon)) - 16), min(180.0, float(max(lon)) + 16)
 
 
-def _labels(places: dict[str, tuple[float, float]], weights: dict[str, float]) -> dict[str, str]:
-    """The points named on the map itself, and where each name goes (geometry.labelled)."""
+def _labels(places: dict[str, tuple[float, float]], weights: dict[str, float],
+            names: dict[str, str]) -> dict[str, str]:
+    """The points named on the map itself, and where each name goes (geometry.labelled): no name over another."""
     frame = _lon_frame([x for x, _ in places.values()]) if places else (-180.0, 180.0)
-    return geometry.labelled(places, weights, LABELLED, LABEL_GAP, frame)
+    # Degrees a pixel spans, as _geo_layout frames the map (about MAP_WIDTH by its height), erring wide.
+    latitudes = [y for _, y in places.values()] or [0.0]
+    per_pixel = max((frame[1] - frame[0]) / MAP_WIDTH, (max(latitudes) - min(latitudes) + 16) / MAP_HEIGHT)
+    extents = {key: (LABEL_CHAR_PIXELS * _label_chars(str(name)) * per_pixel, LABEL_LINE_PIXELS * per_pixel)
+               for key, name in names.items()}
+    return geometry.labelled(places, weights, LABELLED, LABEL_GAP, frame, extents)
+
+
+def _label_chars(name: str) -> float:
+    """A name's length in average Latin characters: Hangul and other wide characters count 1.7."""
+    return sum(1.7 if unicodedata.east_asian_width(c) in "WF" else 1.0 for c in name)
 
 
 LABELLED = 6  # the busiest institutions named on the map itself; every other one on hover
 LABEL_GAP = 4.0  # degrees: no label for a point this close to one already labelled (names would overlap)
+MAP_WIDTH, MAP_HEIGHT = 930, 520  # pixels of a map at 1,400 px (the page's content beside the sidebar)
+LABEL_CHAR_PIXELS, LABEL_LINE_PIXELS = 6.6, 16  # an 11-px label's average Latin character, and its line
 SPREAD_REACH, SPREAD_RADIUS = 1.0, 0.8  # degrees: institutions this close are moved apart onto a small ring
 
 
@@ -244,7 +258,8 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
                                          line=dict(color="white", width=1)),
         hovertext=[_flow_hover(flow) for flow in flows.to_dict("records")], hoverinfo="text",
         customdata=[f"flow:{h}|{g}|{k}" for h, g, k in zip(frame["home_id"], frame["host_id"], frame["kind"])])
-    named = _labels({i: places[i] for i in ends["id"]}, dict(zip(ends["id"], ends["programmes"].astype(float))))
+    named = _labels({i: places[i] for i in ends["id"]}, dict(zip(ends["id"], ends["programmes"].astype(float))),
+                    dict(zip(ends["id"], ends["name"])))
     figure.add_scattergeo(
         lon=[places[i][0] for i in ends["id"]], lat=[places[i][1] for i in ends["id"]], mode="markers+text",
         name=t("map.institutions"), marker=dict(size=8, color="#1f2d3d", line=dict(color="white", width=1)),
@@ -315,7 +330,8 @@ def institution_map(institutions: pd.DataFrame, selected: str | None = None,
     # Institutions in one city would hide each other: each moves onto a small ring around the first.
     places = geometry.spread(dict(zip(located["institution_id"], zip(located["longitude"], located["latitude"]))),
                              SPREAD_REACH, SPREAD_RADIUS)
-    named = _labels(places, dict(zip(located["institution_id"], located["activity"].astype(float))))
+    named = _labels(places, dict(zip(located["institution_id"], located["activity"].astype(float))),
+                    dict(zip(located["institution_id"], located["name"])))
     for kind, part in located.groupby("kind", sort=True):
         figure.add_scattergeo(
             lat=[places[i][1] for i in part["institution_id"]], lon=[places[i][0] for i in part["institution_id"]],

@@ -62,12 +62,14 @@ def spread(points: dict[str, tuple[float, float]], reach: float, radius: float) 
 
 
 def labelled(points: dict[str, tuple[float, float]], weights: dict[str, float], limit: int, gap: float,
-             frame: tuple[float, float]) -> dict[str, str]:
+             frame: tuple[float, float], extents: dict[str, tuple[float, float]] | None = None) -> dict[str, str]:
     """Which points carry a label on the map, and where it goes (plotly's textposition): the heaviest first,
-    skipping any within `gap` degrees of a label already placed (labels would overlap), at most `limit`.
-    A label in the right third of the longitude `frame` sits on the point's left, in the left tenth on its
-    right, else above it: a long name near an edge stays inside the map."""
+    skipping any within `gap` degrees of a label already placed, or whose label's box (`extents`: its width and
+    height in degrees) would cross one already placed, at most `limit`. A label in the right third of the longitude
+    `frame` sits on the point's left, in the left tenth on its right, else above it: a long name near an edge
+    stays inside the map."""
     placed: dict[str, str] = {}
+    boxes: list[tuple[float, float, float, float]] = []
     first, last = frame
     for key in sorted(points, key=lambda k: (-weights[k], k)):
         if len(placed) == limit:
@@ -76,5 +78,24 @@ def labelled(points: dict[str, tuple[float, float]], weights: dict[str, float], 
         if any(math.hypot(points[other][0] - x, points[other][1] - y) < gap for other in placed):
             continue
         share = (x - first) / (last - first) if last > first else 0.5
-        placed[key] = "middle left" if share > 2 / 3 else "middle right" if share < 0.1 else "top center"
+        position = "middle left" if share > 2 / 3 else "middle right" if share < 0.1 else "top center"
+        box = _label_box(x, y, position, (extents or {}).get(key, (0.0, 0.0)))
+        if any(_overlap(box, other) for other in boxes):
+            continue
+        placed[key] = position
+        boxes.append(box)
     return placed
+
+
+def _label_box(x: float, y: float, position: str, extent: tuple[float, float]) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) of a label of `extent` (width, height) set at `position` beside the point."""
+    width, height = extent
+    if position == "middle left":
+        return x - width, y - height / 2, x, y + height / 2
+    if position == "middle right":
+        return x, y - height / 2, x + width, y + height / 2
+    return x - width / 2, y, x + width / 2, y + height
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
