@@ -159,17 +159,24 @@ def _frame_digest(frame: pd.DataFrame) -> bytes:
     return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).digest()
 
 
-@st.cache_resource(show_spinner=False, max_entries=128, hash_funcs={pd.DataFrame: _frame_digest})
-def _figure(name: str, language: str, args: tuple, kwargs: tuple, _builder: Callable):
-    # Shared by every session, never copied: nothing may change a figure after it is built.
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_digest})
+def _shared_result(name: str, language: str, args: tuple, kwargs: tuple, _builder: Callable):
+    # Shared by every session, never copied: nothing may change a figure or text after it is built.
     return _builder(*args, **dict(kwargs))
+
+
+def shared(builder: Callable, *args: object, **kwargs: object):
+    """builder(*args, **kwargs) of a pure chart function (portal.charts), computed once per input and language
+    for every session: a crowd opening the same page, or a rerun that changes nothing, skips the work."""
+    return _shared_result(f"{builder.__module__}.{builder.__qualname__}", language(), args,
+                          tuple(sorted(kwargs.items())), builder)
 
 
 def forget_results() -> None:
     """Forget every cached query result and figure (the database connection stays open): the next run
     does all its work again."""
     st.cache_data.clear()
-    _figure.clear()
+    _shared_result.clear()
     _shared_table_frames.clear()
 
 
@@ -180,8 +187,7 @@ def plot(builder: Callable, *args: object, key: str, select: bool = False, **kwa
     A figure is built once per input and language for every session: building it is most of a page's Python
     work, so a crowd opening the same page, or a rerun that does not change a chart, skips it.
     """
-    figure = _figure(f"{builder.__module__}.{builder.__qualname__}", language(), args, tuple(sorted(kwargs.items())),
-                     builder)
+    figure = shared(builder, *args, **kwargs)
     return st.plotly_chart(figure, key=key, width="stretch", config=PLOT_CONFIG,
                            on_select="rerun" if select else "ignore",
                            selection_mode=("points",) if select else ("points", "box", "lasso"))
@@ -513,7 +519,7 @@ def timeline_note(items: pd.DataFrame) -> None:
     if items.empty:
         st.info(t("chart.empty_suggestion"))
         return
-    cut = charts.timeline_cut_text(items)
+    cut = shared(charts.timeline_cut_text, items)
     if cut:
         st.caption(cut)
 

@@ -59,6 +59,16 @@ def empty_db(tmp_path) -> Path:
 ADMINISTRATOR = auth.User("tests@example.org", "administrator", None)
 
 
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """Every test ends in English: AppTest formats widget values in the test's own thread, so a test that sets
+    another language there would leave it to the next test."""
+    from portal import i18n
+
+    yield
+    i18n.set_language("en")
+
 @pytest.fixture(autouse=True)
 def viewer(request, monkeypatch):
     """Who AppTest runs see: an administrator, unless a test asks for another viewer through this fixture.

@@ -14,13 +14,6 @@ DETAILS = [("pages/programmes.py", {"programme": "NCTD-SCH-JOINT"}), ("pages/par
            ("pages/equipment.py", {"equipment": "NCTD-EQ-MICROSCOPE-2025"}), ("pages/impact.py", {"institution": "MNG-SSC"})]
 
 
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    """AppTest formats widget values in the test's own thread too, so tests set the language there; reset it."""
-    yield
-    i18n.set_language("en")
-
-
 def open_in(monkeypatch, database, language: str, page: str, params: dict | None = None) -> AppTest:
     i18n.set_language(language)
     return open_app(monkeypatch, database, page, {"lang": language, **(params or {})})

@@ -658,15 +658,6 @@ def test_a_long_list_of_existing_records_is_cut_to_the_newest_and_says_so(people
     assert any(c.value.startswith("the list offers the 1 newest of 2 records") for c in app.caption)
 
 
-@pytest.fixture
-def english_afterwards():
-    """Tests that set the language in their own thread (AppTest formats widget values there) reset it."""
-    from portal import i18n
-
-    yield
-    i18n.set_language("en")
-
-
 @pytest.mark.parametrize("language", ["en", "ko", "mn"])
 @pytest.mark.usefixtures("english_afterwards")
 def test_the_review_says_how_a_submission_without_a_file_was_sent(loaded_db, monkeypatch, viewer, language):
