@@ -809,12 +809,13 @@ def serving(database: Path, work: Path, replicas: int = 0) -> Iterator[tuple[str
 
 
 def concurrency(database: Path, work: Path, sessions: int, import_rows: int, clients: str = "websocket",
-                min_rounds: int = 3, max_rounds: int = 20, replicas: int = 0) -> ConcurrencyResult:
+                min_rounds: int = 3, max_rounds: int = 20, replicas: int = 0,
+                memory_after: tuple[float, float] = (5, 30)) -> ConcurrencyResult:
     """`sessions` sessions load pages, round after round, while `python -m portal import` adds `import_rows`
     procedure rows to the server's database (a copy of `database`); every page must finish without an error.
     Rounds go on while the import runs (at least `min_rounds`). The server's memory is sampled throughout and
-    read again 5 and 30 seconds after the sessions have closed. With `replicas`, the server is that many
-    processes behind HAProxy (memory and CPU are their sums)."""
+    read again `memory_after` (5 and 30) seconds after the sessions have closed. With `replicas`, the server is
+    that many processes behind HAProxy (memory and CPU are their sums)."""
     served = work / "concurrency.duckdb"
     shutil.copyfile(database, served)
     workbook = write_procedure_workbook(work / "concurrency-csv.zip", import_rows, seed=2)
@@ -858,9 +859,9 @@ def concurrency(database: Path, work: Path, sessions: int, import_rows: int, cli
             crowd.close()
         warm.close()
         after = browser.new_page()  # Playwright's own timer keeps its event loop served while it waits
-        after.wait_for_timeout(5000)
+        after.wait_for_timeout(memory_after[0] * 1000)
         after_5 = memory()
-        after.wait_for_timeout(25000)
+        after.wait_for_timeout((memory_after[1] - memory_after[0]) * 1000)
         after_30 = memory()
         sampler.stopped.set()
         sampler.join()

@@ -150,7 +150,7 @@ def test_cold_start_and_sessions_during_an_import(small_db, tmp_path):
     started = bench.cold_start(small_db, tmp_path, charts=2, starts=2)
     assert 0 < started.server_s <= started.title_s <= started.drawn_s and started.rss > 0
     assert len(started.drawn_runs) == 2 and started.drawn_s in started.drawn_runs
-    crowd = bench.concurrency(small_db, tmp_path, sessions=3, import_rows=500)
+    crowd = bench.concurrency(small_db, tmp_path, sessions=3, import_rows=500, memory_after=(0.5, 1))
     assert crowd.errors == [] and crowd.import_status == 0
     assert crowd.loads == 3 * crowd.rounds and crowd.rounds >= 2
     assert crowd.rss_peak >= crowd.rss_baseline > 0
@@ -162,7 +162,7 @@ def test_sessions_during_an_import_through_two_replicas(small_db, tmp_path):
 
     if missing := missing_packages():
         pytest.skip(f"Debian packages {missing} are not installed (scripts/test installs them)")
-    crowd = bench.concurrency(small_db, tmp_path, sessions=4, import_rows=500, replicas=2)
+    crowd = bench.concurrency(small_db, tmp_path, sessions=4, import_rows=500, replicas=2, memory_after=(0.5, 1))
     assert crowd.errors == [] and crowd.import_status == 0 and crowd.replicas == 2
     assert crowd.loads == 4 * crowd.rounds and crowd.rounds >= 3
     assert len(crowd.process_cpu_s) == 2 and min(crowd.process_cpu_s) > 0.2 * max(crowd.process_cpu_s)  # both served

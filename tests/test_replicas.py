@@ -84,10 +84,14 @@ def open_on(tab: PortalPage, replica: str, path: str) -> str:
 
 
 def shows(tab: PortalPage, *texts: str) -> None:
-    """Wait (a minute at most) until the page shows one of `texts` (without portal.display's word joiners)."""
+    """Wait (a minute at most) until the page shows one of `texts` (without portal.display's word joiners), in its
+    text or in a table's cells (drawn on a canvas; their accessible grid holds the text)."""
     tab.page.wait_for_function(
-        "texts => texts.some(t => document.body.innerText.replaceAll('\\u2060', '').includes(t))", arg=list(texts),
-        timeout=60_000)
+        """texts => {
+            const cells = Array.from(document.querySelectorAll('[role=gridcell]'), cell => cell.textContent);
+            const shown = (document.body.innerText + ' ' + cells.join(' ')).replaceAll('\\u2060', '');
+            return texts.some(t => shown.includes(t));
+        }""", arg=list(texts), timeout=60_000)
 
 
 def sign_in_on(tab: PortalPage, replica: str, email: str, path: str = PAGE) -> None:
