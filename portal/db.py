@@ -319,7 +319,7 @@ class Writer:
                 names = screen.screened_sheets(sheets)
                 for name in names:
                     if not self._screen_sheet(cursor, name, sheets[name]) or \
-                            cursor.execute(screen.any_broken(name)).fetchall()[0][0]:
+                            cursor.execute(screen.on_sheet(screen.ANY_BROKEN, name)).fetchall()[0][0]:
                         return None
                 for name in names:
                     for check, params in screen.set_checks(SHEETS[name], set(names)):
@@ -330,7 +330,7 @@ class Writer:
                     sheet = SHEETS[name]
                     schema = sheet.records_table([]).schema
                     tables[name] = cursor.sql(screen.records_query(sheet)).to_arrow_table().cast(schema)
-                    cursor.execute(screen.drop_typed(name))
+                    cursor.execute(screen.on_sheet(screen.DROP_TYPED, name))
                 return CheckedWorkbook(tables, [], [])
         except duckdb.Error as error:  # a file DuckDB cannot read exactly, or a fault: the row checker reads it
             _log.info("import screen left the file to the row checker: %s", error)
@@ -342,7 +342,7 @@ class Writer:
         try:
             with self._screening() as cursor:
                 if self._screen_sheet(cursor, name, rows):
-                    return cursor.sql(screen.typed_rows(SHEETS[name])).to_arrow_table()
+                    return cursor.sql(screen.on_sheet(screen.TYPED_ROWS, name)).to_arrow_table()
         except duckdb.Error as error:
             _log.info("import screen left the file to the row checker: %s", error)
         return None

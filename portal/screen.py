@@ -31,27 +31,28 @@ def quoted(name: str) -> str:
 
 
 def typed_table(sheet: str) -> str:
+    """The screen's typed table of a sheet: named only for the contract's fixed sheets."""
+    if sheet not in SHEETS:
+        raise ValueError(f"not a sheet of the contract: {sheet!r}")
     return quoted(f"screen_{sheet}")
 
 
-# Statements on the screen's own tables, named from the contract's fixed sheet list (portal/db.py runs them).
-RAW_ROW_COUNT = f"SELECT count(*) FROM {quoted(RAW_TABLE)}"
-DROP_RAW = f"DROP TABLE {quoted(RAW_TABLE)}"
+def on_sheet(template: str, sheet: str) -> str:
+    """A statement `template` with the sheet's names filled in, from the contract's fixed lists only: {table} (its
+    typed table), {stored} (its stored table), {key} (its first key column), {columns} (all its columns)."""
+    spec = SHEETS[sheet]
+    return template.format(table=typed_table(sheet), stored=quoted(sheet), key=quoted(spec.key[0]),
+                           columns=", ".join(quoted(c) for c in spec.column_names))
 
 
-def any_broken(sheet: str) -> str:
-    """Whether any row of a typed sheet breaks a cell or row rule."""
-    return f"SELECT bool_or(broken) FROM {typed_table(sheet)}"
-
-
-def drop_typed(sheet: str) -> str:
-    return f"DROP TABLE {typed_table(sheet)}"
-
-
-def typed_rows(sheet: Sheet) -> str:
-    """A typed sheet's rows in file order: `row` (as a spreadsheet numbers it), `broken`, and its columns."""
-    columns = ", ".join(quoted(c) for c in sheet.column_names)
-    return f"SELECT row_index + 2 AS row, broken, {columns} FROM {typed_table(sheet.name)} ORDER BY row_index"
+# Statements on the screen's own tables (portal/db.py runs them; values are always bound).
+RAW_ROW_COUNT = "SELECT count(*) FROM " + RAW_TABLE
+DROP_RAW = "DROP TABLE " + RAW_TABLE
+ANY_BROKEN = "SELECT bool_or(broken) FROM {table}"  # whether any row of a typed sheet breaks a cell or row rule
+DROP_TYPED = "DROP TABLE {table}"
+TYPED_ROWS = "SELECT row_index + 2 AS row, broken, {columns} FROM {table} ORDER BY row_index"  # in file order
+STORED_IDS = "SELECT {key} AS id FROM {stored}"
+FILE_IDS = " UNION ALL SELECT {key} FROM {table}"
 
 
 def worth_screening(sheets: dict[str, SheetRows]) -> bool:
@@ -181,9 +182,7 @@ SELECT *, cells_broken OR CASE WHEN NOT cells_broken THEN {rows} END AS broken F
 
 def _known(sheet: str, present: set[str]) -> str:
     """The ids a reference to `sheet` may name: stored, or in this file."""
-    key = quoted(SHEETS[sheet].key[0])
-    stored = f"SELECT {key} AS id FROM {quoted(sheet)}"
-    return stored + (f" UNION ALL SELECT {key} FROM {typed_table(sheet)}" if sheet in present else "")
+    return on_sheet(STORED_IDS + (FILE_IDS if sheet in present else ""), sheet)
 
 
 def set_checks(sheet: Sheet, present: set[str]) -> list[tuple[str, dict[str, object]]]:

@@ -17,6 +17,8 @@ from portal.iati.xml import (ACTIVITY_STATUS, AID_TYPE, LOCAL_LANGUAGE, MEDICAL_
 # Until the ministry configures its registered IATI organisation identifier (--reporting-org).
 DEFAULT_REPORTING_ORG = "XX-EXCHANGE-PORTAL"
 DEFAULT_REPORTING_NAME = "Exchange Portal"
+# A description IATI requires, made from the record when it has none (an import knows it by PORTAL:generated).
+GENERATED_DESCRIPTION = "{kind}: {home} with {host}, {start}."
 # Institution columns carried as portal attributes on participating-org, so an import rebuilds the record.
 INSTITUTION_ATTRIBUTES = ("institution_id", "kind", "name", "name_local", "city", "country", "latitude",
                           "longitude", "website", "ror_id", "source")
@@ -109,8 +111,9 @@ def _activity(p: dict, institutions: dict, equipment: list[dict], outcome: dict 
         _narrative(description, p["description"])
     else:  # IATI requires a description; one made from the record is marked so an import leaves it out
         description.set(PORTAL + "generated", "true")
-        _narrative(description, f"{p['kind'].replace('_', ' ').capitalize()}: {p['home_institution_id']} "
-                                f"with {p['host_institution_id']}, {p['start_date']}.")
+        _narrative(description, GENERATED_DESCRIPTION.format(
+            kind=p["kind"].replace("_", " ").capitalize(), home=p["home_institution_id"],
+            host=p["host_institution_id"], start=p["start_date"]))
     if p.get("funding_source"):
         funding = etree.SubElement(activity, "participating-org", role=ORG_ROLES["funding"])
         _narrative(funding, p["funding_source"])
