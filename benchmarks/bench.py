@@ -826,6 +826,8 @@ def concurrency(database: Path, work: Path, sessions: int, import_rows: int, cli
             _open_when_up(warm, process_url + "/", time.perf_counter() + 120)
             warm.wait_for_function(RENDERED, arg=0, timeout=120_000)
             warm.wait_for_timeout(2000)
+            for path in SESSION_PATHS:  # and has served each page once, as a portal in use has
+                websocket_load(process_url, path)
         memory = lambda: sum(map(rss_bytes, pids))  # noqa: E731
         baseline, cpu_before = memory(), [cpu_seconds(pid) for pid in pids]
         sampler = _MemorySampler(pids)

@@ -5,7 +5,7 @@ import streamlit as st
 from portal import access, db, stewardship_ui, ui
 from portal.display import markdown_text
 from portal.i18n import t
-from portal.importer import (DatabaseChanged, ImportRejected, field_changes, import_workbook, omitted_lines,
+from portal.importer import (DatabaseChanged, ImportRejected, field_changes, omitted_lines,
                              problems_frame)
 from portal.workbook import MAX_FILE_BYTES
 
@@ -65,9 +65,9 @@ if st.button(t("data.apply"), type="primary", key="apply_import"):
     try:
         with st.status(t("data.applying"), expanded=True) as status:
             with stewardship_ui.upload_on_disk(upload) as source:
-                result = import_workbook(source, stewardship_ui.database(), stewardship_ui.viewer_name(), file_name=upload.name,
-                                         expected_version=preview.base_version,
-                                         progress=stewardship_ui.progress_reporter(status))
+                result = stewardship_ui.import_giving_way(source, file_name=upload.name,
+                                                          expected_version=preview.base_version,
+                                                          progress=stewardship_ui.progress_reporter(status))
     except DatabaseChanged:
         st.error(t("data.changed_meanwhile"))
         st.stop()

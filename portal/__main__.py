@@ -13,7 +13,7 @@ from portal import auth, db, ror, seed, submissions
 from portal.display import utc_time
 from portal.iati import export as iati_export
 from portal.i18n import t
-from portal.importer import ImportRejected, import_workbook, omitted_lines
+from portal.importer import ImportRejected, give_way_to_pages, import_workbook, omitted_lines
 from portal.stewardship import StewardshipError, rollback
 from portal.template import write_template
 from portal.workbook import MAX_CELL_CHARS, cell_text, write_workbook
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_import(args: argparse.Namespace, database: Path) -> int:
+    give_way_to_pages()  # a command-line import may run beside a busy portal
     try:
         result = import_workbook(args.path, database, getpass.getuser())
     except ImportRejected as rejected:

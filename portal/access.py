@@ -117,14 +117,24 @@ def client_address() -> str | None:
 
 def identify() -> auth.User | None:
     """Work out the viewer once per rerun (app.py calls this before any page reads data)."""
-    st.session_state["viewer"] = signed_in_user()
-    return st.session_state["viewer"]
+    user = signed_in_user()
+    st.session_state["viewer"] = user
+    # Every read asks for the scope: worked out here once, not from the settings files each time.
+    st.session_state["viewer_scope"] = (user, scope_of(user))
+    return user
 
 
 def viewer() -> auth.User | None:
     """The viewer identified at the start of this rerun."""
     first_run.rerun_through_app()  # a page asks this first: app.py must have run (see portal/first_run.py)
     return st.session_state.get("viewer")
+
+
+def viewer_scope() -> db.Scope:
+    """What the viewer identified at the start of this rerun may see."""
+    user = viewer()
+    known = st.session_state.get("viewer_scope")
+    return known[1] if known and known[0] is user else scope_of(user)
 
 
 def anonymous_costs_allowed() -> bool:

@@ -7,18 +7,20 @@ import io
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from portal import access, db, i18n, ui
 from portal.contract import SHEET_ORDER, SHEETS, Column
 from portal.display import markdown_values, utc_time
 from portal.i18n import t
-from portal.importer import ImportRejected, ImportResult, import_workbook
+from portal.importer import ImportRejected, ImportResult, give_way_to_pages, import_workbook
 from portal.template import column_rule, write_template
 from portal.display import Column as TableColumn
 from portal.validate import key_fields, record_key
@@ -65,6 +67,28 @@ def upload_too_large(upload) -> bool:
     return upload.size > MAX_FILE_BYTES
 
 
+def import_giving_way(source: Path, **options: object) -> ImportResult:
+    """import_workbook(source, database(), the viewer, **options) in a thread of its own at an import's lower CPU
+    priority (importer.give_way_to_pages), so that other visitors' pages come first; its progress still shows on
+    this page. What it raises is raised here."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        give_way_to_pages()  # this thread only: the page's own thread, and the readers' database, keep theirs
+        try:
+            outcome["result"] = import_workbook(source, database(), viewer_name(), **options)
+        except BaseException as raised:  # noqa: BLE001 (handed to the page's thread as it is)
+            outcome["raised"] = raised
+
+    worker = threading.Thread(target=run, name="portal-import")
+    add_script_run_ctx(worker, get_script_run_ctx())
+    worker.start()
+    worker.join()
+    if "raised" in outcome:
+        raise outcome["raised"]
+    return outcome["result"]
+
+
 def preview_upload(upload, status) -> ImportResult | ImportRejected | db.WriteFailed:
     """Check an upload and preview its changes, once per file and database version (reruns reuse it)."""
     key = (hashlib.sha256(upload.getbuffer()).hexdigest(), db.file_identity(database()))
@@ -73,8 +97,7 @@ def preview_upload(upload, status) -> ImportResult | ImportRejected | db.WriteFa
         return cached[1]
     try:
         with upload_on_disk(upload) as source:
-            outcome = import_workbook(source, database(), viewer_name(), preview=True, file_name=upload.name,
-                                      progress=progress_reporter(status))
+            outcome = import_giving_way(source, preview=True, file_name=upload.name, progress=progress_reporter(status))
     except (ImportRejected, db.WriteFailed) as refused:
         outcome = refused
     st.session_state["upload_preview"] = (key, outcome)

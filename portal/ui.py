@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit import dataframe_util
 
@@ -37,17 +38,21 @@ def store() -> db.Store:
     return _store(str(db.database_path()))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached_read(query: str, scope: db.Scope, version: tuple, params: tuple) -> pd.DataFrame:
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _shared_read(query: str, scope: db.Scope, version: tuple, params: tuple) -> pd.DataFrame:
     # `version` is the database file's identity: a new import is a new key, so nothing stale is served.
+    # One frame for every session, never copied whole (st.cache_data would unpickle a copy on every hit, a
+    # tenth of a crowd's CPU): read() hands each caller its own shallow copy, which pandas' copy-on-write
+    # keeps from ever changing this one.
     return store().read(query, scope, **dict(params))
 
 
 def read(query: str, **params: object) -> pd.DataFrame:
-    """Rows of portal/queries/QUERY.sql for the current viewer, with the viewer's display options bound."""
+    """Rows of portal/queries/QUERY.sql for the current viewer, with the viewer's display options bound (the
+    caller's own shallow copy of the one result every session shares: change it freely)."""
     options = {"include_illustrative": include_illustrative(), "reporting_currency": reporting_currency(),
                **params}
-    return _cached_read(query, viewer_scope(), store().version(), tuple(sorted(options.items())))
+    return _shared_read(query, viewer_scope(), store().version(), tuple(sorted(options.items()))).copy(deep=False)
 
 
 def institution_name(institution_id: str) -> str:
@@ -58,7 +63,7 @@ def institution_name(institution_id: str) -> str:
 
 def viewer_scope() -> db.Scope:
     """What the viewer may see (portal/access.py decides from who is signed in)."""
-    return access.scope_of(access.viewer())
+    return access.viewer_scope()
 
 
 def names_visible() -> bool:
@@ -159,10 +164,28 @@ def _frame_digest(frame: pd.DataFrame) -> bytes:
     return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).digest()
 
 
+class _FinishedFigure(go.Figure):
+    """A figure that is never changed again: its dict form, which st.plotly_chart asks for (a deep copy) on every
+    page load, is made once (`_finish`)."""
+
+    def to_dict(self) -> dict:
+        return self._finished
+
+
+def _finish(figure: go.Figure) -> go.Figure:
+    """`figure` itself, made a _FinishedFigure: no copy (building a Figure from another validates it all again,
+    which took longer than the chart)."""
+    made = figure.to_dict()
+    figure.__class__ = _FinishedFigure
+    figure._finished = made
+    return figure
+
+
 @st.cache_resource(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_digest})
 def _shared_result(name: str, language: str, args: tuple, kwargs: tuple, _builder: Callable):
     # Shared by every session, never copied: nothing may change a figure or text after it is built.
-    return _builder(*args, **dict(kwargs))
+    result = _builder(*args, **dict(kwargs))
+    return _finish(result) if isinstance(result, go.Figure) else result
 
 
 def shared(builder: Callable, *args: object, **kwargs: object):
@@ -176,6 +199,7 @@ def forget_results() -> None:
     """Forget every cached query result and figure (the database connection stays open): the next run
     does all its work again."""
     st.cache_data.clear()
+    _shared_read.clear()
     _shared_result.clear()
     _shared_table_frames.clear()
 

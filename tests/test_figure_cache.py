@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io
 from streamlit.testing.v1 import AppTest
 
 BUILT: list[tuple[str, int]] = []  # (language, rows) of every figure really built
@@ -53,6 +54,9 @@ def test_a_figure_is_built_once_for_every_session_and_rebuilt_for_new_input_or_l
     session(rows=4)
     session(language="mn")
     assert BUILT == [("en", 3), ("en", 4), ("mn", 3)]
+    # what every session is sent is the figure the builder made (its dict is made once, when it is built)
+    built = counted_bars(pd.DataFrame({"x": [0, 1, 2], "y": [1] * 3}), "Cases")
+    assert json.loads(first.get("plotly_chart")[0].proto.spec) == json.loads(plotly.io.to_json(built))
 
 
 
@@ -91,3 +95,30 @@ def test_a_formatted_table_is_shared_only_with_viewers_who_may_see_the_same_and_
     assert cells(official) == [[None, None], [None, None]]
     set_language("mn")
     assert cells(None, "mn") == [[t("value.hidden")] * 2] * 2 != [["not shown"] * 2] * 2
+
+
+def changing_page() -> None:
+    """A page that changes the rows it read: a cell, a new column, its order."""
+    import streamlit as st
+
+    from portal import ui
+
+    rows = ui.read("institution_list", limit=100)
+    st.session_state["read"] = rows.copy()
+    rows.loc[rows.index[0], "name"] = "Changed by one page"
+    rows["extra"] = 1
+    rows.sort_values("name", ascending=False, inplace=True)
+
+
+def test_query_results_are_shared_but_a_page_changing_its_rows_changes_nobody_elses(loaded_db, monkeypatch):
+    """ui.read hands every session the one result of a query (no copy per read); what a page does to its rows
+    stays in that page."""
+    from portal import ui
+
+    monkeypatch.setenv("PORTAL_DB", str(loaded_db))
+    ui.forget_results()
+    first = AppTest.from_function(changing_page, default_timeout=30).run()
+    second = AppTest.from_function(changing_page, default_timeout=30).run()
+    assert not first.exception and not second.exception
+    assert "Changed by one page" not in set(second.session_state["read"]["name"])
+    pd.testing.assert_frame_equal(first.session_state["read"], second.session_state["read"])
