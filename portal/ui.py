@@ -4,8 +4,10 @@ Values are formatted by portal/display.py (no Streamlit there): pages import it 
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
+import numbers
 import pickle
 import sys
 import unicodedata
@@ -39,12 +41,13 @@ def store() -> db.Store:
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
-def _shared_read(query: str, scope: db.Scope, version: tuple, params: tuple) -> pd.DataFrame:
-    # `version` is the database file's identity: a new import is a new key, so nothing stale is served.
+def _shared_read(key: str, _query: str, _scope: db.Scope, _params: dict) -> pd.DataFrame:
+    # `key` spells out the query, the scope, the options and the database file's identity (a new import is a new
+    # key, so nothing stale is served); Streamlit hashes that one string, not the objects (a crowd's CPU).
     # One frame for every session, never copied whole (st.cache_data would unpickle a copy on every hit, a
     # tenth of a crowd's CPU): read() hands each caller its own shallow copy, which pandas' copy-on-write
     # keeps from ever changing this one.
-    return store().read(query, scope, **dict(params))
+    return store().read(_query, _scope, **_params)
 
 
 def read(query: str, **params: object) -> pd.DataFrame:
@@ -52,7 +55,18 @@ def read(query: str, **params: object) -> pd.DataFrame:
     caller's own shallow copy of the one result every session shares: change it freely)."""
     options = {"include_illustrative": include_illustrative(), "reporting_currency": reporting_currency(),
                **params}
-    return _shared_read(query, viewer_scope(), store().version(), tuple(sorted(options.items()))).copy(deep=False)
+    if not all(map(_spelled_whole, options.values())):
+        raise TypeError(f"{query}: read options are plain values, lists or tuples of them")
+    scope, version = viewer_scope(), store().version()
+    key = repr((query, scope, version, sorted(options.items())))
+    return _shared_read(key, query, scope, options).copy(deep=False)
+
+
+def _spelled_whole(value: object) -> bool:
+    # repr() says all of these (a numpy array's or a frame's repr leaves values out: two would share a key)
+    if isinstance(value, (list, tuple)):
+        return all(map(_spelled_whole, value))
+    return value is None or isinstance(value, (str, numbers.Number, datetime.date))
 
 
 def institution_name(institution_id: str) -> str:

@@ -122,3 +122,18 @@ def test_query_results_are_shared_but_a_page_changing_its_rows_changes_nobody_el
     assert not first.exception and not second.exception
     assert "Changed by one page" not in set(second.session_state["read"]["name"])
     pd.testing.assert_frame_equal(first.session_state["read"], second.session_state["read"])
+
+
+def test_a_read_is_keyed_only_by_options_its_key_spells_out_whole():
+    """A query's shared result is found by the text of its options: a value whose text leaves something out (a numpy
+    array's does) would let two different reads share one result, so ui.read refuses it."""
+    import datetime
+
+    import numpy as np
+
+    from portal.ui import _spelled_whole
+
+    assert _spelled_whole(["MNG", ("KOR", None)]) and _spelled_whole(datetime.date(2026, 12, 7))
+    assert _spelled_whole(np.int64(3)) and _spelled_whole(2.5) and _spelled_whole(True)
+    assert "..." in repr(np.arange(2000)) and not _spelled_whole(np.arange(2000))
+    assert not _spelled_whole(pd.Series([1, 2])) and not _spelled_whole([{"a": 1}])
