@@ -25,7 +25,7 @@ requested = st.query_params.get("institution") or None
 
 choices = ui.read("institution_choices", institution=requested, limit=LIST_LIMIT)
 if choices.empty:
-    st.info(t("partners.empty"))
+    ui.nothing_recorded("partners.empty")
     st.stop()
 chosen = ui.coded_select(t("partners.choose"), dict(zip(choices["institution_id"], choices["label"])), "institution",
                          keep_unknown=True, placeholder=t("partners.choose_placeholder"), help=t("partners.choose_help"))
@@ -79,7 +79,7 @@ events.metric(t("partners.events"), display.number(int(institution["events"])), 
 
 st.subheader(t("partners.counterparts"), anchor=False)
 if counterparts.empty:
-    st.info(t("partners.no_counterparts"))
+    ui.nothing_recorded("partners.no_counterparts")
 else:
     worked_with_table = ui.headed(  # a static table: every column fits, long names wrap
         partner_charts.readable(counterparts, countries=("country",)),
@@ -111,7 +111,7 @@ else:
 
 st.subheader(t("partners.equipment"), anchor=False)
 if equipment.empty:
-    st.info(t("partners.no_equipment"))
+    ui.nothing_recorded("partners.no_equipment")
 else:
     ui.table(partner_charts.readable(equipment, dates=("acquired_date",),
                                      labels={"category": "equipment_category", "status": "equipment_status"}),

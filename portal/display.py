@@ -130,8 +130,11 @@ def compact(value: object) -> str:
 
 
 def money(amount: object, currency: str) -> str:
-    """An amount with its currency ("90,000,000 KRW"), or "not reported"."""
-    return not_reported() if is_missing(amount) else f"{number(amount)} {currency}"
+    """An amount with its currency, to the cent at most ("90,000,000 KRW", "19,955.65 USD"), or "not reported"."""
+    return not_reported() if is_missing(amount) else f"{number(round(float(_plain(amount)), MONEY_DIGITS))} {currency}"
+
+
+MONEY_DIGITS = 2  # a converted amount's further digits are the exchange rate's, not money anyone paid
 
 
 def decimal(value: object, digits: int = 1, signed: bool = False) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from portal import db
 from portal.contract import SHEETS, Problem
+from portal.i18n import t
 from portal.screen import worth_screening
 from portal.validate import check_workbook, record_key
 from portal.workbook import WorkbookError, cell_text, file_checksum, read_workbook
@@ -168,6 +169,12 @@ def omitted_lines(rejected: ImportRejected) -> list[str]:
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
-    """Problems as a table to show or hand back to the hospital: sheet, row, column, value, expected."""
-    return pd.DataFrame([(p.sheet, p.row, p.column, p.value, p.expected_text()) for p in problems],
-                        columns=["sheet", "row", "column", "value", "expected"])
+    """Problems as a table to show or hand back to the hospital: sheet, row, column, value, expected; and where a
+    problem is about a whole sheet or a whole row, that instead of a row or column (never "not reported": the
+    file did not leave them out)."""
+    frame = pd.DataFrame([(p.sheet, p.row, p.column, p.value, p.expected_text()) for p in problems],
+                         columns=["sheet", "row", "column", "value", "expected"])
+    whole = {True: t("data.whole_sheet"), False: t("data.whole_row")}
+    return frame.assign(whole_sheet=[whole[True] if row is None else None for row in frame["row"]],
+                        whole_row=[None if column else whole[row is None]
+                                   for row, column in zip(frame["row"], frame["column"])])

@@ -26,7 +26,8 @@ from portal.display import Column as TableColumn
 from portal.validate import key_fields, record_key
 from portal.workbook import MAX_FILE_BYTES, cell_text
 
-PROBLEM_HEADERS = {"sheet": "data.col_sheet", "row": "data.col_row", "column": "data.col_column",
+PROBLEM_HEADERS = {"sheet": "data.col_sheet", "row": TableColumn("data.col_row", instead="whole_sheet"),
+                   "column": TableColumn("data.col_column", instead="whole_row"),
                    "value": "data.col_value", "expected": "data.col_expected"}
 COUNT_HEADERS = {"sheet": "data.col_sheet", "added": "imports.col_added", "changed": "imports.col_changed",
                  "unchanged": "imports.col_unchanged", "removed": "imports.col_removed"}

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit import dataframe_util
 
 from portal import access, charts, db, downloads
-from portal.display import (Column, is_missing, markdown_text, markdown_values, money, not_reported, not_reported_note,
-                            not_shown, number, utc_time)
+from portal.display import (MONEY_DIGITS, Column, is_missing, markdown_text, markdown_values, money, not_reported,
+                            not_reported_note, not_shown, number, utc_time)
 from portal.contract import BASE_CURRENCY
 from portal.i18n import language, languages, preferred_language, set_language, t
 
@@ -303,7 +304,9 @@ def table_frames(frame: pd.DataFrame, headers: dict[str, str | Column]) -> tuple
             config[title] = st.column_config.TextColumn(title, help=t("table.hidden_help"))
         else:
             shown[title] = ([None if is_missing(v) else f"{column.link.format(v)}&lang={language()}" for v in values]
-                            if column.kind == "link" else values)
+                            if column.kind == "link" else
+                            values.round(MONEY_DIGITS) if column.kind == "money" and is_numeric_dtype(values) else
+                            values)
             config[title] = _column_config(title, column)
         download[title] = [note if isinstance(note, str) else (missing_text if is_missing(v) else v)
                            for v, note in zip(values, notes)]
@@ -495,6 +498,13 @@ def data_as_of() -> None:
         st.caption(t("sidebar.no_data"))
     else:
         st.caption(t("sidebar.data_as_of", when=utc_time(latest["imported_at"].iloc[0])))
+
+
+def nothing_recorded(message: str) -> None:
+    """Say that nothing is recorded (`message`), and, while illustrative data is hidden, that turning it on shows
+    examples (never while it is on: the reader would look for a switch already turned on)."""
+    hint = "" if include_illustrative() else " " + t("illustrative.turn_on")
+    st.info(t(message) + hint)
 
 
 def illustrative_notice() -> None:

@@ -170,8 +170,12 @@ def test_a_tall_timeline_keeps_its_showing_note_inside_the_figure():
     [note] = [a for a in figure.layout.annotations if "showing the 45 most recent of 90" in a.text]
     # Anchored in pixels to the plot's top edge, so its place does not grow with the chart's height ...
     assert (note.yref, note.y, note.yanchor) == ("paper", 1, "bottom") and note.yshift > 0
-    # ... and the top margin holds the note's line above the plot and the title above that.
-    assert figure.layout.margin.t >= note.yshift + 1.5 * note.font.size + 24
+    # ... on lines of its own, above the hatching note's (side by side, a long one ran into it) ...
+    [hatching] = [a for a in figure.layout.annotations if "hatched" in a.text]
+    assert note.yshift >= hatching.yshift + 1.3 * hatching.font.size
+    # ... and the top margin holds the notes' lines above the plot and the title above that.
+    lines = note.text.count("<br>") + 1
+    assert lines == 2 and figure.layout.margin.t >= note.yshift + lines * 1.3 * note.font.size + 24
     assert figure.layout.height > 1000
 
 
@@ -263,3 +267,19 @@ def test_flow_map_labels_one_of_two_institutions_in_one_city_and_keeps_the_easte
     label = {data: (text, position) for data, text, position in zip(ends.customdata, ends.text, ends.textposition)}
     assert label["institution:K"] == ("Host", "middle left") and label["institution:K2"][0] == ""
     assert label["institution:H"][0] == "Home"
+
+
+def test_dates_on_chart_axes_read_as_numbers_in_mongolian_and_korean_and_as_plotly_writes_them_in_english():
+    """Plotly writes month names in English only ("Mar 2024"): in Mongolian and Korean every date axis gives numeric
+    ticks ("2024-03"), finer as the reader zooms in."""
+    from portal.i18n import set_language
+
+    frame = items(("programme", "P1", "Programme 1", "training_abroad", "2024-01-01", "2024-06-30",
+                   date(2024, 1, 1), date(2024, 6, 30), False, 1))
+    formats = {}
+    for language in ("en", "mn", "ko"):
+        set_language(language)
+        axis = charts.timeline(frame).layout.xaxis
+        formats[language] = [stop.value for stop in axis.tickformatstops]
+        assert axis.type == "date"
+    assert formats["en"] == [] and formats["mn"] == formats["ko"] == ["%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m", "%Y"]

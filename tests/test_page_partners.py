@@ -339,8 +339,10 @@ def test_chart_data_stays_under_a_megabyte_on_a_large_database(monkeypatch, tmp_
     assert "The map shows the 1,500 most active of 4,000 located institutions." in captions
     [cut] = [note["text"] for chart in app.get("plotly_chart")
              for note in json.loads(chart.proto.spec)["layout"].get("annotations", []) if "most recent" in note["text"]]
-    assert cut == "showing the 40 most recent of 300 programmes · narrow the years or filters to see the rest"
-    assert cut in captions  # under the chart, the chart's own words
+    # one line each, above the hatching note (on one line beside it, long ones ran into it)
+    assert cut.split("<br>") == ["showing the 40 most recent of 300 programmes",
+                                 "narrow the years or filters to see the rest"]
+    assert " · ".join(cut.split("<br>")) in captions  # under the chart, the chart's own words
     assert len(counterpart_counts(app)) == 300
 
 
@@ -392,3 +394,13 @@ def test_every_table_on_the_page_downloads_the_sources_too(monkeypatch, seed_db)
     downloads = [d.proto.id for d in app.get("download_button") if "download_" in d.proto.id]
     assert tables >= 3 and len(downloads) == 2 * tables, (tables, downloads)
     assert sum("partner_sources" in d for d in downloads) == 2
+
+
+@pytest.mark.parametrize("illustrative_shown", [True, False])
+def test_an_institution_without_equipment_suggests_the_illustrative_switch_only_while_it_is_off(
+        monkeypatch, seed_db, illustrative_shown):
+    """Soonchunhyang Bucheon, a real partner, has no equipment recorded: the note says so, and points to "Show
+    illustrative data" only when that is off (a reader told to turn on a switch already on looks for another)."""
+    app = open_partners(monkeypatch, seed_db, "KOR-SCH-BUCHEON", include_illustrative=illustrative_shown)
+    note = next(i.value for i in app.info if "No equipment investment is recorded" in i.value)
+    assert ("Show illustrative data" in note) is not illustrative_shown

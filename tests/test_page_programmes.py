@@ -205,8 +205,8 @@ def test_the_gantt_and_table_show_the_latest_200_and_say_how_many_match(monkeypa
     assert "showing the 200 most recent of 250 programmes" in texts(app)
     # The note under the timeline says what the chart itself says, in the same words (one wording, not two).
     [cut] = [note["text"] for note in gantt(app)["layout"]["annotations"] if "most recent" in note["text"]]
-    assert cut == "showing the 200 most recent of 250 programmes · narrow the years or filters to see the rest"
-    assert cut in [caption.value for caption in app.caption]
+    assert cut == "showing the 200 most recent of 250 programmes<br>narrow the years or filters to see the rest"
+    assert cut.replace("<br>", " · ") in [caption.value for caption in app.caption]
     assert {m.label: m.value for m in app.metric}["Matching programmes"] == "250"
     assert len(json.dumps(gantt(app))) < 1_000_000
 

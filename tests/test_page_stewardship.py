@@ -43,6 +43,18 @@ def test_a_broken_upload_shows_every_problem_and_changes_nothing(monkeypatch, lo
     assert checksum(loaded_db) == before
 
 
+def test_a_problem_with_a_whole_sheet_says_so_where_a_row_or_column_would_be(monkeypatch, loaded_db, tmp_path):
+    """A workbook without its institutions sheet: the problem has no row or column, and the table says "whole
+    sheet" there, never "not reported" (the file left nothing out: the problem is about all of it)."""
+    book = valid_workbook()
+    del book["institutions"]
+    app = open_page(monkeypatch, loaded_db, "pages/data.py")
+    app.file_uploader[0].set_value(("no-institutions.xlsx", workbook_bytes(book, tmp_path), XLSX)).run()
+    assert not app.exception
+    whole = [p for p in table_rows(app, 0) if p["Sheet"] == "institutions"]
+    assert whole and all(p["Row"] == "whole sheet" and p["Column"] == "whole sheet" for p in whole)
+
+
 def test_a_valid_upload_is_previewed_then_applied(monkeypatch, loaded_db, tmp_path):
     book = valid_workbook()
     book["programmes"][0]["title"] = "Renamed by upload"

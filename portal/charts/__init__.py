@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from portal.charts import geometry
 from portal.display import date_range, date_text, html_text, number
-from portal.i18n import country_name, label, t
+from portal.i18n import country_name, label, language, t
 
 # Okabe & Ito's eight colours, designed to stay distinct under the common colour-vision deficiencies (and in
 # grey): every fixed list of kinds has at most eight values. Paul Tol's muted scheme follows for longer lists.
@@ -106,36 +106,56 @@ def timeline(items: pd.DataFrame, colour_by: str = "lane", title: str | None = N
     lines = max((text.count("<br>") + 1 for text in row_labels.values()), default=1)
     figure.update_layout(
         title=title, barmode="overlay", height=max(260, (14 * lines + 12) * len(row_labels) + 130),
-        xaxis=dict(type="date"),  # dates need no axis title, and one would collide with the legend
+        xaxis=date_axis(),  # dates need no axis title, and one would collide with the legend
         yaxis=dict(autorange="reversed", title=None, categoryorder="array", categoryarray=list(row_labels),
                    tickmode="array", tickvals=list(row_labels), ticktext=list(row_labels.values())),
         **BASE_LAYOUT)
     # The notes sit a fixed number of pixels above the plot (a share of a tall chart's height would put them
-    # above the figure, cut off), in a top margin made tall enough for them and a title.
-    figure.update_layout(margin=dict(t=NOTE_SPACE + (TITLE_SPACE if title else 0)))
+    # above the figure, cut off), in a top margin made tall enough for them and a title: the hatching note on
+    # the line next to the plot, what was cut one line a part above it (side by side, long ones overlapped).
+    cut = timeline_cut_lines(items)
+    figure.update_layout(margin=dict(t=NOTE_SPACE + NOTE_LINE * len(cut) + (TITLE_SPACE if title else 0)))
     figure.add_annotation(text=t("chart.hatched_means_imprecise"), showarrow=False, xref="paper", yref="paper",
                           x=1, y=1, yshift=NOTE_SHIFT, xanchor="right", yanchor="bottom",
                           font=dict(size=NOTE_FONT, color="#555"))
-    cut = timeline_cut_text(items)
     if cut:  # on the chart itself, where a reader looks, not only in a caption under it
-        figure.add_annotation(text=cut, showarrow=False, xref="paper", yref="paper", x=0, y=1, yshift=NOTE_SHIFT,
-                              xanchor="left", yanchor="bottom", font=dict(size=NOTE_FONT, color="#8a3b00"))
+        figure.add_annotation(text="<br>".join(cut), showarrow=False, xref="paper", yref="paper", x=0, y=1,
+                              yshift=NOTE_SHIFT + NOTE_LINE, xanchor="left", yanchor="bottom", align="left",
+                              font=dict(size=NOTE_FONT, color="#8a3b00"))
     return figure
 
 
-NOTE_FONT, NOTE_SHIFT = 11, 4  # pixels: the notes above a timeline, and their gap to the plot
+# Date ticks as numbers, finer as the reader zooms in: plotly writes month names in English only (its other
+# locales are scripts the portal would have to load), so Mongolian and Korean read "2024-03", not "Mar 2024".
+NUMERIC_DATE_TICKS = [dict(dtickrange=[None, 86_400_000], value="%Y-%m-%d %H:%M"),
+                      dict(dtickrange=[86_400_000, "M1"], value="%Y-%m-%d"),
+                      dict(dtickrange=["M1", "M12"], value="%Y-%m"), dict(dtickrange=["M12", None], value="%Y")]
+
+
+def date_axis(**settings: object) -> dict:
+    """A date axis whose tick labels read in the reader's language (in English, plotly's own "Mar 2024")."""
+    return dict(type="date", **settings) if language() == "en" else dict(
+        type="date", tickformatstops=NUMERIC_DATE_TICKS, **settings)
+
+
+NOTE_FONT, NOTE_SHIFT, NOTE_LINE = 11, 4, 15  # pixels: the notes above a timeline, their gap to the plot, a line
 NOTE_SPACE, TITLE_SPACE = 30, 30  # pixels of top margin for the notes, and for a title above them
 
 
-def timeline_cut_text(items: pd.DataFrame) -> str | None:
-    """"Showing the 15 most recent of 40 programmes · narrow the years or filters to see the rest", for each lane
-    of a timeline cut to fewer items than match (None when nothing is cut): on the chart, and under it as text."""
+def timeline_cut_lines(items: pd.DataFrame) -> list[str]:
+    """"showing the 15 most recent of 40 programmes" for each lane of a timeline cut to fewer items than match,
+    then "narrow the years or filters to see the rest" (none when nothing is cut)."""
     if "lane_total" not in items.columns or items.empty:
-        return None
+        return []
     totals = items.groupby("lane", sort=False).agg(shown=("item_id", "size"), total=("lane_total", "max"))
     cut = [t("chart.showing_of", shown=number(r.shown), total=number(r.total),
              what=t("lane.plural." + lane)) for lane, r in totals.iterrows() if r.total > r.shown]
-    return " · ".join(cut) + " · " + t("chart.see_the_rest") if cut else None
+    return [*cut, t("chart.see_the_rest")] if cut else []
+
+
+def timeline_cut_text(items: pd.DataFrame) -> str | None:
+    """timeline_cut_lines as one sentence for a caption under the chart (None when nothing is cut)."""
+    return " · ".join(timeline_cut_lines(items)) or None
 
 
 def _names(figure: go.Figure) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from portal.charts import bars, empty_figure, timeline
+from portal.charts import bars, date_axis, empty_figure, timeline
 from portal.display import (Column, compact, date_range, date_text, html_text, is_missing, money, not_reported, number,
                             rate_text)
 from portal.i18n import country_name, label, t
@@ -241,5 +241,5 @@ def monthly_procedures(procedures: pd.DataFrame) -> go.Figure:
                               showarrow=False, xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
                               yanchor="bottom", font=dict(size=11, color="#555"))
     if not by_month.empty:
-        figure.update_layout(xaxis=dict(type="date"), legend=TOP_LEGEND)
+        figure.update_layout(xaxis=date_axis(), legend=TOP_LEGEND)
     return figure

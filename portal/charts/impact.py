@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from portal import contract
-from portal.charts import BASE_LAYOUT, LANE_GROUPS, colour, empty_figure, is_imprecise
+from portal.charts import BASE_LAYOUT, LANE_GROUPS, colour, date_axis, empty_figure, is_imprecise
 from portal.display import (date_range, date_text, decimal, html_text, is_missing, markdown_text, not_reported,
                             number, percent)
 from portal.i18n import label, t
@@ -104,7 +104,7 @@ def _time_bars_layout(figure: go.Figure, title: str | None, first: pd.Timestamp,
     """Stacked bars on a date axis framed on [first, last), legend in the order the traces were added."""
     pad = timedelta(days=12)
     figure.update_layout(title=title, barmode="stack", height=height, bargap=0.1,
-                         xaxis=dict(type="date", range=[_day(first - pad), _day(last + pad)]), **BASE_LAYOUT)
+                         xaxis=date_axis(range=[_day(first - pad), _day(last + pad)]), **BASE_LAYOUT)
     figure.update_layout(legend_traceorder="normal")
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from portal.charts import BASE_LAYOUT, OKABE_ITO, empty_figure
+from portal.charts import BASE_LAYOUT, OKABE_ITO, date_axis, empty_figure
 from portal.display import (SMALL_GROUP, date_text, fewer_than, html_text, is_small_group, is_missing, not_reported,
                             number, percent, protected_count, protected_share)
 from portal.i18n import in_name_order, label, t
@@ -248,6 +248,6 @@ def person_timeline(marks: pd.DataFrame, title: str) -> go.Figure:
     figure.update_layout(**{**BASE_LAYOUT, "margin": dict(l=10, r=10, t=110, b=10),
                             "legend": dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom")},
                          title=dict(text=html_text(title), y=0.98, yanchor="top"), height=280 + 40 * len(rows),
-                         xaxis=dict(type="date"),
+                         xaxis=date_axis(),
                          yaxis=dict(categoryorder="array", categoryarray=[checks_row, *reversed(rows.values())]))
     return figure
