@@ -719,20 +719,34 @@ LANGUAGE_NAMES = {"en": "English", "mn": "Монгол", "ko": "한국어"}  # e
 
 
 def choose_language() -> str:
-    """The viewer's language: ?lang= in the URL, else their earlier choice, else the browser's preference.
+    """The viewer's language: ?lang= in the URL, else their choice earlier in this visit, else the one they chose
+    on an earlier visit (LANGUAGE_COOKIE), else the browser's preference.
 
     The sidebar's switch writes a choice into the URL (pages keep it), so a shared link opens in that language.
     An address without ?lang= stays as it is: writing it would add a browser history step, and Back would
     then take two presses to leave the page.
     """
     asked = st.query_params.get("lang")
-    language = asked if asked in languages() else st.session_state.get("lang") or \
+    language = asked if asked in languages() else st.session_state.get("lang") or _remembered_language() or \
         preferred_language(_browser_languages())
     set_language(language)
     st.session_state["lang"] = language
     if asked is not None and asked != language:  # an unknown language in the address is corrected
         st.query_params["lang"] = language
     return language
+
+
+# The language a visitor chose with the sidebar's switch, kept in the browser for their next visit (a reload is
+# one): only that choice, no other data, and only on this site (README, Languages).
+LANGUAGE_COOKIE = "portal_lang"
+
+
+def _remembered_language() -> str | None:
+    try:
+        chosen = st.context.cookies.get(LANGUAGE_COOKIE)
+    except Exception:  # no browser request behind this session (tests, bare mode)
+        return None
+    return chosen if chosen in languages() else None
 
 
 def _browser_languages() -> str | None:
@@ -749,6 +763,11 @@ def language_choice() -> None:
     def changed() -> None:
         st.session_state["lang"] = st.session_state["language_choice"]
         st.query_params["lang"] = st.session_state["language_choice"]
+        st.session_state["language_chosen"] = True
     st.session_state["language_choice"] = st.session_state.get("lang", options[0])  # follows ?lang= too
     st.selectbox(t("sidebar.language"), options, format_func=LANGUAGE_NAMES.get, key="language_choice",
                  on_change=changed)
+    if st.session_state.get("language_chosen"):  # on every later run too, so the sidebar does not shift
+        # The code is one of `options`: nothing else reaches the script.
+        st.html(f"<script>document.cookie = '{LANGUAGE_COOKIE}={st.session_state['lang']}; path=/; "
+                f"max-age=31536000; SameSite=Lax'</script>", unsafe_allow_javascript=True, width="content")

@@ -69,3 +69,22 @@ def test_back_leaves_a_page_opened_without_a_language_in_one_step(portal):
     assert portal.page.evaluate("history.length") == 2 and "lang=" not in portal.page.url
     portal.page.go_back()
     assert portal.page.url == "about:blank"
+
+
+def test_a_language_chosen_in_the_sidebar_holds_after_moving_on_and_reloading(portal):
+    """The sidebar's links carry no ?lang=, and a reload is a new visit: the switch's choice is kept in the
+    browser (a cookie holding only the language), so the page comes back in it, not in the browser's English."""
+    from portal.i18n import catalog
+
+    portal.open("/programmes")
+    sidebar = portal.page.locator("[data-testid=stSidebar]")
+    sidebar.locator("[data-testid=stSelectbox]").filter(has_text="Language").click()
+    portal.page.get_by_role("option", name="한국어").click()
+    portal.settle()
+    sidebar.get_by_role("link", name=catalog("ko")["nav.partners"]).click()
+    portal.settle()
+    assert "/partners" in portal.page.url and "lang=" not in portal.page.url
+    portal.page.reload()
+    portal.settle(loaded=True)
+    assert catalog("ko")["sidebar.language"] in portal.text() and "Language" not in portal.text()
+    assert portal.exceptions() == []
