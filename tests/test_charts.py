@@ -130,6 +130,7 @@ def test_arcs_between_the_same_two_places_are_drawn_apart_and_the_busiest_ends_a
     assert len(lines) == 2 and middles[0] != middles[1]  # bent to opposite sides, never on top of each other
     [ends] = [trace for trace in figure.data if trace.name == "Institutions"]
     assert set(ends.text) == {"Home", "Host"}
+    assert ends.textfont.shadow == "auto"  # a halo: a name across an arc stays readable
 
 
 def test_institutions_at_nearly_the_same_place_stay_apart():

@@ -231,6 +231,9 @@ def _label_chars(name: str) -> float:
     return sum(1.7 if unicodedata.east_asian_width(c) in "WF" else 1.0 for c in name)
 
 
+# A light halo round each name (plotly's "auto" text shadow, the text colour's contrast): a name drawn across
+# an arc or another institution's circle stays readable.
+MAP_LABEL_FONT = dict(size=11, color="#1f2d3d", shadow="auto")
 LABELLED = 6  # the busiest institutions named on the map itself; every other one on hover
 LABEL_GAP = 4.0  # degrees: no label for a point this close to one already labelled (names would overlap)
 MAP_WIDTH, MAP_HEIGHT = 930, 520  # pixels of a map at 1,400 px (the page's content beside the sidebar)
@@ -284,7 +287,7 @@ def flow_map(flows: pd.DataFrame, title: str | None = None) -> go.Figure:
         lon=[places[i][0] for i in ends["id"]], lat=[places[i][1] for i in ends["id"]], mode="markers+text",
         name=t("map.institutions"), marker=dict(size=8, color="#1f2d3d", line=dict(color="white", width=1)),
         text=[_end_label(e) if e["id"] in named else "" for e in ends.to_dict("records")],
-        textposition=[named.get(i, "top center") for i in ends["id"]], textfont=dict(size=11, color="#1f2d3d"),
+        textposition=[named.get(i, "top center") for i in ends["id"]], textfont=MAP_LABEL_FONT,
         hovertext=[_end_hover(e) for e in ends.to_dict("records")], hoverinfo="text",
         customdata=[f"institution:{i}" for i in ends["id"]])
     _geo_layout(figure, ends["lat"], ends["lon"])
@@ -357,7 +360,7 @@ def institution_map(institutions: pd.DataFrame, selected: str | None = None,
             lat=[places[i][1] for i in part["institution_id"]], lon=[places[i][0] for i in part["institution_id"]],
             mode="markers+text", text=[html_text(n) if i in named else "" for i, n in zip(part["institution_id"], part["name"])],
             textposition=[named.get(i, "top center") for i in part["institution_id"]],
-            textfont=dict(size=11, color="#1f2d3d"),
+            textfont=MAP_LABEL_FONT,
             name=label("institution_kind", kind),
             marker=dict(size=(8 + 30 * (part["activity"].astype(float) / largest) ** 0.5).tolist(),
                         color=colour("institution_kind", kind), opacity=0.8,
