@@ -8,7 +8,7 @@ from portal.i18n import t
 ui.choose_language()  # first: every text below is in the viewer's language
 st.set_page_config(page_title=t("app.title"), page_icon="🌏", layout="wide")
 ui.preload_chart_library()
-ui.readable_text()
+ui.page_head()
 
 viewer = access.identify()
 access.settings_notice()

@@ -158,9 +158,16 @@ READABLE_TEXT_CSS = """<style>
 </style>"""
 
 
-def readable_text() -> None:
-    """Let metric tiles and sidebar page names wrap rather than be cut (any language, 1,000 px and up)."""
-    st.html(READABLE_TEXT_CSS)
+def page_head() -> None:
+    """The page's own styles (metric tiles and sidebar page names wrap rather than be cut, in any language, at
+    1,000 px and up) and, once the visitor has chosen a language with the switch, the script that keeps that
+    choice for their next visit (LANGUAGE_COOKIE). One element on every run, so nothing below it moves."""
+    if not st.session_state.get("language_chosen"):
+        st.html(READABLE_TEXT_CSS)
+        return
+    # The code is one of languages(): nothing else reaches the script.
+    st.html(READABLE_TEXT_CSS + f"<script>document.cookie = '{LANGUAGE_COOKIE}={language()}; path=/; "
+            f"max-age=31536000; SameSite=Lax'</script>", unsafe_allow_javascript=True)
 
 
 def preload_chart_library() -> None:
@@ -763,11 +770,8 @@ def language_choice() -> None:
     def changed() -> None:
         st.session_state["lang"] = st.session_state["language_choice"]
         st.query_params["lang"] = st.session_state["language_choice"]
-        st.session_state["language_chosen"] = True
+        st.session_state["language_chosen"] = True  # page_head keeps it for the next visit
     st.session_state["language_choice"] = st.session_state.get("lang", options[0])  # follows ?lang= too
     st.selectbox(t("sidebar.language"), options, format_func=LANGUAGE_NAMES.get, key="language_choice",
                  on_change=changed)
-    if st.session_state.get("language_chosen"):  # on every later run too, so the sidebar does not shift
-        # The code is one of `options`: nothing else reaches the script.
-        st.html(f"<script>document.cookie = '{LANGUAGE_COOKIE}={st.session_state['lang']}; path=/; "
-                f"max-age=31536000; SameSite=Lax'</script>", unsafe_allow_javascript=True, width="content")
+
