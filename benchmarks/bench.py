@@ -364,7 +364,7 @@ def import_speed(database: Path, rows: int, work: Path) -> ImportResult:
     workbook = write_procedure_workbook(work / "import-csv.zip", rows)
     gc.collect()
     before = rss_bytes()
-    sampler = _MemorySampler(os.getpid())
+    sampler = _MemorySampler([os.getpid()])
     sampler.start()
     try:
         started = time.perf_counter()
@@ -695,7 +695,8 @@ class _MemorySampler(threading.Thread):
 
     def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
-        self.pids, self.peak, self.stopped = pids, 0, threading.Event()
+        # a list from the start: one pid alone made the thread die at its first sample, and the peak read 0
+        self.pids, self.peak, self.stopped = list(pids), 0, threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(0.05):
