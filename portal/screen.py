@@ -37,12 +37,18 @@ def typed_table(sheet: str) -> str:
     return quoted(f"screen_{sheet}")
 
 
-def on_sheet(template: str, sheet: str) -> str:
+def on_sheet(template: str, sheet: str, column: str | None = None, **parts: str) -> str:
     """A statement `template` with the sheet's names filled in, from the contract's fixed lists only: {table} (its
-    typed table), {stored} (its stored table), {key} (its first key column), {columns} (all its columns)."""
+    typed table), {stored} (its stored table), {key} (its first key column), {keys} (its key columns), {columns}
+    (all its columns), {column} (`column`, which must be one of them); `parts` are statements of this module's
+    templates already filled the same way."""
     spec = SHEETS[sheet]
+    if column is not None and column not in spec.column_names:
+        raise ValueError(f"not a column of the {sheet} sheet: {column!r}")
     return template.format(table=typed_table(sheet), stored=quoted(sheet), key=quoted(spec.key[0]),
-                           columns=", ".join(quoted(c) for c in spec.column_names))
+                           keys=", ".join(quoted(c) for c in spec.key),
+                           columns=", ".join(quoted(c) for c in spec.column_names),
+                           column=quoted(column) if column is not None else None, **parts)
 
 
 # Statements on the screen's own tables (portal/db.py runs them; values are always bound).
@@ -53,6 +59,35 @@ DROP_TYPED = "DROP TABLE {table}"
 TYPED_ROWS = "SELECT row_index + 2 AS row, broken, {columns} FROM {table} ORDER BY row_index"  # in file order
 STORED_IDS = "SELECT {key} AS id FROM {stored}"
 FILE_IDS = " UNION ALL SELECT {key} FROM {table}"
+
+# The set checks (set_checks): each counts the rows that break a rule across rows; every count must be 0.
+DUPLICATE_KEYS = ("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {key} IS NOT NULL GROUP BY {keys}"
+                  " HAVING count(*) > 1)")
+# A procedure's record_id, when given, is its whole key (validate.record_key).
+DUPLICATE_PROCEDURE_KEYS = ("SELECT count(*) FROM (SELECT 1 FROM {table}"
+                            " GROUP BY record_id, CASE WHEN record_id IS NULL THEN row({keys}) END"
+                            " HAVING count(*) > 1)")
+USED_IDS = "SELECT {column} AS id FROM {table} WHERE {column} IS NOT NULL"
+USED_ID_LISTS = "SELECT unnest({column}) AS id FROM {table}"
+UNKNOWN_IDS = ("SELECT count(*) FROM ({used}) AS used WHERE NOT EXISTS (SELECT 1 FROM ({known}) AS known"
+               " WHERE known.id = used.id)")
+STORED_RATES = "SELECT currency, year FROM fx_rates"
+FILE_RATES = " UNION ALL SELECT currency, year FROM {table}"
+# {column}: the date a cost is of (validate.COSTED_SHEETS).
+COSTS_WITHOUT_RATE = ("SELECT count(*) FROM {table} AS costs WHERE cost_amount IS NOT NULL AND cost_currency IS NOT NULL"
+                      " AND {column} IS NOT NULL AND cost_currency <> $base_currency AND NOT EXISTS (SELECT 1"
+                      " FROM ({rates}) AS rates WHERE rates.currency = costs.cost_currency"
+                      " AND rates.year = CAST({column}[1:4] AS INTEGER))")
+STORED_STARTS = "SELECT programme_id, start_date FROM programmes"
+FILE_STARTS = (" WHERE programme_id NOT IN (SELECT programme_id FROM {table})"
+               " UNION ALL SELECT programme_id, start_date FROM {table}")
+STORED_PEOPLE = "SELECT programme_id, person_name, role FROM participants"
+FILE_PEOPLE = " UNION ALL SELECT programme_id, person_name, role FROM {table}"
+FOLLOW_UPS_UNFOUNDED = (
+    "SELECT count(*) FROM {table} AS follow_up JOIN ({starts}) AS starts USING (programme_id)"
+    " WHERE NOT EXISTS (SELECT 1 FROM ({people}) AS people WHERE people.programme_id = follow_up.programme_id"
+    " AND people.person_name = follow_up.person_name AND people.role = follow_up.role)"
+    " OR coalesce(date_last(follow_up.date) < date_first(starts.start_date), false)")
 
 
 def worth_screening(sheets: dict[str, SheetRows]) -> bool:
@@ -188,43 +223,19 @@ def _known(sheet: str, present: set[str]) -> str:
 def set_checks(sheet: Sheet, present: set[str]) -> list[tuple[str, dict[str, object]]]:
     """Counts of what breaks a rule across rows: duplicate keys, unknown references, missing fx rates,
     follow-ups of no participant or before their programme began. Every count must be 0."""
-    table = typed_table(sheet.name)
-    if sheet.name == "procedures":  # record_id, when given, is the whole key (validate.record_key)
-        key = ["record_id"] + [f"CASE WHEN record_id IS NULL THEN {quoted(c)} END" for c in sheet.key]
-        where = "true"
-    else:
-        key = [quoted(c) for c in sheet.key]
-        where = f"{key[0]} IS NOT NULL"
-    checks = [f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} GROUP BY {', '.join(key)}"
-              f" HAVING count(*) > 1)"]
+    name = sheet.name
+    checks = [on_sheet(DUPLICATE_PROCEDURE_KEYS if name == "procedures" else DUPLICATE_KEYS, name)]
     for column in sheet.columns:
         if column.refers_to:
-            name = quoted(column.name)
-            used = (f"SELECT unnest({name}) AS id FROM {table}" if column.type == "id_list"
-                    else f"SELECT {name} AS id FROM {table} WHERE {name} IS NOT NULL")
-            checks.append(f"SELECT count(*) FROM ({used}) AS used WHERE NOT EXISTS (SELECT 1 FROM"
-                          f" ({_known(column.refers_to, present)}) AS known WHERE known.id = used.id)")
-    if sheet.name in COSTED_SHEETS:
-        when = quoted(COSTED_SHEETS[sheet.name])
-        rates = "SELECT currency, year FROM fx_rates" + (
-            f" UNION ALL SELECT currency, year FROM {typed_table('fx_rates')}" if "fx_rates" in present else "")
-        checks.append(f"SELECT count(*) FROM {table} AS costs WHERE cost_amount IS NOT NULL AND cost_currency"
-                      f" IS NOT NULL AND {when} IS NOT NULL AND cost_currency <> $base_currency AND NOT EXISTS (SELECT 1"
-                      f" FROM ({rates}) AS rates WHERE rates.currency = costs.cost_currency"
-                      f" AND rates.year = CAST({when}[1:4] AS INTEGER))")
-    if sheet.name == "follow_ups":
-        in_file = "programmes" in present
-        starts = ("SELECT programme_id, start_date FROM programmes" + (
-            f" WHERE programme_id NOT IN (SELECT programme_id FROM {typed_table('programmes')})"
-            f" UNION ALL SELECT programme_id, start_date FROM {typed_table('programmes')}" if in_file else ""))
-        people = "SELECT programme_id, person_name, role FROM participants" + (
-            f" UNION ALL SELECT programme_id, person_name, role FROM {typed_table('participants')}"
-            if "participants" in present else "")
-        checks.append(f"SELECT count(*) FROM {table} AS follow_up JOIN ({starts}) AS starts USING (programme_id)"
-                      f" WHERE NOT EXISTS (SELECT 1 FROM ({people}) AS people WHERE people.programme_id ="
-                      f" follow_up.programme_id AND people.person_name = follow_up.person_name AND people.role ="
-                      f" follow_up.role) OR coalesce(date_last(follow_up.date) < date_first(starts.start_date),"
-                      f" false)")
+            used = on_sheet(USED_ID_LISTS if column.type == "id_list" else USED_IDS, name, column.name)
+            checks.append(UNKNOWN_IDS.format(used=used, known=_known(column.refers_to, present)))
+    if name in COSTED_SHEETS:
+        rates = STORED_RATES + (on_sheet(FILE_RATES, "fx_rates") if "fx_rates" in present else "")
+        checks.append(on_sheet(COSTS_WITHOUT_RATE, name, COSTED_SHEETS[name], rates=rates))
+    if name == "follow_ups":
+        starts = STORED_STARTS + (on_sheet(FILE_STARTS, "programmes") if "programmes" in present else "")
+        people = STORED_PEOPLE + (on_sheet(FILE_PEOPLE, "participants") if "participants" in present else "")
+        checks.append(on_sheet(FOLLOW_UPS_UNFOUNDED, name, starts=starts, people=people))
     return [(check, {"base_currency": BASE_CURRENCY} if "$base_currency" in check else {}) for check in checks]
 
 
