@@ -59,6 +59,8 @@ DROP_TYPED = "DROP TABLE {table}"
 TYPED_ROWS = "SELECT row_index + 2 AS row, broken, {columns} FROM {table} ORDER BY row_index"  # in file order
 STORED_IDS = "SELECT {key} AS id FROM {stored}"
 FILE_IDS = " UNION ALL SELECT {key} FROM {table}"
+CLEAN_RECORDS = "SELECT {columns} FROM {table} ORDER BY row_index"  # a screened sheet's records, in file order
+CODE_TABLE = "CREATE OR REPLACE TEMP TABLE {table} AS SELECT unnest($codes) AS code"  # {table}: of CODE_TABLES
 
 # The set checks (set_checks): each counts the rows that break a rule across rows; every count must be 0.
 DUPLICATE_KEYS = ("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {key} IS NOT NULL GROUP BY {keys}"
@@ -118,8 +120,8 @@ def screenable(sheets: dict[str, SheetRows]) -> bool:
 
 def code_statements() -> list[tuple[str, dict[str, object]]]:
     """Fill the code tables."""
-    return [(f"CREATE OR REPLACE TEMP TABLE {CODE_TABLES[kind]} AS SELECT unnest($codes) AS code",
-             {"codes": sorted(codes)}) for kind, codes in (("country", COUNTRIES), ("currency", CURRENCIES))]
+    return [(CODE_TABLE.format(table=CODE_TABLES[kind]), {"codes": sorted(codes)})
+            for kind, codes in (("country", COUNTRIES), ("currency", CURRENCIES))]
 
 
 def load_statement(width: int) -> str:
@@ -241,8 +243,7 @@ def set_checks(sheet: Sheet, present: set[str]) -> list[tuple[str, dict[str, obj
 
 def records_query(sheet: Sheet) -> str:
     """The clean records of a screened sheet, in the file's order."""
-    return (f"SELECT {', '.join(quoted(c) for c in sheet.column_names)} FROM {typed_table(sheet.name)}"
-            f" ORDER BY row_index")
+    return on_sheet(CLEAN_RECORDS, sheet.name)
 
 
 def screened_sheets(sheets: dict[str, SheetRows]) -> list[str]:
