@@ -174,7 +174,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     file did not leave them out)."""
     frame = pd.DataFrame([(p.sheet, p.row, p.column, p.value, p.expected_text()) for p in problems],
                          columns=["sheet", "row", "column", "value", "expected"])
-    whole = {True: t("data.whole_sheet"), False: t("data.whole_row")}
-    return frame.assign(whole_sheet=[whole[True] if row is None else None for row in frame["row"]],
-                        whole_row=[None if column else whole[row is None]
+    sheet_text, row_text = t("data.whole_sheet"), t("data.whole_row")
+    return frame.assign(whole_sheet=[sheet_text if row is None else None for row in frame["row"]],
+                        whole_row=[None if column else sheet_text if row is None else row_text
                                    for row, column in zip(frame["row"], frame["column"])])

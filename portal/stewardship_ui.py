@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,22 +73,14 @@ def import_giving_way(source: Path, **options: object) -> ImportResult:
     """import_workbook(source, database(), the viewer, **options) in a thread of its own at an import's lower CPU
     priority (importer.give_way_to_pages), so that other visitors' pages come first; its progress still shows on
     this page. What it raises is raised here."""
-    outcome: dict[str, object] = {}
+    page = get_script_run_ctx()
 
-    def run() -> None:
-        give_way_to_pages()  # this thread only: the page's own thread, and the readers' database, keep theirs
-        try:
-            outcome["result"] = import_workbook(source, database(), viewer_name(), **options)
-        except BaseException as raised:  # noqa: BLE001 (handed to the page's thread as it is)
-            outcome["raised"] = raised
+    def start() -> None:  # this thread only: the page's own thread, and the readers' database, keep theirs
+        add_script_run_ctx(threading.current_thread(), page)
+        give_way_to_pages()
 
-    worker = threading.Thread(target=run, name="portal-import")
-    add_script_run_ctx(worker, get_script_run_ctx())
-    worker.start()
-    worker.join()
-    if "raised" in outcome:
-        raise outcome["raised"]
-    return outcome["result"]
+    with ThreadPoolExecutor(1, thread_name_prefix="portal-import", initializer=start) as worker:
+        return worker.submit(import_workbook, source, database(), viewer_name(), **options).result()
 
 
 def preview_upload(upload, status) -> ImportResult | ImportRejected | db.WriteFailed:
